@@ -1,0 +1,325 @@
+"""Typed, validated configuration for every Showrunner environment.
+
+Defaults live in ``DEFAULTS`` below. Users override them without editing
+code, through CDK context:
+
+* ``-c config_file=path/to/overrides.json``: a JSON file shaped like
+  ``{"dev": {"origin": {"max_capacity": 6}}, "prod": {...}}``;
+* ``-c overrides='{"dev": {"alarm_email": "ops@example.com"}}'``: the same
+  shape inline (or as an object under ``context.overrides`` in ``cdk.json``).
+
+Overrides are merged into the defaults key by key (objects merge, every other
+value replaces), and the result is validated as a whole. Any bad value stops
+synth with one ``ConfigError`` that names the setting, e.g.
+``dev.origin.min_capacity: Input should be greater than or equal to 0``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+ENVIRONMENT_NAMES = ("dev", "staging", "prod")
+
+# Values CloudWatch Logs accepts for a log group's retention (PutRetentionPolicy).
+CLOUDWATCH_RETENTION_DAYS = frozenset(
+    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+)
+
+# Interface endpoints we know how to create; see docs/cost.md for when one pays for itself.
+INTERFACE_ENDPOINT_SERVICES = frozenset(
+    {"ssm", "ssmmessages", "ec2messages", "secretsmanager", "kms", "logs", "monitoring", "kinesis-streams", "sts"}
+)
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+class ConfigError(Exception):
+    """A configuration value is invalid. The message names the setting."""
+
+
+@cache
+def known_regions() -> frozenset[str]:
+    """Commercial AWS regions, from botocore's bundled endpoint data (no network)."""
+    import botocore.session  # local import: only config validation needs botocore
+
+    return frozenset(botocore.session.get_session().get_available_regions("ec2"))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class NatConfig(_Model):
+    """Outbound internet for private subnets.
+
+    ``instance``: one NAT instance (t4g.nano, about $3/month) for cheap environments.
+    ``gateway``: ``gateways`` managed NAT gateways (about $32/month each, plus data).
+    """
+
+    mode: Literal["instance", "gateway"]
+    gateways: Annotated[int, Field(ge=1, le=6)] = 1
+    instance_type: str = "t4g.nano"
+
+    @field_validator("instance_type")
+    @classmethod
+    def _graviton(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9]*g[a-z]*\.[a-z0-9]+", value):
+            raise ValueError(f"must be a Graviton (arm64) instance type such as t4g.nano, got {value!r}")
+        return value
+
+
+class OriginCapacity(_Model):
+    """Auto Scaling bounds of the EC2 application origin."""
+
+    min_capacity: Annotated[int, Field(ge=0, le=100)]
+    desired_capacity: Annotated[int, Field(ge=0, le=100)]
+    max_capacity: Annotated[int, Field(ge=1, le=100)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OriginCapacity:
+        if not self.min_capacity <= self.desired_capacity <= self.max_capacity:
+            raise ValueError(
+                "must satisfy min_capacity <= desired_capacity <= max_capacity, got "
+                f"{self.min_capacity} <= {self.desired_capacity} <= {self.max_capacity}"
+            )
+        return self
+
+
+class Retention(_Model):
+    """How long each kind of data is kept."""
+
+    cloudwatch_logs_days: int
+    access_logs_days: Annotated[int, Field(ge=1, le=3650)]
+    noncurrent_versions_days: Annotated[int, Field(ge=1, le=3650)]
+
+    @field_validator("cloudwatch_logs_days")
+    @classmethod
+    def _cloudwatch_value(cls, value: int) -> int:
+        if value not in CLOUDWATCH_RETENTION_DAYS:
+            allowed = ", ".join(str(v) for v in sorted(CLOUDWATCH_RETENTION_DAYS))
+            raise ValueError(f"must be one of the values CloudWatch Logs accepts ({allowed}), got {value}")
+        return value
+
+
+class EnvironmentConfig(_Model):
+    """Everything that differs between dev, staging and prod."""
+
+    name: str
+    production: bool
+    account: Annotated[str, Field(pattern=r"^\d{12}$")] | None = None
+    region: str
+    edge_region: Literal["us-east-1"] = "us-east-1"
+    availability_zones: Annotated[list[str], Field(min_length=2, max_length=6)]
+    vpc_cidr: Annotated[str, Field(pattern=r"^10\.\d{1,3}\.0\.0/16$")]
+    nat: NatConfig
+    interface_endpoints: list[str] = []
+    origin: OriginCapacity
+    retention: Retention
+    data_removal: Literal["destroy", "retain"]
+    domain_name: str | None = None
+    certificate_arn: str | None = None
+    allowed_countries: list[str] = []
+    blocked_countries: list[str] = []
+    alarm_email: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9-]{0,15}", value):
+            raise ValueError(f"must be lowercase letters, digits or '-', at most 16 characters, got {value!r}")
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if value not in known_regions():
+            raise ValueError(f"unknown AWS region {value!r}")
+        return value
+
+    @field_validator("interface_endpoints")
+    @classmethod
+    def _endpoints(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - INTERFACE_ENDPOINT_SERVICES)
+        if unknown:
+            raise ValueError(
+                f"unknown interface endpoint service(s) {unknown}; known: {sorted(INTERFACE_ENDPOINT_SERVICES)}"
+            )
+        if len(set(value)) != len(value):
+            raise ValueError("lists a service more than once")
+        return value
+
+    @field_validator("allowed_countries", "blocked_countries")
+    @classmethod
+    def _countries(cls, value: list[str]) -> list[str]:
+        bad = [c for c in value if not _COUNTRY.fullmatch(c)]
+        if bad:
+            raise ValueError(f"must be ISO 3166-1 alpha-2 codes such as 'US', got {bad}")
+        return value
+
+    @field_validator("domain_name")
+    @classmethod
+    def _domain(cls, value: str | None) -> str | None:
+        if value is not None and not _DOMAIN.fullmatch(value):
+            raise ValueError(f"must be a lowercase DNS name such as 'watch.example.com', got {value!r}")
+        return value
+
+    @field_validator("certificate_arn")
+    @classmethod
+    def _certificate(cls, value: str | None) -> str | None:
+        if value is not None and not _ACM_ARN.fullmatch(value):
+            raise ValueError(
+                "must be the ARN of an ACM certificate in us-east-1 (CloudFront only uses certificates there)"
+            )
+        return value
+
+    @field_validator("alarm_email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.fullmatch(value):
+            raise ValueError(f"is not an email address: {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EnvironmentConfig:
+        for zone in self.availability_zones:
+            if not re.fullmatch(re.escape(self.region) + r"[a-z]", zone):
+                raise _FieldError("availability_zones", f"{zone!r} is not an availability zone of {self.region}")
+        if len(set(self.availability_zones)) != len(self.availability_zones):
+            raise _FieldError("availability_zones", "lists a zone more than once")
+        if self.nat.mode == "gateway" and self.nat.gateways > len(self.availability_zones):
+            raise _FieldError(
+                "nat.gateways",
+                f"is {self.nat.gateways} but there are only {len(self.availability_zones)} availability zones",
+            )
+        if self.production and self.data_removal == "destroy":
+            raise _FieldError(
+                "data_removal", "is 'destroy' in a production environment; production data must be retained"
+            )
+        if (self.domain_name is None) != (self.certificate_arn is None):
+            raise _FieldError("certificate_arn", "domain_name and certificate_arn must be set together, or neither")
+        if self.allowed_countries and self.blocked_countries:
+            raise _FieldError("blocked_countries", "set allowed_countries or blocked_countries, not both")
+        return self
+
+    @property
+    def retain_data(self) -> bool:
+        return self.data_removal == "retain"
+
+
+class _FieldError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+_COMMON: dict[str, Any] = {
+    "region": "us-east-1",
+    "availability_zones": ["us-east-1a", "us-east-1b"],
+}
+
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "dev": {
+        **_COMMON,
+        "production": False,
+        "vpc_cidr": "10.10.0.0/16",
+        "nat": {"mode": "instance"},
+        "origin": {"min_capacity": 1, "desired_capacity": 1, "max_capacity": 2},
+        "retention": {"cloudwatch_logs_days": 14, "access_logs_days": 30, "noncurrent_versions_days": 7},
+        "data_removal": "destroy",
+    },
+    "staging": {
+        **_COMMON,
+        "production": False,
+        "vpc_cidr": "10.20.0.0/16",
+        "nat": {"mode": "gateway", "gateways": 1},
+        "origin": {"min_capacity": 2, "desired_capacity": 2, "max_capacity": 4},
+        "retention": {"cloudwatch_logs_days": 30, "access_logs_days": 90, "noncurrent_versions_days": 30},
+        "data_removal": "destroy",
+    },
+    "prod": {
+        **_COMMON,
+        "production": True,
+        "availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"],
+        "vpc_cidr": "10.30.0.0/16",
+        "nat": {"mode": "gateway", "gateways": 3},
+        "origin": {"min_capacity": 3, "desired_capacity": 3, "max_capacity": 12},
+        "retention": {"cloudwatch_logs_days": 365, "access_logs_days": 365, "noncurrent_versions_days": 90},
+        "data_removal": "retain",
+    },
+}
+
+
+def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _format(env: str, error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        ctx_error = (item.get("ctx") or {}).get("error")
+        if isinstance(ctx_error, _FieldError):
+            lines.append(f"{env}.{ctx_error}")
+            continue
+        location = ".".join(str(part) for part in (env, *item["loc"]))
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"{location}: {message}")
+    return "; ".join(lines)
+
+
+def _as_mapping(value: Any, source: str) -> Mapping[str, Any]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{source}: must be a JSON object keyed by environment name")
+    unknown = sorted(set(value) - set(ENVIRONMENT_NAMES))
+    if unknown:
+        raise ConfigError(f"{source}: unknown environment(s) {unknown}; expected some of {list(ENVIRONMENT_NAMES)}")
+    for env, body in value.items():
+        if not isinstance(body, Mapping):
+            raise ConfigError(f"{source}: {env} must be a JSON object")
+    return value
+
+
+def load_config(*, config_file: str | Path | None = None, overrides: Any = None) -> dict[str, EnvironmentConfig]:
+    """Build and validate every environment's configuration."""
+    layers: list[Mapping[str, Any]] = []
+    if config_file is not None:
+        path = Path(config_file)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"config_file {str(path)!r}: cannot be read ({exc.strerror})") from None
+        layers.append(_as_mapping(text, f"config_file {str(path)!r}"))
+    if overrides is not None:
+        layers.append(_as_mapping(overrides, "overrides"))
+
+    result: dict[str, EnvironmentConfig] = {}
+    for env in ENVIRONMENT_NAMES:
+        raw = {"name": env, **DEFAULTS[env]}
+        for layer in layers:
+            raw = _merge(raw, layer.get(env, {}))
+        try:
+            result[env] = EnvironmentConfig.model_validate(raw)
+        except ValidationError as exc:
+            raise ConfigError(f"Invalid Showrunner configuration: {_format(env, exc)}") from None
+    return result

@@ -1,0 +1,61 @@
+"""An S3 bucket with the settings every Showrunner bucket shares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from stacks.config import EnvironmentConfig
+
+
+class SecureBucket(s3.Bucket):
+    """Encrypted, versioned, private, TLS-only, and access-logged.
+
+    * Encryption: SSE-S3 unless ``encryption_key`` is given (then SSE-KMS with an S3 Bucket Key).
+    * Block Public Access: all four settings on.
+    * A bucket policy denies any request that is not over TLS.
+    * Server access logs go to ``access_logs_bucket`` under ``s3-access/<id>/``.
+    * Noncurrent versions expire after the environment's retention, and
+      incomplete multipart uploads are aborted after 7 days.
+    * Removal: ``retain`` environments keep the bucket and its data;
+      ``destroy`` environments delete the bucket and empty it first.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        access_logs_bucket: s3.IBucket | None,
+        lifecycle_rules: list[s3.LifecycleRule] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        retain = config.retain_data
+        encryption = s3.BucketEncryption.KMS if kwargs.get("encryption_key") else s3.BucketEncryption.S3_MANAGED
+        super().__init__(
+            scope,
+            construct_id,
+            encryption=encryption,
+            bucket_key_enabled=encryption is s3.BucketEncryption.KMS or None,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
+            versioned=True,
+            server_access_logs_bucket=access_logs_bucket,
+            server_access_logs_prefix=f"s3-access/{construct_id.lower()}/" if access_logs_bucket else None,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="expire-noncurrent-and-abort-uploads",
+                    noncurrent_version_expiration=Duration.days(config.retention.noncurrent_versions_days),
+                    abort_incomplete_multipart_upload_after=Duration.days(7),
+                ),
+                *(lifecycle_rules or []),
+            ],
+            removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
+            auto_delete_objects=not retain,
+            **kwargs,
+        )

@@ -1,0 +1,27 @@
+"""One environment (dev, staging or prod) as a CDK Stage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Stage, Tags
+from constructs import Construct
+
+from stacks.config import EnvironmentConfig
+from stacks.network_stack import NetworkStack
+from stacks.storage_stack import StorageStack
+
+PROJECT_TAG = "showrunner"
+
+
+class ShowrunnerStage(Stage):
+    """All stacks of one environment. ``cdk deploy '<env>/*'`` deploys it."""
+
+    def __init__(self, scope: Construct, config: EnvironmentConfig, **kwargs: Any) -> None:
+        super().__init__(scope, config.name, **kwargs)
+        self.config = config
+        Tags.of(self).add("project", PROJECT_TAG)
+        Tags.of(self).add("environment", config.name)
+
+        self.storage = StorageStack(self, "Storage", config=config)
+        self.network = NetworkStack(self, "Network", config=config, logs_bucket=self.storage.logs_bucket)

@@ -1,0 +1,86 @@
+"""Storage: the content, logs and data-lake buckets of one environment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from stacks.base_stack import ShowrunnerStack
+from stacks.constructs.secure_bucket import SecureBucket
+
+
+class StorageStack(ShowrunnerStack):
+    """Buckets every other stack writes to or serves from.
+
+    * ``logs_bucket``: S3 server access logs, VPC flow logs, ALB and
+      CloudFront standard logs. Object ownership is *BucketOwnerPreferred*
+      because CloudFront standard logging delivers with an ACL grant.
+      Objects expire after ``retention.access_logs_days``.
+    * ``content_bucket``: the video library under ``vod/<titleId>/``,
+      moved to S3 Intelligent-Tiering straight away.
+    * ``data_lake_bucket``: viewing events, CDN logs and Spark output,
+      encrypted with a customer managed KMS key (rotated yearly) so that
+      access can be granted and audited per principal.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, description="content, logs and data-lake buckets", **kwargs)
+        config = self.config
+
+        self.logs_bucket = SecureBucket(
+            self,
+            "LogsBucket",
+            config=config,
+            access_logs_bucket=None,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+            lifecycle_rules=[
+                s3.LifecycleRule(id="expire-logs", expiration=Duration.days(config.retention.access_logs_days)),
+            ],
+        )
+
+        self.content_bucket = SecureBucket(
+            self,
+            "ContentBucket",
+            config=config,
+            access_logs_bucket=self.logs_bucket,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="intelligent-tiering",
+                    transitions=[
+                        s3.Transition(
+                            storage_class=s3.StorageClass.INTELLIGENT_TIERING, transition_after=Duration.days(0)
+                        )
+                    ],
+                ),
+            ],
+        )
+
+        self.data_lake_key = kms.Key(
+            self,
+            "DataLakeKey",
+            description=f"Showrunner {config.name} data lake (viewing events, CDN logs, recommendations)",
+            enable_key_rotation=True,
+            pending_window=Duration.days(30 if config.retain_data else 7),
+            removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
+        )
+        self.data_lake_bucket = SecureBucket(
+            self,
+            "DataLakeBucket",
+            config=config,
+            access_logs_bucket=self.logs_bucket,
+            encryption_key=self.data_lake_key,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="intelligent-tiering",
+                    transitions=[
+                        s3.Transition(
+                            storage_class=s3.StorageClass.INTELLIGENT_TIERING, transition_after=Duration.days(0)
+                        )
+                    ],
+                ),
+            ],
+        )

@@ -1,0 +1,1 @@
+"""Command-line tools that work on the synthesized cloud assembly (``cdk.out``)."""

@@ -1,0 +1,16 @@
+"""Shared test set-up: no test may reach real AWS."""
+
+from __future__ import annotations
+
+import os
+
+# Fake credentials and region for moto and boto3, set before any client exists.
+for _key, _value in {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}.items():
+    os.environ[_key] = _value
+os.environ.pop("AWS_PROFILE", None)

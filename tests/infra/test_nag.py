@@ -1,0 +1,85 @@
+"""cdk-nag (AwsSolutions) runs on the whole app, and an unacknowledged finding fails synth."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from aws_cdk import App
+from aws_cdk import aws_s3 as s3
+
+from stacks.app_builder import build_app
+from stacks.nag import ACKNOWLEDGMENTS, Ack, StaleAcknowledgmentError, acknowledge_findings
+from stacks.tools.assembly import validation_failures
+from tests.infra.conftest import ROOT, Synthesized, cdk_context
+
+
+def test_the_app_has_no_unacknowledged_findings(synthesized: Synthesized):
+    assert validation_failures(synthesized.outdir) == 0
+
+
+def test_every_acknowledgment_in_the_assembly_comes_from_nag_py_with_its_reason(synthesized: Synthesized):
+    reasons = {(a.rule, a.reason) for a in ACKNOWLEDGMENTS}
+    found = [ack for stack in synthesized.stacks for ack in stack.nag_acknowledgments()]
+    assert found, "the dev NAT instance acknowledgments should be recorded in the stack metadata"
+    for path, rule, reason in found:
+        assert (rule, reason) in reasons, (path, rule)
+        assert len(reason) > 40, f"{rule} on {path} needs a specific reason"
+    acknowledged_rules = {rule for _, rule, _ in found}
+    assert acknowledged_rules == {"AwsSolutions-EC28", "AwsSolutions-EC29"}
+    assert all(path.startswith("/dev/") for path, _, _ in found), "only dev runs a NAT instance"
+
+
+def test_an_unacknowledged_finding_inside_a_stage_fails_synth(tmp_path: Path):
+    app = App(outdir=str(tmp_path), context=cdk_context())
+    stages = build_app(app)
+    s3.Bucket(stages["staging"].storage, "Unlogged", enforce_ssl=True)
+    with pytest.raises(RuntimeError, match=r"AwsSolutions-S1") as error:
+        app.synth()
+    assert "staging/Storage/Unlogged/Resource" in str(error.value)
+    assert validation_failures(tmp_path) == 1
+
+
+def test_an_acknowledgment_that_matches_nothing_is_an_error():
+    app = App(context=cdk_context())
+    build_app(app)
+    stale = (Ack("*/Storage/NoSuchBucket/Resource", "AwsSolutions-S1", "left over from a deleted bucket"),)
+    with pytest.raises(StaleAcknowledgmentError, match="NoSuchBucket"):
+        acknowledge_findings(app, stale)
+
+
+def _make_synth(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        ["make", "--no-print-directory", "synth", f"CDK_OUT={tmp_path / 'cdk.out'}", *extra],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.mark.cli
+def test_make_synth_succeeds_offline_and_summarizes(tmp_path: Path):
+    result = _make_synth(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 stages, 6 stacks" in result.stdout
+    assert "cdk-nag AwsSolutions: 0 unacknowledged findings" in result.stdout
+    assert "cfn-lint: 0 errors, 0 warnings" in result.stdout
+    for stage in ("dev", "staging", "prod"):
+        assert list((tmp_path / "cdk.out" / f"assembly-{stage}").glob("*.template.json"))
+
+
+@pytest.mark.cli
+def test_make_synth_fails_on_an_unacknowledged_finding_inside_a_stage(tmp_path: Path):
+    canary = ROOT / "tests" / "infra" / "nag_canary_app.py"
+    result = _make_synth(tmp_path, f"CDK_APP={ROOT / '.venv' / 'bin' / 'python'} {canary}")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "dev/Storage/NagCanaryBucket/Resource" in output
+    assert "AwsSolutions-S1" in output
+    assert validation_failures(tmp_path / "cdk.out") >= 1
