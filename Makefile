@@ -19,9 +19,10 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export AWS_EC2_METADATA_DISABLED := true
 export CDK_DISABLE_CLI_TELEMETRY := true
 
+# Debian packages the tests use; `make setup` installs any that are missing (as root, or with sudo).
 APT_PACKAGES :=
 
-.PHONY: help setup synth test lint typecheck pytest deploy diff destroy lock clean
+.PHONY: help setup apt-packages synth test lint typecheck pytest deploy diff destroy lock clean
 
 help:
 	@echo "make synth               synthesize dev, staging and prod offline, with cdk-nag and cfn-lint"
@@ -32,7 +33,15 @@ help:
 	@echo "make setup               create .venv and node_modules (idempotent; the targets above run it)"
 	@echo "make lock                re-resolve requirements.lock from the pins in pyproject.toml"
 
-setup: $(VENV)/.installed node_modules/.installed
+setup: $(VENV)/.installed node_modules/.installed apt-packages
+
+apt-packages:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  echo "installing Debian packages:" $$missing; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
 
 $(VENV)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
