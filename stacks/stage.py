@@ -7,6 +7,7 @@ from typing import Any
 from aws_cdk import Stage, Tags
 from constructs import Construct
 
+from stacks.alerts_stack import AlertsStack
 from stacks.config import EnvironmentConfig
 from stacks.network_stack import NetworkStack
 from stacks.storage_stack import StorageStack
@@ -23,5 +24,6 @@ class ShowrunnerStage(Stage):
         Tags.of(self).add("project", PROJECT_TAG)
         Tags.of(self).add("environment", config.name)
 
+        self.alerts = AlertsStack(self, "Alerts", config=config)
         self.storage = StorageStack(self, "Storage", config=config)
         self.network = NetworkStack(self, "Network", config=config, logs_bucket=self.storage.logs_bucket)

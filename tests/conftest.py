@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# jsii runs on the pinned Node 22 from node_modules (make setup), as it does under make.
+os.environ["PATH"] = f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ.get('PATH', '')}"
 
 # Fake credentials and region for moto and boto3, set before any client exists.
 for _key, _value in {

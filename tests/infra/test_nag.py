@@ -67,7 +67,7 @@ def _make_synth(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]
 def test_make_synth_succeeds_offline_and_summarizes(tmp_path: Path):
     result = _make_synth(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "3 stages, 6 stacks" in result.stdout
+    assert "3 stages, 9 stacks" in result.stdout
     assert "cdk-nag AwsSolutions: 0 unacknowledged findings" in result.stdout
     assert "cfn-lint: 0 errors, 0 warnings" in result.stdout
     for stage in ("dev", "staging", "prod"):
