@@ -56,6 +56,15 @@ def known_regions() -> frozenset[str]:
     return frozenset(botocore.session.get_session().get_available_regions("ec2"))
 
 
+class _FieldError(ValueError):
+    """Raised by a model-level check to blame one field (``loc`` of a model check is the model itself)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
@@ -112,6 +121,37 @@ class Retention(_Model):
         return value
 
 
+class ApiConfig(_Model):
+    """The HTTP API that players call (``/playback/*``, ``/events``).
+
+    With ``jwt_issuer`` unset, a Cognito user pool is created and its app
+    client is the audience. With an external identity provider, set both
+    ``jwt_issuer`` (an https URL) and ``jwt_audience``.
+    """
+
+    jwt_issuer: str | None = None
+    jwt_audience: list[str] = []
+    throttle_rate_limit: Annotated[int, Field(ge=1, le=100_000)]
+    throttle_burst_limit: Annotated[int, Field(ge=1, le=100_000)]
+
+    @field_validator("jwt_issuer")
+    @classmethod
+    def _issuer(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https://[A-Za-z0-9.-]+(:\d+)?(/[^\s]*)?", value):
+            raise ValueError(f"must be an https:// URL, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _audience(self) -> ApiConfig:
+        if self.jwt_issuer and not self.jwt_audience:
+            raise _FieldError("jwt_audience", "must list at least one audience when jwt_issuer is set")
+        if self.jwt_audience and not self.jwt_issuer:
+            raise _FieldError("jwt_issuer", "must be set when jwt_audience is set")
+        if self.throttle_burst_limit < self.throttle_rate_limit:
+            raise _FieldError("throttle_burst_limit", "must be at least throttle_rate_limit")
+        return self
+
+
 class EnvironmentConfig(_Model):
     """Everything that differs between dev, staging and prod."""
 
@@ -125,6 +165,7 @@ class EnvironmentConfig(_Model):
     nat: NatConfig
     interface_endpoints: list[str] = []
     origin: OriginCapacity
+    api: ApiConfig
     retention: Retention
     data_removal: Literal["destroy", "retain"]
     domain_name: str | None = None
@@ -217,12 +258,6 @@ class EnvironmentConfig(_Model):
         return self.data_removal == "retain"
 
 
-class _FieldError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-
-
 _COMMON: dict[str, Any] = {
     "region": "us-east-1",
     "availability_zones": ["us-east-1a", "us-east-1b"],
@@ -235,6 +270,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "vpc_cidr": "10.10.0.0/16",
         "nat": {"mode": "instance"},
         "origin": {"min_capacity": 1, "desired_capacity": 1, "max_capacity": 2},
+        "api": {"throttle_rate_limit": 50, "throttle_burst_limit": 100},
         "retention": {"cloudwatch_logs_days": 14, "access_logs_days": 30, "noncurrent_versions_days": 7},
         "data_removal": "destroy",
     },
@@ -244,6 +280,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "vpc_cidr": "10.20.0.0/16",
         "nat": {"mode": "gateway", "gateways": 1},
         "origin": {"min_capacity": 2, "desired_capacity": 2, "max_capacity": 4},
+        "api": {"throttle_rate_limit": 200, "throttle_burst_limit": 400},
         "retention": {"cloudwatch_logs_days": 30, "access_logs_days": 90, "noncurrent_versions_days": 30},
         "data_removal": "destroy",
     },
@@ -254,6 +291,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "vpc_cidr": "10.30.0.0/16",
         "nat": {"mode": "gateway", "gateways": 3},
         "origin": {"min_capacity": 3, "desired_capacity": 3, "max_capacity": 12},
+        "api": {"throttle_rate_limit": 5000, "throttle_burst_limit": 10000},
         "retention": {"cloudwatch_logs_days": 365, "access_logs_days": 365, "noncurrent_versions_days": 90},
         "data_removal": "retain",
     },
@@ -273,13 +311,13 @@ def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
 def _format(env: str, error: ValidationError) -> str:
     lines = []
     for item in error.errors():
+        parts = [env, *(str(part) for part in item["loc"])]
+        message = item["msg"].removeprefix("Value error, ")
         ctx_error = (item.get("ctx") or {}).get("error")
         if isinstance(ctx_error, _FieldError):
-            lines.append(f"{env}.{ctx_error}")
-            continue
-        location = ".".join(str(part) for part in (env, *item["loc"]))
-        message = item["msg"].removeprefix("Value error, ")
-        lines.append(f"{location}: {message}")
+            parts.append(ctx_error.field)
+            message = ctx_error.message
+        lines.append(f"{'.'.join(parts)}: {message}")
     return "; ".join(lines)
 
 

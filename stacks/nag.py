@@ -31,6 +31,13 @@ ACKNOWLEDGMENTS: tuple[Ack, ...] = (
     Ack("*/Network/Vpc/*Subnet*/Subnet", "CloudFormation-Validate::W3010", _PINNED_AZS),
     Ack("*/Network/Vpc/publicSubnet*/NatInstance/Resource", "CloudFormation-Validate::W3010", _PINNED_AZS),
     Ack(
+        "*/Api/Viewers/Resource",
+        "AwsSolutions-COG2",
+        "Viewers sign in on TVs, consoles and phones, so MFA is offered (TOTP) rather than required; "
+        "the pool's Plus-plan threat protection (FULL_FUNCTION) demands MFA on risky sign-ins and "
+        "blocks compromised credentials.",
+    ),
+    Ack(
         "*/Network/Vpc/publicSubnet*/NatInstance/Resource",
         "AwsSolutions-EC28",
         "Dev's NAT instance (nat.mode=instance) keeps basic 5-minute metrics: detailed monitoring "

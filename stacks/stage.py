@@ -8,6 +8,7 @@ from aws_cdk import Stage, Tags
 from constructs import Construct
 
 from stacks.alerts_stack import AlertsStack
+from stacks.api_stack import ApiStack
 from stacks.config import EnvironmentConfig
 from stacks.network_stack import NetworkStack
 from stacks.storage_stack import StorageStack
@@ -27,3 +28,4 @@ class ShowrunnerStage(Stage):
         self.alerts = AlertsStack(self, "Alerts", config=config)
         self.storage = StorageStack(self, "Storage", config=config)
         self.network = NetworkStack(self, "Network", config=config, logs_bucket=self.storage.logs_bucket)
+        self.api = ApiStack(self, "Api", config=config)

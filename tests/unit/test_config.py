@@ -165,6 +165,31 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     ("typo in a key", {"dev": {"alarm_emial": "ops@example.com"}}, "dev.alarm_emial: Extra inputs are not permitted"),
     ("typo in a nested key", {"dev": {"origin": {"max": 3}}}, "dev.origin.max: Extra inputs are not permitted"),
     ("environment name", {"dev": {"name": "Dev Env"}}, "dev.name: must be lowercase letters"),
+    (
+        "issuer not https",
+        {"dev": {"api": {"jwt_issuer": "http://login.example.com", "jwt_audience": ["a"]}}},
+        "dev.api.jwt_issuer: must be an https:// URL",
+    ),
+    (
+        "issuer without audience",
+        {"dev": {"api": {"jwt_issuer": "https://login.example.com"}}},
+        "dev.api.jwt_audience: must list at least one audience when jwt_issuer is set",
+    ),
+    (
+        "audience without issuer",
+        {"dev": {"api": {"jwt_audience": ["player"]}}},
+        "dev.api.jwt_issuer: must be set when jwt_audience is set",
+    ),
+    (
+        "burst below rate",
+        {"prod": {"api": {"throttle_burst_limit": 10}}},
+        "prod.api.throttle_burst_limit: must be at least throttle_rate_limit",
+    ),
+    (
+        "zero rate",
+        {"prod": {"api": {"throttle_rate_limit": 0}}},
+        "prod.api.throttle_rate_limit: Input should be greater than or equal to 1",
+    ),
 ]
 
 
