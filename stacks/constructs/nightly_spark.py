@@ -316,7 +316,8 @@ class NightlySpark(Construct):
                 sid="ListOnlyOurPrefixes",
                 actions=["s3:ListBucket"],
                 resources=[lake.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": [f"{p}*" for p in (INPUT_PREFIX, *outputs)]}},
+                # "events*" covers the listing of "events" itself as well as everything under "events/".
+                conditions={"StringLike": {"s3:prefix": [f"{p.rstrip('/')}*" for p in (INPUT_PREFIX, *outputs)]}},
             )
         )
         role.add_to_policy(
