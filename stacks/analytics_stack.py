@@ -69,24 +69,25 @@ class AnalyticsStack(ShowrunnerStack):
             http_api=http_api,
             authorizer=route_authorizer,
         )
-        lake = {"bucket": data_lake_bucket, "key": data_lake_key}
         self.events_delivery = LakeDelivery(
             self,
             "EventsToLake",
             config=config,
             stream=self.player_events_stream,
+            bucket=data_lake_bucket,
+            key=data_lake_key,
             prefix="events",
             file_extension=".json.gz",
-            **lake,
         )
         self.cdn_logs_delivery = LakeDelivery(
             self,
             "CdnLogsToLake",
             config=config,
             stream=self.cdn_logs_stream,
+            bucket=data_lake_bucket,
+            key=data_lake_key,
             prefix="cdn-logs",
             file_extension=".log.gz",
-            **lake,
         )
         self.nightly = NightlySpark(
             self,

@@ -31,7 +31,7 @@ def _flatten(value: Any) -> str:
         return value
     if "Fn::Join" in value:
         separator, parts = value["Fn::Join"]
-        return separator.join(_flatten(part) for part in parts)
+        return str(separator).join(_flatten(part) for part in parts)
     if "Ref" in value:
         return f"${{{value['Ref']}}}"
     if "Fn::GetAtt" in value:
