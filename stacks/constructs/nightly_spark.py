@@ -126,8 +126,7 @@ class NightlySpark(Construct):
 
         self.security_configuration = emr.CfnSecurityConfiguration(
             self,
-            "SecurityConfiguration",
-            name=f"showrunner-{config.name}-nightly",
+            "SecurityConfiguration",  # unnamed: changing one means replacing it, and a fixed name would collide
             security_configuration=self.security_configuration_document(lake.bucket_name, data_lake_key.key_arn),
         )
 

@@ -127,3 +127,17 @@ def test_malformed_lines_are_skipped_counted_and_reported(recommendations_run: J
         "users": len(PLAYED),
         "topN": TOP_N,
     }
+
+
+def test_input_with_no_valid_event_writes_an_empty_result_and_reports(tmp_path):
+    write_lines(tmp_path / "events/part-1", MALFORMED)
+    run = run_job("recommendations", tmp_path / "events", tmp_path / "out")
+    assert run.rows == []
+    assert run.report == {
+        "job": "recommendations",
+        "lines": len(MALFORMED),
+        "valid": 0,
+        "malformed": len(MALFORMED),
+        "users": 0,
+        "topN": 10,
+    }
