@@ -152,6 +152,33 @@ class ApiConfig(_Model):
         return self
 
 
+class EdgeConfig(_Model):
+    """The CloudFront distribution and its us-east-1 WAF."""
+
+    price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"]
+    waf_rate_limit: Annotated[int, Field(ge=10, le=2_000_000_000)] = 2000
+    realtime_log_sampling_percent: Annotated[int, Field(ge=1, le=100)]
+    replica_region: str | None = None
+    cors_allowed_origins: list[str] = []
+    manifest_max_ttl_seconds: Annotated[int, Field(ge=1, le=60)] = 5
+    segment_ttl_days: Annotated[int, Field(ge=1, le=365)] = 365
+
+    @field_validator("replica_region")
+    @classmethod
+    def _replica_region(cls, value: str | None) -> str | None:
+        if value is not None and value not in known_regions():
+            raise ValueError(f"unknown AWS region {value!r}")
+        return value
+
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _cors(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if not re.fullmatch(r"https://[a-z0-9.-]+(:\d+)?|http://localhost(:\d+)?", origin):
+                raise ValueError(f"must be origins such as 'https://player.example.com', got {origin!r}")
+        return value
+
+
 class EnvironmentConfig(_Model):
     """Everything that differs between dev, staging and prod."""
 
@@ -166,6 +193,7 @@ class EnvironmentConfig(_Model):
     interface_endpoints: list[str] = []
     origin: OriginCapacity
     api: ApiConfig
+    edge: EdgeConfig
     retention: Retention
     data_removal: Literal["destroy", "retain"]
     domain_name: str | None = None
@@ -249,6 +277,10 @@ class EnvironmentConfig(_Model):
             )
         if (self.domain_name is None) != (self.certificate_arn is None):
             raise _FieldError("certificate_arn", "domain_name and certificate_arn must be set together, or neither")
+        if self.edge.replica_region == self.region:
+            raise _FieldError(
+                "edge.replica_region", f"must differ from region {self.region}: it holds the failover copy"
+            )
         if self.allowed_countries and self.blocked_countries:
             raise _FieldError("blocked_countries", "set allowed_countries or blocked_countries, not both")
         return self
@@ -271,6 +303,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "nat": {"mode": "instance"},
         "origin": {"min_capacity": 1, "desired_capacity": 1, "max_capacity": 2},
         "api": {"throttle_rate_limit": 50, "throttle_burst_limit": 100},
+        "edge": {"price_class": "PriceClass_100", "realtime_log_sampling_percent": 100},
         "retention": {"cloudwatch_logs_days": 14, "access_logs_days": 30, "noncurrent_versions_days": 7},
         "data_removal": "destroy",
     },
@@ -281,6 +314,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "nat": {"mode": "gateway", "gateways": 1},
         "origin": {"min_capacity": 2, "desired_capacity": 2, "max_capacity": 4},
         "api": {"throttle_rate_limit": 200, "throttle_burst_limit": 400},
+        "edge": {"price_class": "PriceClass_100", "realtime_log_sampling_percent": 50},
         "retention": {"cloudwatch_logs_days": 30, "access_logs_days": 90, "noncurrent_versions_days": 30},
         "data_removal": "destroy",
     },
@@ -292,6 +326,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "nat": {"mode": "gateway", "gateways": 3},
         "origin": {"min_capacity": 3, "desired_capacity": 3, "max_capacity": 12},
         "api": {"throttle_rate_limit": 5000, "throttle_burst_limit": 10000},
+        "edge": {"price_class": "PriceClass_All", "realtime_log_sampling_percent": 5, "replica_region": "us-west-2"},
         "retention": {"cloudwatch_logs_days": 365, "access_logs_days": 365, "noncurrent_versions_days": 90},
         "data_removal": "retain",
     },

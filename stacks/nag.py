@@ -2,7 +2,9 @@
 
 An acknowledgment names a construct path pattern (``fnmatch`` syntax,
 matched against the full construct path such as ``dev/Storage/LogsBucket/Resource``)
-and one rule ID. ``acknowledge_findings`` applies them all and fails if an
+and one rule ID. A rule ID may name settings of the construct's environment
+as ``{env}`` or ``{replica_region}``, because some findings quote names built
+from them. ``acknowledge_findings`` applies them all and fails if an
 acknowledgment matches no construct, so stale entries cannot pile up here.
 """
 
@@ -11,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from aws_cdk import Acknowledgment, App, Validations
+from aws_cdk import Acknowledgment, App, Stage, Validations
 from constructs import IConstruct
+
+from stacks.config import EnvironmentConfig
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,12 @@ class Ack:
     rule: str
     reason: str
 
+
+_REPLICATION = (
+    "S3 replication copies every object version of the content bucket to its replica, so the "
+    "replication role's object-level actions (read versions on the source, replicate on the "
+    "destination) name all objects of exactly those two buckets; s3.amazonaws.com alone may assume it."
+)
 
 _PINNED_AZS = (
     "Availability zones are pinned in configuration (availability_zones) on purpose: synth stays "
@@ -36,6 +46,16 @@ ACKNOWLEDGMENTS: tuple[Ack, ...] = (
         "Viewers sign in on TVs, consoles and phones, so MFA is offered (TOTP) rather than required; "
         "the pool's Plus-plan threat protection (FULL_FUNCTION) demands MFA on risky sign-ins and "
         "blocks compromised credentials.",
+    ),
+    Ack(
+        "*/Storage/ContentBucket/ReplicationRole/DefaultPolicy/Resource",
+        "AwsSolutions-IAM5[Resource::<ContentBucket52D4B12C.Arn>/*]",
+        _REPLICATION,
+    ),
+    Ack(
+        "*/Storage/ContentBucket/ReplicationRole/DefaultPolicy/Resource",
+        "AwsSolutions-IAM5[Resource::arn:aws:s3:::showrunner-{env}-content-replica-<AWS::AccountId>-{replica_region}/*]",
+        _REPLICATION,
     ),
     Ack(
         "*/Network/Vpc/publicSubnet*/NatInstance/Resource",
@@ -67,4 +87,12 @@ def acknowledge_findings(app: App, acknowledgments: tuple[Ack, ...] = ACKNOWLEDG
         if not matched:
             raise StaleAcknowledgmentError(f"cdk-nag acknowledgment {ack.rule} matches no construct: {ack.path}")
         for construct in matched:
-            Validations.of(construct).acknowledge(Acknowledgment(id=ack.rule, reason=ack.reason))
+            rule = ack.rule.format_map(_settings(construct))
+            Validations.of(construct).acknowledge(Acknowledgment(id=rule, reason=ack.reason))
+
+
+def _settings(construct: IConstruct) -> dict[str, str]:
+    config = getattr(Stage.of(construct), "config", None)
+    if not isinstance(config, EnvironmentConfig):
+        return {}
+    return {"env": config.name, "replica_region": config.edge.replica_region or ""}
