@@ -10,6 +10,7 @@ from constructs import Construct
 from stacks.alerts_stack import AlertsStack
 from stacks.config import EnvironmentConfig
 from stacks.network_stack import NetworkStack
+from stacks.origin_stack import OriginStack
 from stacks.storage_stack import StorageStack
 
 PROJECT_TAG = "showrunner"
@@ -27,3 +28,12 @@ class ShowrunnerStage(Stage):
         self.alerts = AlertsStack(self, "Alerts", config=config)
         self.storage = StorageStack(self, "Storage", config=config)
         self.network = NetworkStack(self, "Network", config=config, logs_bucket=self.storage.logs_bucket)
+        self.origin = OriginStack(
+            self,
+            "Origin",
+            config=config,
+            vpc=self.network.vpc,
+            logs_bucket=self.storage.logs_bucket,
+            alerts_topic=self.alerts.topic,
+            alerts_key=self.alerts.key,
+        )
