@@ -13,7 +13,9 @@ from constructs import Construct
 from stacks.config import EnvironmentConfig
 from stacks.origin_user_data import render_user_data
 
-HTTP_PORT = 80
+# AWS's public parameter for the newest AL2023 arm64 AMI with the distribution's default kernel.
+# (CDK's latest_amazon_linux2023() pins the 6.1 kernel parameter instead.)
+AL2023_ARM64_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
 ROOT_VOLUME_GIB = 10
 HEALTH_CHECK_GRACE = Duration.minutes(5)
 INSTANCE_WARMUP = Duration.minutes(2)
@@ -93,9 +95,7 @@ class OriginFleet(Construct):
         self.launch_template = ec2.LaunchTemplate(
             self,
             "LaunchTemplate",
-            machine_image=ec2.MachineImage.latest_amazon_linux2023(
-                cpu_type=ec2.AmazonLinuxCpuType.ARM_64, kernel=ec2.AmazonLinux2023Kernel.DEFAULT
-            ),
+            machine_image=ec2.MachineImage.from_ssm_parameter(AL2023_ARM64_PARAMETER, os=ec2.OperatingSystemType.LINUX),
             instance_type=ec2.InstanceType(origin.instance_types[0]),
             user_data=ec2.UserData.custom(user_data),
             role=self.role,
