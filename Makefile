@@ -20,7 +20,7 @@ export AWS_EC2_METADATA_DISABLED := true
 export CDK_DISABLE_CLI_TELEMETRY := true
 
 # Debian packages the tests use; `make setup` installs any that are missing (as root, or with sudo).
-APT_PACKAGES :=
+APT_PACKAGES := nginx shellcheck
 
 .PHONY: help setup apt-packages synth test lint typecheck pytest deploy diff destroy lock clean
 
