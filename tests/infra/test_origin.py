@@ -37,6 +37,15 @@ def _stack_output_ref(value: dict[str, Any], producer: dict[str, Any]) -> Any:
     return producer["Outputs"][value["Fn::GetStackOutput"]["OutputName"]]["Value"]
 
 
+def _json(template: Template) -> dict[str, Any]:
+    return dict(template.to_json())
+
+
+def _by_group(rule: dict[str, Any]) -> str:
+    group: str = rule["GroupId"]["Fn::GetAtt"][0]
+    return group
+
+
 def _origin_template(config_overrides: dict[str, Any], env: str = "prod") -> tuple[Template, ShowrunnerStage]:
     config = load_config(overrides={env: config_overrides})[env]
     stage = ShowrunnerStage(App(context=cdk_context()), config)
@@ -137,7 +146,7 @@ def test_alb_admits_only_the_cloudfront_prefix_list_and_instances_only_the_alb(s
     fleet_sg = logical_id_by_path(template, "Origin/Fleet/SecurityGroup/Resource")
     assert set(resources_of_type(template, "AWS::EC2::SecurityGroup")) == {alb_sg, fleet_sg}
 
-    rules = sorted(_ingress_rules(template), key=lambda r: r["GroupId"]["Fn::GetAtt"][0])
+    rules = sorted(_ingress_rules(template), key=_by_group)
     assert rules == sorted(
         [
             {
@@ -157,7 +166,7 @@ def test_alb_admits_only_the_cloudfront_prefix_list_and_instances_only_the_alb(s
                 "SourceSecurityGroupId": {"Fn::GetAtt": [alb_sg, "GroupId"]},
             },
         ],
-        key=lambda r: r["GroupId"]["Fn::GetAtt"][0],
+        key=_by_group,
     )
     # The ALB talks only to the instances; the instances only make HTTPS calls out.
     egress = [r["Properties"] for r in resources_of_type(template, "AWS::EC2::SecurityGroupEgress").values()]
@@ -306,7 +315,7 @@ def test_https_to_the_origin_when_a_certificate_is_configured():
             "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
         },
     )
-    ingress = _ingress_rules(template.to_json())
+    ingress = _ingress_rules(_json(template))
     prefix_rules = [r for r in ingress if "SourcePrefixListId" in r]
     assert [(r["FromPort"], r["ToPort"]) for r in prefix_rules] == [(443, 443)]
     assert stage.origin.origin_https is True
@@ -404,7 +413,7 @@ def test_spot_with_capacity_rebalancing_in_dev_and_staging_and_an_on_demand_base
 
 def test_an_all_on_demand_group_does_not_ask_for_capacity_rebalancing():
     template, _ = _origin_template({"origin": {"on_demand_percentage_above_base": 100}})
-    group = next(iter(resources_of_type(template.to_json(), "AWS::AutoScaling::AutoScalingGroup").values()))
+    group = next(iter(resources_of_type(_json(template), "AWS::AutoScaling::AutoScalingGroup").values()))
     assert group["Properties"]["CapacityRebalance"] is False
     assert (
         group["Properties"]["MixedInstancesPolicy"]["InstancesDistribution"]["OnDemandPercentageAboveBaseCapacity"]
@@ -430,7 +439,7 @@ def test_min_in_service_stays_below_max_when_the_group_is_fixed_size():
     template, _ = _origin_template(
         {"origin": {"min_capacity": 3, "desired_capacity": 3, "max_capacity": 3, "prime_time": None}}
     )
-    group = next(iter(resources_of_type(template.to_json(), "AWS::AutoScaling::AutoScalingGroup").values()))
+    group = next(iter(resources_of_type(_json(template), "AWS::AutoScaling::AutoScalingGroup").values()))
     assert group["UpdatePolicy"]["AutoScalingRollingUpdate"]["MinInstancesInService"] == 2
 
 
@@ -508,12 +517,12 @@ def test_no_scheduled_actions_without_prime_time():
 def test_edge_gets_the_header_as_a_dynamic_reference_to_the_live_generation():
     template, stage = _origin_template({"origin": {"header_generation": 2}})
     origin = stage.origin
-    secret_id = logical_id_by_path(template.to_json(), "Origin/OriginHeader/Secret/Resource")
+    secret_id = logical_id_by_path(_json(template), "Origin/OriginHeader/Secret/Resource")
     assert origin.origin_header_name == "X-Origin-Verify"
     assert Stack.of(origin).resolve(origin.origin_header_value) == {
         "Fn::Join": ["", ["{{resolve:secretsmanager:", {"Ref": secret_id}, ":SecretString::origin-header-2:}}"]]
     }
-    rule = next(iter(resources_of_type(template.to_json(), "AWS::ElasticLoadBalancingV2::ListenerRule").values()))
+    rule = next(iter(resources_of_type(_json(template), "AWS::ElasticLoadBalancingV2::ListenerRule").values()))
     values = rule["Properties"]["Conditions"][0]["HttpHeaderConfig"]["Values"]
     assert [v["Fn::Join"][1][2] for v in values] == [
         ":SecretString::origin-header-2:}}",
@@ -521,7 +530,7 @@ def test_edge_gets_the_header_as_a_dynamic_reference_to_the_live_generation():
     ]
     assert origin.origin_https is False
     assert Stack.of(origin).resolve(origin.origin_domain_name) == {
-        "Fn::GetAtt": [logical_id_by_path(template.to_json(), "Origin/Alb/LoadBalancer/Resource"), "DNSName"]
+        "Fn::GetAtt": [logical_id_by_path(_json(template), "Origin/Alb/LoadBalancer/Resource"), "DNSName"]
     }
 
 
