@@ -159,7 +159,6 @@ class OriginFleet(Construct):
                 wait_on_resource_signals=True,
             ),
         )
-        self.uses_spot = uses_spot
         cfn_group = self.group.node.default_child
         assert isinstance(cfn_group, autoscaling.CfnAutoScalingGroup)
         group_logical_id.group = cfn_group
