@@ -69,6 +69,36 @@ ACKNOWLEDGMENTS: tuple[Ack, ...] = (
         "API termination protection on the NAT instance would make CloudFormation unable to delete "
         "it, so 'cdk destroy dev/*' would fail; the instance is stateless and CloudFormation recreates it.",
     ),
+    Ack(
+        "*/Origin/Fleet/Group/ASG",
+        "AwsSolutions-EC26",
+        "False positive: cdk-nag 3.0.2's EC26 reads the group's LaunchTemplate property, which a group with "
+        "a MixedInstancesPolicy (Spot) does not have, and throws. The launch template it uses has only an "
+        "encrypted gp3 root volume (asserted in tests/infra/test_origin.py).",
+    ),
+    Ack(
+        "*/Origin/Fleet/InstanceRole/Resource",
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]",
+        "AmazonSSMManagedInstanceCore is the AWS-maintained minimum for the SSM agent (Session Manager "
+        "replaces SSH, so the fleet has no key pair and no port 22). Its ssm/ssmmessages/ec2messages "
+        "actions take no resource-level scoping, so an inline copy would be the same Resource '*' "
+        "without AWS's updates as the agent changes.",
+    ),
+    Ack(
+        "*/Origin/OriginHeader/Secret/Resource",
+        "AwsSolutions-SMG4",
+        "The origin header is rotated by a staged, zero-downtime procedure instead of a rotation Lambda: "
+        "the ALB rule and CloudFront's origin header hold values CloudFormation resolved at deploy, so a "
+        "Lambda changing the secret would change neither. stacks/tools/rotate_origin_header.py adds the next "
+        "version and origin.header_generation deploys it (docs/operations.md, Rotating the origin header).",
+    ),
+    Ack(
+        "*/Origin/Fleet/Group",
+        "Annotation::@aws-cdk/aws-autoscaling:desiredCapacitySet",
+        "The group has scheduled actions, so CDK sets IgnoreUnmodifiedGroupSizeProperties: a deploy only "
+        "resets the group's size when origin.min/desired/max_capacity themselves change "
+        "(asserted in tests/infra/test_origin.py).",
+    ),
 )
 
 

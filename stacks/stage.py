@@ -13,6 +13,7 @@ from stacks.config import EnvironmentConfig
 from stacks.content_replica_stack import ContentReplicaStack
 from stacks.edge_security_stack import EdgeSecurityStack
 from stacks.network_stack import NetworkStack
+from stacks.origin_stack import OriginStack
 from stacks.storage_stack import StorageStack
 
 PROJECT_TAG = "showrunner"
@@ -38,3 +39,12 @@ class ShowrunnerStage(Stage):
             self.storage.node.add_dependency(self.content_replica)
         self.network = NetworkStack(self, "Network", config=config, logs_bucket=self.storage.logs_bucket)
         self.api = ApiStack(self, "Api", config=config)
+        self.origin = OriginStack(
+            self,
+            "Origin",
+            config=config,
+            vpc=self.network.vpc,
+            logs_bucket=self.storage.logs_bucket,
+            alerts_topic=self.alerts.topic,
+            alerts_key=self.alerts.key,
+        )
