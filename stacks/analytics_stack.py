@@ -69,26 +69,20 @@ class AnalyticsStack(ShowrunnerStack):
             http_api=http_api,
             authorizer=route_authorizer,
         )
-        self.events_delivery = LakeDelivery(
-            self,
-            "EventsToLake",
-            config=config,
-            stream=self.player_events_stream,
-            bucket=data_lake_bucket,
-            key=data_lake_key,
-            prefix="events",
-            file_extension=".json.gz",
-        )
-        self.cdn_logs_delivery = LakeDelivery(
-            self,
-            "CdnLogsToLake",
-            config=config,
-            stream=self.cdn_logs_stream,
-            bucket=data_lake_bucket,
-            key=data_lake_key,
-            prefix="cdn-logs",
-            file_extension=".log.gz",
-        )
+        for delivery_id, stream, prefix, extension in (
+            ("EventsToLake", self.player_events_stream, "events", ".json.gz"),
+            ("CdnLogsToLake", self.cdn_logs_stream, "cdn-logs", ".log.gz"),
+        ):
+            LakeDelivery(
+                self,
+                delivery_id,
+                config=config,
+                stream=stream,
+                bucket=data_lake_bucket,
+                key=data_lake_key,
+                prefix=prefix,
+                file_extension=extension,
+            )
         self.nightly = NightlySpark(
             self,
             "NightlySpark",

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from stacks.config import ConfigError, load_config
+from stacks.config import load_config
+from tests.unit.test_config import test_bad_values_stop_with_one_message_naming_the_setting as check_bad_input
 
 
 def test_defaults_choose_capacity_by_cost_and_scale_emr_by_environment():
@@ -109,7 +110,7 @@ BAD_INPUTS = [
 
 
 @pytest.mark.parametrize(("case", "overrides", "message"), BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
-def test_bad_values_stop_with_one_message_naming_the_setting(case: str, overrides: dict[str, Any], message: str):
-    with pytest.raises(ConfigError) as error:
-        load_config(overrides=overrides)
-    assert message in str(error.value)
+def test_bad_analytics_values_stop_with_one_message_naming_the_setting(
+    case: str, overrides: dict[str, Any], message: str
+):
+    check_bad_input(case, overrides, message)
