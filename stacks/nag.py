@@ -1,9 +1,11 @@
-"""Every cdk-nag acknowledgment in the project, each with its reason.
+"""Every cdk-nag acknowledgment and checkov skip in the project, each with its reason.
 
 An acknowledgment names a construct path pattern (``fnmatch`` syntax,
 matched against the full construct path such as ``dev/Storage/LogsBucket/Resource``)
 and one rule ID. ``acknowledge_findings`` applies them all and fails if an
 acknowledgment matches no construct, so stale entries cannot pile up here.
+``CHECKOV_SKIPS`` (same shape, checkov check IDs) are written into the matched
+resources' CloudFormation metadata by ``skip_checkov_checks``.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from aws_cdk import Acknowledgment, App, Validations
+from aws_cdk import Acknowledgment, App, CfnResource, Validations
 from constructs import IConstruct
 
 
@@ -68,3 +70,70 @@ def acknowledge_findings(app: App, acknowledgments: tuple[Ack, ...] = ACKNOWLEDG
             raise StaleAcknowledgmentError(f"cdk-nag acknowledgment {ack.rule} matches no construct: {ack.path}")
         for construct in matched:
             Validations.of(construct).acknowledge(Acknowledgment(id=ack.rule, reason=ack.reason))
+
+
+# checkov (run on cdk.out by `make review`) reads skips from each resource's
+# CloudFormation metadata: {"checkov": {"skip": [{"id": ..., "comment": ...}]}}.
+# Same Ack shape: construct path pattern, check ID, specific reason.
+_CDK_PROVIDER = (
+    "aws-cdk-lib's own custom-resource provider (S3 auto-delete-objects, VPC restrict-default-SG), "
+    "invoked by CloudFormation only while the stack is created, updated or deleted: "
+)
+_CDK_PROVIDER_HANDLER = "*/Custom::*CustomResourceProvider/Handler"
+
+CHECKOV_SKIPS: tuple[Ack, ...] = (
+    Ack(
+        "*/Storage/LogsBucket/Resource",
+        "CKV_AWS_18",
+        "The logs bucket is the target of every other bucket's server access logs; logging its own "
+        "access would write a log record about every log record.",
+    ),
+    Ack(
+        "*/Api/AccessLogs/Resource",
+        "CKV_AWS_158",
+        "API access-log lines carry request metadata only (request ID, source IP, route, status, "
+        "latency; never headers, tokens or claims), and CloudWatch Logs already encrypts them at rest; a "
+        "customer managed key would add a key and a logs-service key policy per environment for no reader we exclude.",
+    ),
+    Ack(
+        _CDK_PROVIDER_HANDLER,
+        "CKV_AWS_115",
+        _CDK_PROVIDER + "a few invocations per deploy, so reserving concurrency would only take capacity "
+        "from the account's pool.",
+    ),
+    Ack(
+        _CDK_PROVIDER_HANDLER,
+        "CKV_AWS_116",
+        _CDK_PROVIDER + "CloudFormation invokes it synchronously and rolls the stack back on failure, so a "
+        "dead-letter queue for asynchronous invocations would never receive anything.",
+    ),
+    Ack(
+        _CDK_PROVIDER_HANDLER,
+        "CKV_AWS_117",
+        _CDK_PROVIDER + "it calls only S3 and EC2 APIs and holds no data; inside the VPC it would need NAT "
+        "or interface endpoints to reach them.",
+    ),
+)
+
+CHECKOV_METADATA_KEY = "checkov"
+
+
+def skip_checkov_checks(app: App, skips: tuple[Ack, ...] = CHECKOV_SKIPS) -> None:
+    """Write each skip, with its reason, into the matched resources' CloudFormation metadata.
+
+    Fails if a skip matches no construct, or matches a construct that is not a
+    CloudFormation resource (its metadata would never reach the template).
+    """
+    constructs = _walk(app)
+    for skip in skips:
+        matched = [c for c in constructs if fnmatchcase(c.node.path, skip.path)]
+        if not matched:
+            raise StaleAcknowledgmentError(f"checkov skip {skip.rule} matches no construct: {skip.path}")
+        for construct in matched:
+            if not isinstance(construct, CfnResource):
+                raise TypeError(
+                    f"checkov skip {skip.rule} must name a CloudFormation resource, not {construct.node.path}"
+                )
+            existing = construct.get_metadata(CHECKOV_METADATA_KEY) or {"skip": []}
+            entries = [*existing["skip"], {"id": skip.rule, "comment": skip.reason}]
+            construct.add_metadata(CHECKOV_METADATA_KEY, {"skip": entries})
