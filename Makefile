@@ -111,12 +111,13 @@ lock:
 
 # ENV unset reviews every environment (unlike deploy/diff, where it defaults to dev).
 REVIEW_ENVS = $(if $(filter command line environment,$(origin ENV)),--env $(ENV))
+REVIEW_DOCS ?= docs/review
 
 review: setup
-	$(PY) -m stacks.tools.review $(REVIEW_ENVS) --outdir $(CDK_OUT) --cdk $(CDK)
+	$(PY) -m stacks.tools.review $(REVIEW_ENVS) --outdir $(CDK_OUT) --cdk $(CDK) --docs $(REVIEW_DOCS)
 
 review-diff: setup
-	$(PY) -m stacks.tools.review --outdir $(CDK_OUT) --cdk $(CDK) \
+	$(PY) -m stacks.tools.review --outdir $(CDK_OUT) --cdk $(CDK) --docs $(REVIEW_DOCS) \
 	  $(if $(FROM),--diff $(FROM) $(TO),--diff-committed $(REVIEW_ENVS))
 
 clean:

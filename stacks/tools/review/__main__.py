@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[3]
 class Progress:
     """``[2/6] cfn-lint on 4 templates ... 3.1 s`` lines on stderr while the review runs."""
 
-    def __init__(self, total: int, stream: TextIO = sys.stderr) -> None:
-        self.total, self.done, self.stream = total, 0, stream
+    def __init__(self, total: int, stream: TextIO | None = None) -> None:
+        self.total, self.done, self.stream = total, 0, stream or sys.stderr
 
     @contextmanager
     def step(self, text: str) -> Iterator[None]:

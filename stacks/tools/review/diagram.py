@@ -122,7 +122,7 @@ EDGE_RULES: tuple[EdgeRule, ...] = (
     EdgeRule("AWS::CloudWatch::Alarm", ANY, "watches"),
     EdgeRule("AWS::Budgets::Budget", "AWS::SNS::Topic", "notifies"),
     EdgeRule("AWS::EC2::VPC", "AWS::EC2::NatGateway", "egress"),
-    EdgeRule("AWS::EC2::VPC", "AWS::EC2::Instance", "subnet"),
+    EdgeRule("AWS::EC2::VPC", "AWS::EC2::Instance", ""),
     EdgeRule("AWS::EC2::VPC", "AWS::EC2::VPCEndpoint", "endpoint"),
     EdgeRule("AWS::EC2::VPC", "AWS::S3::Bucket", "flow logs"),
     EdgeRule("AWS::S3::Bucket", "AWS::S3::Bucket", "access logs", via="LoggingConfiguration"),
