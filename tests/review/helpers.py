@@ -10,9 +10,17 @@ from stacks.tools.assembly import StackArtifact, load_stacks
 
 
 def write_assembly(
-    outdir: Path, stacks: dict[str, dict[str, Any]], *, stage: str = "dev", region: str = "us-east-1"
+    outdir: Path,
+    stacks: dict[str, dict[str, Any]],
+    *,
+    stage: str = "dev",
+    region: str = "us-east-1",
+    regions: dict[str, str] | None = None,
 ) -> list[StackArtifact]:
-    """One stage (nested assembly) holding ``stacks`` (stack name -> template); returns them as loaded."""
+    """One stage (nested assembly) holding ``stacks`` (stack name -> template); returns them as loaded.
+
+    ``regions`` overrides ``region`` for the stacks it names.
+    """
     nested = outdir / f"assembly-{stage}"
     nested.mkdir(parents=True)
     artifacts: dict[str, Any] = {}
@@ -21,7 +29,7 @@ def write_assembly(
         (nested / f"{artifact_id}.template.json").write_text(json.dumps(template), encoding="utf-8")
         artifacts[artifact_id] = {
             "type": "aws:cloudformation:stack",
-            "environment": f"aws://unknown-account/{region}",
+            "environment": f"aws://unknown-account/{(regions or {}).get(name, region)}",
             "properties": {"templateFile": f"{artifact_id}.template.json", "stackName": name},
             "displayName": f"{stage}/{name.split('-', 1)[-1]}",
         }
