@@ -62,13 +62,17 @@ def _walk(root: IConstruct) -> list[IConstruct]:
     return list(root.node.find_all())
 
 
+def _matching(constructs: list[IConstruct], ack: Ack, kind: str) -> list[IConstruct]:
+    matched = [c for c in constructs if fnmatchcase(c.node.path, ack.path)]
+    if not matched:
+        raise StaleAcknowledgmentError(f"{kind} {ack.rule} matches no construct: {ack.path}")
+    return matched
+
+
 def acknowledge_findings(app: App, acknowledgments: tuple[Ack, ...] = ACKNOWLEDGMENTS) -> None:
     constructs = _walk(app)
     for ack in acknowledgments:
-        matched = [c for c in constructs if fnmatchcase(c.node.path, ack.path)]
-        if not matched:
-            raise StaleAcknowledgmentError(f"cdk-nag acknowledgment {ack.rule} matches no construct: {ack.path}")
-        for construct in matched:
+        for construct in _matching(constructs, ack, "cdk-nag acknowledgment"):
             Validations.of(construct).acknowledge(Acknowledgment(id=ack.rule, reason=ack.reason))
 
 
@@ -126,10 +130,7 @@ def skip_checkov_checks(app: App, skips: tuple[Ack, ...] = CHECKOV_SKIPS) -> Non
     """
     constructs = _walk(app)
     for skip in skips:
-        matched = [c for c in constructs if fnmatchcase(c.node.path, skip.path)]
-        if not matched:
-            raise StaleAcknowledgmentError(f"checkov skip {skip.rule} matches no construct: {skip.path}")
-        for construct in matched:
+        for construct in _matching(constructs, skip, "checkov skip"):
             if not isinstance(construct, CfnResource):
                 raise TypeError(
                     f"checkov skip {skip.rule} must name a CloudFormation resource, not {construct.node.path}"

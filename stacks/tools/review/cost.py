@@ -140,6 +140,15 @@ class Context:
 Rule = Callable[[Context, dict[str, Any]], list[Need]]
 
 
+def _fixed(*needs: Need) -> Rule:
+    """A rule for a type that always provisions the same thing."""
+
+    def rule(ctx: Context, props: dict[str, Any]) -> list[Need]:
+        return list(needs)
+
+    return rule
+
+
 def _volumes(mappings: Any, count: float, ctx: Context) -> list[Need]:
     needs = []
     for mapping in mappings or []:
@@ -163,14 +172,6 @@ def _instance_needs(ctx: Context, instance_type: Any, mappings: Any, count: floa
     if public_ip:
         needs.append(Need("public IPv4 address", count, "public_ipv4_hour"))
     return needs
-
-
-def _nat_gateway(ctx: Context, props: dict[str, Any]) -> list[Need]:
-    return [Need("NAT gateway", 1, "nat_gateway_hour", "plus $/GB processed")]
-
-
-def _elastic_ip(ctx: Context, props: dict[str, Any]) -> list[Need]:
-    return [Need("public IPv4 address (Elastic IP)", 1, "public_ipv4_hour")]
 
 
 def _ec2_instance(ctx: Context, props: dict[str, Any]) -> list[Need]:
@@ -240,10 +241,6 @@ def _kinesis_stream(ctx: Context, props: dict[str, Any]) -> list[Need]:
     return needs
 
 
-def _secret(ctx: Context, props: dict[str, Any]) -> list[Need]:
-    return [Need("Secrets Manager secret", 1, "secret_month", "plus API calls")]
-
-
 def _alarm(ctx: Context, props: dict[str, Any]) -> list[Need]:
     metrics = [m for m in props.get("Metrics", []) if isinstance(m, dict) and "MetricStat" in m]
     periods = [ctx.resolve(m["MetricStat"].get("Period")) for m in metrics] or [ctx.resolve(props.get("Period"))]
@@ -254,24 +251,12 @@ def _alarm(ctx: Context, props: dict[str, Any]) -> list[Need]:
     return [Need("alarm metric", count, "alarm_standard_month")]
 
 
-def _composite_alarm(ctx: Context, props: dict[str, Any]) -> list[Need]:
-    return [Need("composite alarm", 1, "composite_alarm_month")]
-
-
-def _dashboard(ctx: Context, props: dict[str, Any]) -> list[Need]:
-    return [Need("CloudWatch dashboard", 1, "dashboard_month", "first 3 per account free (not deducted)")]
-
-
 def _web_acl(ctx: Context, props: dict[str, Any]) -> list[Need]:
     rules = len(props.get("Rules", []))
     needs = [Need("WAF web ACL", 1, "waf_web_acl_month", "plus $/million requests")]
     if rules:
         needs.append(Need("WAF rule or rule group", rules, "waf_rule_month"))
     return needs
-
-
-def _hosted_zone(ctx: Context, props: dict[str, Any]) -> list[Need]:
-    return [Need("Route 53 hosted zone", 1, "route53_hosted_zone_month", "plus queries")]
 
 
 def _provisioned_concurrency(ctx: Context, props: dict[str, Any]) -> list[Need]:
@@ -293,8 +278,8 @@ def _emr_serverless(ctx: Context, props: dict[str, Any]) -> list[Need]:
 
 
 COST_RULES: dict[str, Rule] = {
-    "AWS::EC2::NatGateway": _nat_gateway,
-    "AWS::EC2::EIP": _elastic_ip,
+    "AWS::EC2::NatGateway": _fixed(Need("NAT gateway", 1, "nat_gateway_hour", "plus $/GB processed")),
+    "AWS::EC2::EIP": _fixed(Need("public IPv4 address (Elastic IP)", 1, "public_ipv4_hour")),
     "AWS::EC2::Instance": _ec2_instance,
     "AWS::AutoScaling::AutoScalingGroup": _auto_scaling_group,
     "AWS::ElasticLoadBalancingV2::LoadBalancer": _load_balancer,
@@ -302,12 +287,14 @@ COST_RULES: dict[str, Rule] = {
     "AWS::KMS::Key": _kms_key,
     "AWS::KMS::ReplicaKey": _kms_key,
     "AWS::Kinesis::Stream": _kinesis_stream,
-    "AWS::SecretsManager::Secret": _secret,
+    "AWS::SecretsManager::Secret": _fixed(Need("Secrets Manager secret", 1, "secret_month", "plus API calls")),
     "AWS::CloudWatch::Alarm": _alarm,
-    "AWS::CloudWatch::CompositeAlarm": _composite_alarm,
-    "AWS::CloudWatch::Dashboard": _dashboard,
+    "AWS::CloudWatch::CompositeAlarm": _fixed(Need("composite alarm", 1, "composite_alarm_month")),
+    "AWS::CloudWatch::Dashboard": _fixed(
+        Need("CloudWatch dashboard", 1, "dashboard_month", "first 3 per account free (not deducted)")
+    ),
     "AWS::WAFv2::WebACL": _web_acl,
-    "AWS::Route53::HostedZone": _hosted_zone,
+    "AWS::Route53::HostedZone": _fixed(Need("Route 53 hosted zone", 1, "route53_hosted_zone_month", "plus queries")),
     "AWS::Lambda::Alias": _provisioned_concurrency,
     "AWS::Lambda::Version": _provisioned_concurrency,
     "AWS::EMR::Cluster": _emr_cluster,
