@@ -143,12 +143,48 @@ _CDK_PROVIDER = (
 )
 _CDK_PROVIDER_HANDLER = "*/Custom::*CustomResourceProvider/Handler"
 
+_ORIGIN_HTTP = (
+    "Without origin.certificate_arn there is no origin domain to present a certificate for, so the "
+    "listener is HTTP on port 80; it admits only CloudFront's origin-facing prefix list, forwards only "
+    "requests carrying the secret X-Origin-Verify header and answers everything else 403. Setting "
+    "origin.certificate_arn and origin.domain_name makes it HTTPS with ELBSecurityPolicy-TLS13-1-2-2021-06."
+)
+
 CHECKOV_SKIPS: tuple[Ack, ...] = (
     Ack(
         "*/Storage/LogsBucket/Resource",
         "CKV_AWS_18",
         "The logs bucket is the target of every other bucket's server access logs; logging its own "
         "access would write a log record about every log record.",
+    ),
+    Ack(
+        "*/ContentReplica/ReplicaLogsBucket/Resource",
+        "CKV_AWS_18",
+        "The replica region's logs bucket receives the replica bucket's server access logs; logging its "
+        "own access would write a log record about every log record.",
+    ),
+    Ack(
+        "*/Alerts/AlertsKey/Resource",
+        "CKV_AWS_33",
+        "The one '*' principal (AllowAutoScalingNotifications) is narrowed by aws:PrincipalArn to this "
+        "account's AWSServiceRoleForAutoScaling and by kms:CallerAccount to this account; the role cannot "
+        "be named as the principal because it may not exist yet, and a missing principal invalidates the key policy.",
+    ),
+    Ack(
+        "*/EdgeSecurity/WafLogs/Resource",
+        "CKV_AWS_158",
+        "WAF logs are written with the Authorization and Cookie headers and the query string (signed-URL "
+        "tokens) redacted, so they hold no credentials; CloudWatch Logs already encrypts them at rest, and "
+        "a customer managed key would need its own logs-service key policy per environment.",
+    ),
+    Ack("*/Origin/Alb/LoadBalancer/Listener/Resource", "CKV_AWS_2", _ORIGIN_HTTP),
+    Ack("*/Origin/Alb/LoadBalancer/Listener/Resource", "CKV_AWS_103", _ORIGIN_HTTP),
+    Ack(
+        "*/Origin/OriginHeader/Secret/Resource",
+        "CKV_AWS_149",
+        "Only CloudFormation reads the origin-header secret, through dynamic references while it deploys; "
+        "no function or instance does. The AWS managed key encrypts it at rest, and a customer managed key "
+        "would separate no reader from another.",
     ),
     Ack(
         "*/Api/AccessLogs/Resource",

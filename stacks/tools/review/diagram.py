@@ -121,6 +121,7 @@ EDGE_RULES: tuple[EdgeRule, ...] = (
     EdgeRule("AWS::CloudWatch::Alarm", "AWS::SNS::Topic", "notifies"),
     EdgeRule("AWS::CloudWatch::Alarm", ANY, "watches"),
     EdgeRule("AWS::Budgets::Budget", "AWS::SNS::Topic", "notifies"),
+    EdgeRule("AWS::AutoScaling::AutoScalingGroup", "AWS::SNS::Topic", "notifications"),
     EdgeRule("AWS::EC2::VPC", "AWS::EC2::NatGateway", "egress"),
     EdgeRule("AWS::EC2::VPC", "AWS::EC2::Instance", ""),
     EdgeRule("AWS::EC2::VPC", "AWS::EC2::VPCEndpoint", "endpoint"),
