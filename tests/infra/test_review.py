@@ -81,6 +81,10 @@ def test_inventory_counts_equal_the_templates(run: Run, synthesized: Synthesized
             section = section[: section.index("\n### ", 1) if "\n### " in section[1:] else len(section)]
             expected = Counter(r["Type"] for r in template["Resources"].values())
             assert f"{sum(expected.values())} of 500 resources" in section
+            artifact = next(s for s in synthesized.stacks if s.stack_name == stack)
+            names = {s.artifact_id: s.stack_name for s in synthesized.stacks}
+            depends = ", ".join(names[d] for d in artifact.dependencies) or "nothing"
+            assert f"Depends on: {depends}." in section
             rows = dict(re.findall(r"^\| ((?:AWS|Custom)::[\w:]+) \| (\d+) \|$", section, re.M))
             assert {k: int(v) for k, v in rows.items()} == dict(expected), stack
 

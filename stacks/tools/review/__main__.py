@@ -5,7 +5,8 @@
     python -m stacks.tools.review --diff-committed [--env dev]     working tree vs the last committed review
 
 Progress goes to stderr, the summary to stdout. Exits 1 when any environment
-has unreviewed failures (or a diff finds differences), 2 on errors.
+has unreviewed failures or a diff finds differences; a failed synth or an
+empty assembly also exits non-zero, with the reason.
 """
 
 from __future__ import annotations

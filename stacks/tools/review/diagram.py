@@ -164,9 +164,6 @@ class Diagram:
     nodes: list[Node]
     edges: list[Edge]
 
-    def source(self) -> str:
-        return str(self.graph().source)
-
     def graph(self) -> graphviz.Digraph:
         graph = graphviz.Digraph(self.title)
         graph.attr(rankdir="LR", fontname="Helvetica", fontsize="12", label=self.title, labelloc="t", nodesep="0.3")

@@ -124,7 +124,7 @@ def run_checkov(stacks: list[StackArtifact], checkov: Path = CHECKOV) -> Checkov
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"},
+        env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},  # no guideline-mapping download either
     )
     if completed.returncode not in (0, 1):
         return CheckovResult(

@@ -74,13 +74,12 @@ def summary_rows(review: Review) -> list[tuple[str, str]]:
 
 def _inventory(entry: StackInventory, review: Review) -> list[str]:
     stack = entry.artifact
-    depends = [review.index.stacks[d].stack_name if d in review.index.stacks else d for d in stack.dependencies]
     names = {s.artifact_id: s.stack_name for s in review.index.stacks.values()}
     lines = [
         f"### {stack.stack_name} ({stack.region})",
         "",
         f"{entry.count} of {RESOURCE_LIMIT} resources ({100 * entry.count / RESOURCE_LIMIT:.1f}%). "
-        f"Depends on: {', '.join(names.get(d, d) for d in depends) or 'nothing'}. "
+        f"Depends on: {', '.join(names.get(d, d) for d in stack.dependencies) or 'nothing'}. "
         f"Termination protection: {'on' if stack.termination_protection else 'off'}.",
         "",
         *_table(["Resource type", "Count"], sorted(entry.types.items())),
