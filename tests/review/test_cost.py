@@ -34,6 +34,7 @@ def _known_template() -> dict[str, Any]:
                 "AWS::EC2::LaunchTemplate",
                 LaunchTemplateData={
                     "InstanceType": "t4g.small",
+                    "Monitoring": {"Enabled": True},
                     "BlockDeviceMappings": [
                         {"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 20, "VolumeType": "gp3"}}
                     ],
@@ -77,10 +78,10 @@ def test_floor_of_a_known_template_equals_the_hand_computed_figure(tmp_path: Pat
 
     # Hourly items: NAT 0.045, EIP 0.005, ALB 0.0225 + 2 public IPv4 0.010, 2 x t4g.small 0.0336,
     # SSM endpoint in 3 AZs 0.03, on-demand stream 0.04, 2 shards 0.03           = 0.2161 $/h x 730 = 157.753
-    # Monthly items: 2 x 20 GiB gp3 3.20, secret 0.40, 2 alarms 0.20, dashboard 3.00,
-    # web ACL 5.00 + 3 rules 3.00, KMS key 1.00                                  = 15.80
-    assert result.monthly == pytest.approx(157.753 + 15.80, abs=1e-6)
-    assert result.hourly == pytest.approx((157.753 + 15.80) / 730, abs=1e-9)
+    # Monthly items: 2 x 20 GiB gp3 3.20, detailed monitoring 2 x 7 metrics 4.20, secret 0.40,
+    # 2 alarms 0.20, dashboard 3.00, web ACL 5.00 + 3 rules 3.00, KMS key 1.00   = 20.00
+    assert result.monthly == pytest.approx(157.753 + 20.00, abs=1e-6)
+    assert result.hourly == pytest.approx((157.753 + 20.00) / 730, abs=1e-9)
     assert result.complete
     items = {(line.key.logical_id, line.need.item): line.need.quantity for line in result.lines}
     assert items[("Fleet", "t4g.small instance")] == 2
@@ -131,3 +132,27 @@ def test_price_table_is_dated_sourced_and_covers_the_graviton_families_we_config
             assert f"ec2.{family}.{size}" in prices
     assert prices["nat_gateway_hour"].usd == 0.045
     assert prices["kms_key_month"].usd == 1.0
+
+
+def test_a_spot_fleet_is_priced_on_demand_and_says_so(tmp_path: Path):
+    template = {
+        "Resources": {
+            "Template": resource("AWS::EC2::LaunchTemplate", LaunchTemplateData={"InstanceType": "t4g.micro"}),
+            "Fleet": resource(
+                "AWS::AutoScaling::AutoScalingGroup",
+                MinSize="3",
+                MixedInstancesPolicy={
+                    "InstancesDistribution": {"OnDemandBaseCapacity": 1, "OnDemandPercentageAboveBaseCapacity": 50},
+                    "LaunchTemplate": {
+                        "LaunchTemplateSpecification": {"LaunchTemplateId": {"Ref": "Template"}},
+                        "Overrides": [{"InstanceType": "c7g.medium"}, {"InstanceType": "m7g.medium"}],
+                    },
+                },
+            ),
+        }
+    }
+    stacks = write_assembly(tmp_path, {"dev-Probe": template})
+    (line,) = estimate(AssemblyIndex(stacks), ["dev-Probe"], PriceTable.load()).lines
+    assert (line.need.item, line.need.quantity) == ("c7g.medium instance", 3)  # the first override, not the template's
+    assert line.need.note == "MinSize 3; up to 1 on Spot, priced on-demand here (a ceiling)"
+    assert line.monthly == pytest.approx(3 * 0.0363 * 730)

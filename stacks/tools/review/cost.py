@@ -163,7 +163,12 @@ def _volumes(mappings: Any, count: float, ctx: Context) -> list[Need]:
     return needs
 
 
-def _instance_needs(ctx: Context, instance_type: Any, mappings: Any, count: float, public_ip: bool) -> list[Need]:
+DETAILED_MONITORING_METRICS = 7  # per instance, billed as CloudWatch metrics
+
+
+def _instance_needs(
+    ctx: Context, instance_type: Any, mappings: Any, count: float, *, public_ip: bool, monitoring: bool
+) -> list[Need]:
     resolved = ctx.resolve(instance_type)
     if resolved is None:
         return [Need("instance of a type set at deploy time", count, "ec2.unknown")]
@@ -171,6 +176,11 @@ def _instance_needs(ctx: Context, instance_type: Any, mappings: Any, count: floa
     needs.extend(_volumes(mappings, count, ctx))
     if public_ip:
         needs.append(Need("public IPv4 address", count, "public_ipv4_hour"))
+    if monitoring:
+        metrics = DETAILED_MONITORING_METRICS
+        needs.append(
+            Need(f"detailed monitoring, {metrics} metrics per instance", count * metrics, "cloudwatch_metric_month")
+        )
     return needs
 
 
@@ -179,23 +189,42 @@ def _ec2_instance(ctx: Context, props: dict[str, Any]) -> list[Need]:
     subnet = ctx.target(props.get("SubnetId"))
     if subnet is not None and subnet[1].get("Properties", {}).get("MapPublicIpOnLaunch") is True:
         public = True
-    return _instance_needs(ctx, props.get("InstanceType"), props.get("BlockDeviceMappings"), 1, public)
+    return _instance_needs(
+        ctx,
+        props.get("InstanceType"),
+        props.get("BlockDeviceMappings"),
+        1,
+        public_ip=public,
+        monitoring=ctx.resolve(props.get("Monitoring")) is True,
+    )
 
 
 def _auto_scaling_group(ctx: Context, props: dict[str, Any]) -> list[Need]:
     minimum = float(ctx.resolve(props.get("MinSize")) or 0)
     if minimum == 0:
         return []
-    spec = props.get("LaunchTemplate") or props.get("MixedInstancesPolicy", {}).get("LaunchTemplate", {}).get(
-        "LaunchTemplateSpecification", {}
-    )
-    overrides = props.get("MixedInstancesPolicy", {}).get("LaunchTemplate", {}).get("Overrides", [])
+    mixed = props.get("MixedInstancesPolicy", {})
+    spec = props.get("LaunchTemplate") or mixed.get("LaunchTemplate", {}).get("LaunchTemplateSpecification", {})
+    overrides = mixed.get("LaunchTemplate", {}).get("Overrides", [])
     template = ctx.target(spec.get("LaunchTemplateId") or spec.get("LaunchTemplateName"))
     data = template[1].get("Properties", {}).get("LaunchTemplateData", {}) if template else {}
     instance_type = overrides[0].get("InstanceType") if overrides else data.get("InstanceType")
     public = any(ctx.resolve(n.get("AssociatePublicIpAddress")) is True for n in data.get("NetworkInterfaces", []))
-    needs = _instance_needs(ctx, instance_type, data.get("BlockDeviceMappings"), minimum, public)
-    return [Need(n.item, n.quantity, n.price_key, f"MinSize {minimum:g}") for n in needs]
+    monitoring = data.get("Monitoring", {}).get("Enabled") is True
+    needs = _instance_needs(
+        ctx, instance_type, data.get("BlockDeviceMappings"), minimum, public_ip=public, monitoring=monitoring
+    )
+    note = f"MinSize {minimum:g}"
+    distribution = mixed.get("InstancesDistribution", {})
+    base = float(distribution.get("OnDemandBaseCapacity", 0))
+    on_demand_share = float(distribution.get("OnDemandPercentageAboveBaseCapacity", 100)) / 100
+    spot = max(0.0, minimum - base) * (1 - on_demand_share)
+    spot_note = f"; up to {spot:g} on Spot, priced on-demand here (a ceiling)" if spot > 0 else ""
+    first, *rest = needs
+    return [
+        Need(first.item, first.quantity, first.price_key, note + spot_note),
+        *(Need(n.item, n.quantity, n.price_key, note) for n in rest),
+    ]
 
 
 _LOAD_BALANCER_PRICE = {"application": "alb_hour", "network": "nlb_hour"}
