@@ -20,6 +20,7 @@ from defusedxml import ElementTree
 from stacks.config import ENVIRONMENT_NAMES
 from stacks.nag import CHECKOV_SKIPS
 from stacks.tools.review.__main__ import main
+from stacks.tools.review.cost import PRICES
 from stacks.tools.review.safety import STATEFUL_TYPES
 from tests.infra.conftest import ROOT, Synthesized
 
@@ -160,7 +161,7 @@ def test_cost_lines_follow_what_the_templates_provision(run: Run, synthesized: S
         types = Counter(r["Type"] for t in _templates(synthesized, env).values() for r in t["Resources"].values())
         cost = _section(run.report(env), "## Idle cost estimate")
         assert "**Estimate, not a bill.**" in cost
-        assert "list prices of 2026-11-26" in cost
+        assert f"list prices of {json.loads(PRICES.read_text())['date']}" in cost
         assert cost.count("| NAT gateway |") == types["AWS::EC2::NatGateway"]
         assert cost.count("| public IPv4 address (Elastic IP) |") == types["AWS::EC2::EIP"]
         assert cost.count("| KMS customer managed key |") == types["AWS::KMS::Key"]
