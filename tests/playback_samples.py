@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from functools import cache
 
-from cloudfront_token.policy import Token, parse_token, title_resource
-from cloudfront_token.signer import Signer
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from cloudfront_token.policy import Token, parse_token, title_resource
+from cloudfront_token.signer import Signer
 
 DOMAIN = "d111111abcdef8.cloudfront.net"
 KEY_PAIR_ID = "K2JCJMDEHXQW5F"
@@ -95,3 +96,19 @@ def segment_list_mpd(segments: int, *, base_url: str | None = None) -> bytes:
   </Period>
 </MPD>
 """.encode()
+
+
+DASH_BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE MPD [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<MPD><BaseURL>&lol9;</BaseURL></MPD>
+"""

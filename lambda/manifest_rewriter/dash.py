@@ -155,7 +155,7 @@ def _record(expat: Any, result: _Structure) -> None:
         elif kind == "BaseURL":
             base_url = open_base_urls.pop()
             base_url.end = expat.CurrentByteIndex
-            base_url.context.base_urls.append("".join(base_url.text))
+            base_url.context.base_urls.append("".join(base_url.text).strip())
             result.base_urls.append(base_url)
             expat.CharacterDataHandler = open_base_urls[-1].text.append if open_base_urls else None
 
@@ -285,6 +285,10 @@ def rewrite_mpd(data: bytes, scope: UriScope, mpd_path: str) -> bytes:
 
     ``mpd_path`` is the request path of the MPD, which relative URIs resolve against.
     """
+    try:
+        data.decode("utf-8")  # expat is told the document is UTF-8; a UTF-16 BOM would override that
+    except UnicodeDecodeError:
+        raise ManifestError("the MPD is not UTF-8") from None
     structure = _parse(data, structure=_needs_structure(data))
     rewriter = _Rewriter(scope, mpd_path)
     return rewriter.flat(data) if structure is None else rewriter.structured(data, structure)

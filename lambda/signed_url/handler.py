@@ -16,6 +16,10 @@ from signed_url.issuer import ConfigurationError, Issuer, Settings, TitleCatalog
 
 LOGGER = logging.getLogger(__name__)
 LOGGER.setLevel(logging.INFO)
+# botocore logs response bodies at DEBUG, and a GetSecretValue body is the private key: whatever
+# the function's log level, botocore stays at WARNING here.
+for _name in ("botocore", "boto3", "urllib3"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 _issuer: Issuer | None = None
 _lock = threading.Lock()
