@@ -32,6 +32,7 @@ help:
 	@echo "make destroy ENV=dev     cdk destroy '<env>/*' (prod needs CONFIRM=prod)"
 	@echo "make setup               create .venv and node_modules (idempotent; the targets above run it)"
 	@echo "make lock                re-resolve requirements.lock from the pins in pyproject.toml"
+	@echo "make bench               benchmarks, side by side with their baselines (exit 1 if a target is missed)"
 
 setup: $(VENV)/.installed node_modules/.installed apt-packages
 
@@ -69,6 +70,10 @@ typecheck: setup
 
 pytest: setup
 	$(PY) -m pytest
+
+.PHONY: bench
+bench: setup
+	$(PY) benchmarks/playback.py
 
 deploy: setup
 	$(CDK) deploy '$(ENV)/*'

@@ -40,6 +40,8 @@ COOKIE_NAMES = tuple(f"CloudFront-{name}" for name in TOKEN_PARAMS)
 MAX_POLICY_CHARS = 4096
 MAX_SIGNATURE_CHARS = 1024
 
+# json.dumps(..., separators=...) builds a new encoder per call; one shared encoder is several µs cheaper.
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
 _TO_CLOUDFRONT = bytes.maketrans(b"+=/", b"-_~")
 _FROM_CLOUDFRONT = bytes.maketrans(b"-_~", b"+=/")
 
@@ -89,7 +91,7 @@ def custom_policy(resource: str, expires_at: int) -> str:
     if isinstance(expires_at, bool) or not isinstance(expires_at, int) or expires_at <= 0:
         raise ValueError(f"expires_at must be a positive epoch second, got {expires_at!r}")
     statement = {"Resource": resource, "Condition": {"DateLessThan": {"AWS:EpochTime": expires_at}}}
-    return json.dumps({"Statement": [statement]}, separators=(",", ":"))
+    return _COMPACT_JSON.encode({"Statement": [statement]})
 
 
 @dataclass(frozen=True)

@@ -16,15 +16,16 @@ so every other byte survives:
   be in scope), then against the MPD's own location;
 * new values are XML-escaped (the token's ``&`` becomes ``&amp;``).
 
-Two ways to find the elements:
+Two ways to find the elements, both with one regex over the start tags:
 
-* *flat* (most MPDs): no ``BaseURL``, comment, CDATA section, processing
-  instruction or namespace-prefixed URI element. Every URI then resolves
-  against the MPD's location, the safety parse needs no Python callbacks, and
-  one regex split over the start tags finds every URI element (in a
-  well-formed document without comments or CDATA, every ``<`` starts markup);
+* *flat* (most MPDs): no ``BaseURL``, comment, CDATA section or processing
+  instruction. Every URI resolves against the MPD's location, the safety
+  parse needs no per-element Python callbacks (it only stops at a comment,
+  CDATA or PI), and in a well-formed document without those every ``<``
+  starts markup, so a regex split finds exactly the URI elements. The output
+  is assembled with slice assignments and one join;
 * *structured* (anything else): the expat pass also records where each real
-  URI element starts and which BaseURLs enclose it, and only those tags are
+  URI element starts and which BaseURLs enclose it; only those tags are
   edited.
 """
 
@@ -54,19 +55,19 @@ _URI_ELEMENTS = frozenset(name.decode("ascii") for name in URI_ATTRIBUTES)
 _NAMES = b"|".join(URI_ATTRIBUTES)
 _PREFIX = rb"(?:[A-Za-z_][\w.-]*+:)?"  # an optional namespace prefix (possessive: no backtracking)
 _ATTRIBUTES = rb"""(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/?>"""
-# Flat mode. Group 1 is the bulk of a SegmentList, <SegmentURL media="seg-00001.m4s"/>, up to the end
-# of its value (a relative reference of unreserved characters); group 2 is any other URI element's
-# start tag. The leading '<' sits outside both groups so the regex engine can search for it quickly.
-_FLAT = re.compile(
-    rb'<(?:(SegmentURL media="[A-Za-z0-9_~-][A-Za-z0-9_.~/-]*)(?="\s*/?>)|((?:' + _NAMES + rb")(?=[\s/>])"
-    rb"" + _ATTRIBUTES + rb"))"
+# A relative reference of unreserved characters (and '/'), not starting with '.' or '/': unless it
+# contains "/." (a dot segment, checked after the scan), it is in scope exactly when its directory is.
+_SIMPLE_VALUE = rb"[A-Za-z0-9_~-][A-Za-z0-9_.~/-]*"
+# Every URI element's start tag. Group 1 is the bulk of a SegmentList, <SegmentURL media="seg-1.m4s"/>,
+# up to the end of its simple value; group 2 is any other URI element's tag. The '<' sits outside
+# both groups so the regex engine searches for it quickly; a split drops it, and the rewrite puts it back.
+_SCAN = re.compile(
+    rb'<(?:(SegmentURL media="' + _SIMPLE_VALUE + rb')(?="\s*/?>)'
+    rb"|(" + _PREFIX + rb"(?:" + _NAMES + rb")(?=[\s/>])" + _ATTRIBUTES + rb"))"
 )
-_PREFIXED_NAMES = tuple(b":" + name for name in URI_ATTRIBUTES)
-_START_TAG = re.compile(rb"<" + _PREFIX + rb"(?:" + _NAMES + rb")(?=[\s/>])" + _ATTRIBUTES)
-_TAG_NAME = re.compile(rb"<?" + _PREFIX + rb"(" + _NAMES + rb")")
+_TAG_NAME = re.compile(_PREFIX + rb"(" + _NAMES + rb")")
 _ATTRIBUTE = re.compile(rb"""\s([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ANY_START_TAG = re.compile(rb"<[^\s/>!?]+" + _ATTRIBUTES)
-_XML_DECLARATION = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[\s?]")
 
 
 class ManifestError(ValueError):
@@ -112,15 +113,28 @@ class _NoTarget:
     """The parse builds no element tree."""
 
 
+class _NeedsStructure(Exception):  # noqa: N818 - a signal, not an error
+    """A comment, CDATA section or processing instruction: the flat scan could be fooled by it."""
+
+
+def _markup_found(*_: object) -> None:
+    raise _NeedsStructure
+
+
 def _parse(data: bytes, *, structure: bool) -> _Structure | None:
+    """Parse safely; with ``structure``, also record the elements and BaseURLs (slower)."""
     parser = DefusedXMLParser(target=_NoTarget(), encoding="utf-8", forbid_dtd=True)
     expat = parser.parser  # the pyexpat parser defusedxml installed its guards on
     expat.DefaultHandlerExpand = None  # ElementTree's entity fallback; without a DTD expat rejects unknown ones
     result = _Structure() if structure else None
     if result is not None:
         _record(expat, result)
+    else:
+        expat.CommentHandler = expat.StartCdataSectionHandler = expat.ProcessingInstructionHandler = _markup_found
     try:
         expat.Parse(data, True)
+    except _NeedsStructure:
+        return _parse(data, structure=True)
     except (ExpatError, DefusedXmlException) as exc:
         raise ManifestError(f"not a safe, well-formed UTF-8 MPD ({type(exc).__name__}: {exc})") from None
     return result
@@ -137,7 +151,7 @@ def _record(expat: Any, result: _Structure) -> None:
             cached = local_names[name] = name.rpartition("}")[2]
         return cached
 
-    def start(name: str, _attributes: list[str]) -> None:
+    def start(name: str, _attributes: list[str]) -> None:  # ordered_attributes: a list is cheaper than a dict
         kind = local(name)
         if kind in BASE_HOLDERS:
             stack.append(_Context(parent=stack[-1]))
@@ -159,19 +173,9 @@ def _record(expat: Any, result: _Structure) -> None:
             result.base_urls.append(base_url)
             expat.CharacterDataHandler = open_base_urls[-1].text.append if open_base_urls else None
 
+    expat.ordered_attributes = True
     expat.StartElementHandler = start
     expat.EndElementHandler = end
-
-
-def _needs_structure(data: bytes) -> bool:
-    declaration = _XML_DECLARATION.match(data)
-    return (
-        data.find(b"BaseURL") >= 0
-        or data.find(b"<!--") >= 0
-        or data.find(b"<![CDATA[") >= 0
-        or data.find(b"<?", declaration.end() if declaration else 0) >= 0
-        or any(data.find(name) >= 0 for name in _PREFIXED_NAMES)
-    )
 
 
 def _escape(value: str, quote: bytes) -> bytes:
@@ -221,35 +225,52 @@ class _Rewriter:
         pieces.append(tag[position:])
         return b"".join(pieces)
 
-    def segment_url(self, head: bytes) -> bytes:
-        """``SegmentURL media="<value>`` of the flat pattern whose value still needs a full scope check."""
+    def segment_url(self, head: bytes, dirs: tuple[str | None, ...]) -> bytes:
+        """Group 1 of ``_SCAN`` (``SegmentURL media="<value>``) when its directory is not inside the title."""
         cut = head.index(b'"') + 1
-        new = self.value(head[cut:], b'"', self.root_dirs)
+        new = self.value(head[cut:], b'"', dirs)
         return head if new is None else head[:cut] + new
 
     def flat(self, data: bytes) -> bytes:
-        parts = _FLAT.split(data)  # [text, head, tag, text, head, tag, ..., text]; one of head/tag is None
+        """No BaseURL, comment, CDATA or processing instruction: everything resolves against the MPD."""
+        parts = _SCAN.split(data)  # [text, head, tag, text, head, tag, ..., text]; one of head/tag is None
         heads, tags = parts[1::3], parts[2::3]
-        lt, suffix = b"<", self.suffix
-        inside = self.scope.bases_inside(self.root_dirs)
-        # The common case appends the one shared suffix object: join copies it once, nothing else does.
-        parts[1::3] = [
-            b"" if head is None else lt + head if inside and b"/." not in head else lt + self.segment_url(head)
-            for head in heads
-        ]
-        parts[2::3] = [
-            lt + self.tag(tag, None) if tag is not None else suffix if inside and b"/." not in head else b""
-            for head, tag in zip(heads, tags, strict=True)
-        ]
-        return b"".join(parts)
+        count = len(heads)
+        # The output interleaves text, '<', head and the one shared suffix object, built with slice
+        # assignments only; b"".join then copies everything once.
+        out: list[bytes | None] = [b""] * (4 * count + 1)
+        out[0::4] = parts[0::3]
+        out[1::4] = [b"<"] * count
+        out[2::4] = heads
+        out[3::4] = [self.suffix] * count
+        others = [index for index, tag in enumerate(tags) if tag is not None] if tags.count(None) < count else []
+        for index in others:
+            out[4 * index + 2] = self.tag(tags[index], None)
+            out[4 * index + 3] = b""
+        if not self.scope.bases_inside(self.root_dirs) or b"".join(filter(None, heads)).find(b"/.") >= 0:
+            for index, head in enumerate(heads):
+                if head is not None and (b"/." in head or not self.scope.bases_inside(self.root_dirs)):
+                    out[4 * index + 2] = self.segment_url(head, self.root_dirs)
+                    out[4 * index + 3] = b""
+        return b"".join(out)  # type: ignore[arg-type]  # every None slot was replaced above
 
     def structured(self, data: bytes, structure: _Structure) -> bytes:
         edits: list[tuple[int, int, bytes]] = []
-        for match in _START_TAG.finditer(data):
+        found = 0
+        for match in _SCAN.finditer(data):
             context = structure.elements.get(match.start())
-            if context is not None:  # otherwise the match is inside a comment or CDATA section
-                edits.append((match.start(), match.end(), self.tag(match.group(), context)))
-        if len(edits) != len(structure.elements):
+            if context is None:  # inside a comment or CDATA section
+                continue
+            found += 1
+            dirs = self.dirs(context)
+            head, tag = match.groups()
+            if head is None:
+                edits.append((match.start(), match.end(), b"<" + self.tag(tag, context)))
+            elif self.scope.bases_inside(dirs) and b"/." not in head:
+                edits.append((match.end(), match.end(), self.suffix))
+            else:
+                edits.append((match.start(), match.end(), b"<" + self.segment_url(head, dirs)))
+        if found != len(structure.elements):
             raise ManifestError("an element with URIs has markup this rewriter cannot edit")
         for base_url in structure.base_urls:
             edit = self.base_url(data, base_url)
@@ -289,6 +310,6 @@ def rewrite_mpd(data: bytes, scope: UriScope, mpd_path: str) -> bytes:
         data.decode("utf-8")  # expat is told the document is UTF-8; a UTF-16 BOM would override that
     except UnicodeDecodeError:
         raise ManifestError("the MPD is not UTF-8") from None
-    structure = _parse(data, structure=_needs_structure(data))
+    structure = _parse(data, structure=data.find(b"BaseURL") >= 0)
     rewriter = _Rewriter(scope, mpd_path)
     return rewriter.flat(data) if structure is None else rewriter.structured(data, structure)

@@ -34,6 +34,7 @@ MIN_TTL_SECONDS = 60
 MAX_TTL_SECONDS = 7 * 24 * 3600
 
 _JSON_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store"}
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
 
 
 class ServiceUnavailableError(Exception):
@@ -123,7 +124,7 @@ def json_response(status: int, body: Mapping[str, Any], cookies: list[str] | Non
     response: dict[str, Any] = {
         "statusCode": status,
         "headers": dict(_JSON_HEADERS),
-        "body": json.dumps(body, separators=(",", ":")),
+        "body": _COMPACT_JSON.encode(body),
     }
     if cookies:
         response["cookies"] = cookies
