@@ -2,7 +2,9 @@
 
 An acknowledgment names a construct path pattern (``fnmatch`` syntax,
 matched against the full construct path such as ``dev/Storage/LogsBucket/Resource``)
-and one rule ID. ``acknowledge_findings`` applies them all and fails if an
+and one rule ID. A rule ID may name settings of the construct's environment
+as ``{env}`` or ``{replica_region}``, because some findings quote names built
+from them. ``acknowledge_findings`` applies them all and fails if an
 acknowledgment matches no construct, so stale entries cannot pile up here.
 """
 
@@ -11,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from aws_cdk import Acknowledgment, App, Validations
+from aws_cdk import Acknowledgment, App, Stage, Validations
 from constructs import IConstruct
+
+from stacks.config import EnvironmentConfig
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,12 @@ class Ack:
     reason: str
 
 
+_REPLICATION = (
+    "S3 replication copies every object version of the content bucket to its replica, so the "
+    "replication role's object-level actions (read versions on the source, replicate on the "
+    "destination) name all objects of exactly those two buckets; s3.amazonaws.com alone may assume it."
+)
+
 _PINNED_AZS = (
     "Availability zones are pinned in configuration (availability_zones) on purpose: synth stays "
     "offline with no AZ lookup, and every environment's subnet layout is reviewable in the template."
@@ -30,6 +40,23 @@ _PINNED_AZS = (
 ACKNOWLEDGMENTS: tuple[Ack, ...] = (
     Ack("*/Network/Vpc/*Subnet*/Subnet", "CloudFormation-Validate::W3010", _PINNED_AZS),
     Ack("*/Network/Vpc/publicSubnet*/NatInstance/Resource", "CloudFormation-Validate::W3010", _PINNED_AZS),
+    Ack(
+        "*/Api/Viewers/Resource",
+        "AwsSolutions-COG2",
+        "Viewers sign in on TVs, consoles and phones, so MFA is offered (TOTP) rather than required; "
+        "the pool's Plus-plan threat protection (FULL_FUNCTION) demands MFA on risky sign-ins and "
+        "blocks compromised credentials.",
+    ),
+    Ack(
+        "*/Storage/ContentBucket/ReplicationRole/DefaultPolicy/Resource",
+        "AwsSolutions-IAM5[Resource::<ContentBucket52D4B12C.Arn>/*]",
+        _REPLICATION,
+    ),
+    Ack(
+        "*/Storage/ContentBucket/ReplicationRole/DefaultPolicy/Resource",
+        "AwsSolutions-IAM5[Resource::arn:aws:s3:::showrunner-{env}-content-replica-<AWS::AccountId>-{replica_region}/*]",
+        _REPLICATION,
+    ),
     Ack(
         "*/Network/Vpc/publicSubnet*/NatInstance/Resource",
         "AwsSolutions-EC28",
@@ -41,6 +68,36 @@ ACKNOWLEDGMENTS: tuple[Ack, ...] = (
         "AwsSolutions-EC29",
         "API termination protection on the NAT instance would make CloudFormation unable to delete "
         "it, so 'cdk destroy dev/*' would fail; the instance is stateless and CloudFormation recreates it.",
+    ),
+    Ack(
+        "*/Origin/Fleet/Group/ASG",
+        "AwsSolutions-EC26",
+        "False positive: cdk-nag 3.0.2's EC26 reads the group's LaunchTemplate property, which a group with "
+        "a MixedInstancesPolicy (Spot) does not have, and throws. The launch template it uses has only an "
+        "encrypted gp3 root volume (asserted in tests/infra/test_origin.py).",
+    ),
+    Ack(
+        "*/Origin/Fleet/InstanceRole/Resource",
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]",
+        "AmazonSSMManagedInstanceCore is the AWS-maintained minimum for the SSM agent (Session Manager "
+        "replaces SSH, so the fleet has no key pair and no port 22). Its ssm/ssmmessages/ec2messages "
+        "actions take no resource-level scoping, so an inline copy would be the same Resource '*' "
+        "without AWS's updates as the agent changes.",
+    ),
+    Ack(
+        "*/Origin/OriginHeader/Secret/Resource",
+        "AwsSolutions-SMG4",
+        "The origin header is rotated by a staged, zero-downtime procedure instead of a rotation Lambda: "
+        "the ALB rule and CloudFront's origin header hold values CloudFormation resolved at deploy, so a "
+        "Lambda changing the secret would change neither. stacks/tools/rotate_origin_header.py adds the next "
+        "version and origin.header_generation deploys it (docs/operations.md, Rotating the origin header).",
+    ),
+    Ack(
+        "*/Origin/Fleet/Group",
+        "Annotation::@aws-cdk/aws-autoscaling:desiredCapacitySet",
+        "The group has scheduled actions, so CDK sets IgnoreUnmodifiedGroupSizeProperties: a deploy only "
+        "resets the group's size when origin.min/desired/max_capacity themselves change "
+        "(asserted in tests/infra/test_origin.py).",
     ),
 )
 
@@ -60,4 +117,12 @@ def acknowledge_findings(app: App, acknowledgments: tuple[Ack, ...] = ACKNOWLEDG
         if not matched:
             raise StaleAcknowledgmentError(f"cdk-nag acknowledgment {ack.rule} matches no construct: {ack.path}")
         for construct in matched:
-            Validations.of(construct).acknowledge(Acknowledgment(id=ack.rule, reason=ack.reason))
+            rule = ack.rule.format_map(_settings(construct))
+            Validations.of(construct).acknowledge(Acknowledgment(id=rule, reason=ack.reason))
+
+
+def _settings(construct: IConstruct) -> dict[str, str]:
+    config = getattr(Stage.of(construct), "config", None)
+    if not isinstance(config, EnvironmentConfig):
+        return {}
+    return {"env": config.name, "replica_region": config.edge.replica_region or ""}
