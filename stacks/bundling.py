@@ -7,19 +7,27 @@ wheels for the Lambda platform (``manylinux2014_aarch64``, CPython 3.14), so
 no compiler, no emulation and no Docker are needed. ``bundling.image`` is
 required by CDK's API but never pulled.
 
+A function that imports its own modules as a package (``from signed_url.issuer
+import ...``, exactly as the tests do with ``lambda/`` on the path) or shares
+packages with other functions (``cloudfront_token``) is bundled in *package
+layout*: ``lambda/<source>/`` goes to ``<asset>/<source>/``, each shared package
+to ``<asset>/<package>/``, and the handler is ``<source>.handler.handler``.
+
 Tests skip bundling entirely with the context ``aws:cdk:bundling-stacks: []``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import jsii
-from aws_cdk import BundlingOptions, ILocalBundling
+from aws_cdk import AssetHashType, BundlingOptions, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
 LAMBDA_ROOT = Path(__file__).resolve().parents[1] / "lambda"
@@ -35,13 +43,22 @@ class BundlingError(RuntimeError):
 
 @jsii.implements(ILocalBundling)
 class LocalPythonBundling:
-    """Copies ``source`` and pip-installs its requirements for the Lambda platform."""
+    """Copies ``source`` and pip-installs its requirements for the Lambda platform.
 
-    def __init__(self, source: Path) -> None:
+    With ``shared`` (package layout), ``source`` and every shared package are copied as packages.
+    """
+
+    def __init__(self, source: Path, shared: Sequence[Path] | None = None) -> None:
         self.source = source
+        self.shared = shared
 
     def try_bundle(self, output_dir: str, *, image: Any = None, **_: Any) -> bool:
-        shutil.copytree(self.source, output_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*EXCLUDE))
+        ignore = shutil.ignore_patterns(*EXCLUDE)
+        if self.shared is None:
+            shutil.copytree(self.source, output_dir, dirs_exist_ok=True, ignore=ignore)
+        else:
+            for package in (self.source, *self.shared):
+                shutil.copytree(package, Path(output_dir) / package.name, dirs_exist_ok=True, ignore=ignore)
         requirements = self.source / "requirements.txt"
         if requirements.exists():
             command = [
@@ -56,13 +73,33 @@ class LocalPythonBundling:
         return True
 
 
-def python_code(source: str) -> lambda_.Code:
-    """The code asset of the function in ``lambda/<source>/``, bundled locally."""
+def python_code(source: str, shared: Sequence[str] | None = None) -> lambda_.Code:
+    """The code asset of the function in ``lambda/<source>/``, bundled locally.
+
+    ``shared`` (even empty) selects the package layout and names the ``lambda/`` packages to add.
+    """
     path = LAMBDA_ROOT / source
     if not (path / "handler.py").is_file():
         raise BundlingError(f"lambda/{source}/handler.py does not exist")
+    packages = None if shared is None else [LAMBDA_ROOT / name for name in shared]
+    for package in packages or []:
+        if not (package / "__init__.py").is_file():
+            raise BundlingError(f"lambda/{package.name}/ is not a package (it has no __init__.py)")
     return lambda_.Code.from_asset(
         str(path),
         exclude=list(EXCLUDE),
-        bundling=BundlingOptions(image=RUNTIME.bundling_image, local=LocalPythonBundling(path)),
+        # CDK hashes only ``path``; in package layout the shared packages must change the asset too.
+        asset_hash=None if packages is None else _tree_hash([path, *packages]),
+        asset_hash_type=None if packages is None else AssetHashType.CUSTOM,
+        bundling=BundlingOptions(image=RUNTIME.bundling_image, local=LocalPythonBundling(path, packages)),
     )
+
+
+def _tree_hash(roots: Sequence[Path]) -> str:
+    digest = hashlib.sha256(f"{PLATFORM} {PYTHON_VERSION} package-layout".encode())
+    for root in roots:
+        for file in sorted(root.rglob("*")):
+            if file.is_file() and "__pycache__" not in file.parts and file.suffix != ".pyc":
+                digest.update(f"{root.name}/{file.relative_to(root).as_posix()}\0".encode())
+                digest.update(file.read_bytes())
+    return digest.hexdigest()

@@ -3,8 +3,8 @@
 An acknowledgment names a construct path pattern (``fnmatch`` syntax,
 matched against the full construct path such as ``dev/Storage/LogsBucket/Resource``)
 and one rule ID. A rule ID may name settings of the construct's environment
-as ``{env}`` or ``{replica_region}``, because some findings quote names built
-from them. ``acknowledge_findings`` applies them all and fails if an
+as ``{env}``, ``{region}`` or ``{replica_region}``, because some findings quote
+names built from them (literal braces are doubled). ``acknowledge_findings`` applies them all and fails if an
 acknowledgment matches no construct, so stale entries cannot pile up here.
 """
 
@@ -35,6 +35,21 @@ _REPLICATION = (
 _PINNED_AZS = (
     "Availability zones are pinned in configuration (availability_zones) on purpose: synth stays "
     "offline with no AZ lookup, and every environment's subnet layout is reviewable in the template."
+)
+
+# The content bucket's ARN as the Playback stack sees it: a weak cross-stack reference to Storage.
+_CONTENT_BUCKET_ARN = (
+    '{{"Fn::GetStackOutput":{{"StackName":"{env}-Storage","Region":"{region}",'
+    '"OutputName":"PublishOutputFnGetAttContentBucket52D4B12CArn5110A173"}}}}'
+)
+_ISSUER_HEAD = (
+    "The issuer checks that a title exists with HEAD (s3:GetObject) on exactly two keys per title, "
+    "vod/<titleId>/master.m3u8 and vod/<titleId>/manifest.mpd; the titleId is the request's validated path "
+    "parameter, so the wildcard stands for the title segment only and no media or other object is readable."
+)
+_REWRITER_READ = (
+    "The manifest rewriter reads whichever title's manifest CloudFront forwards, so it may GetObject HLS and "
+    "DASH manifests (vod/*.m3u8, vod/*.mpd) and nothing else: no media segment or other object is readable."
 )
 
 ACKNOWLEDGMENTS: tuple[Ack, ...] = (
@@ -99,6 +114,34 @@ ACKNOWLEDGMENTS: tuple[Ack, ...] = (
         "resets the group's size when origin.min/desired/max_capacity themselves change "
         "(asserted in tests/infra/test_origin.py).",
     ),
+    Ack(
+        "*/Playback/Issuer/FunctionRole/DefaultPolicy/Resource",
+        f"AwsSolutions-IAM5[Resource::{_CONTENT_BUCKET_ARN}/vod/*/master.m3u8]",
+        _ISSUER_HEAD,
+    ),
+    Ack(
+        "*/Playback/Issuer/FunctionRole/DefaultPolicy/Resource",
+        f"AwsSolutions-IAM5[Resource::{_CONTENT_BUCKET_ARN}/vod/*/manifest.mpd]",
+        _ISSUER_HEAD,
+    ),
+    Ack(
+        "*/Playback/Rewriter/FunctionRole/DefaultPolicy/Resource",
+        f"AwsSolutions-IAM5[Resource::{_CONTENT_BUCKET_ARN}/vod/*.m3u8]",
+        _REWRITER_READ,
+    ),
+    Ack(
+        "*/Playback/Rewriter/FunctionRole/DefaultPolicy/Resource",
+        f"AwsSolutions-IAM5[Resource::{_CONTENT_BUCKET_ARN}/vod/*.mpd]",
+        _REWRITER_READ,
+    ),
+    Ack(
+        "*/Playback/SigningKey/Resource",
+        "AwsSolutions-SMG4",
+        "The CloudFront signing key is rotated by a staged procedure instead of a rotation Lambda: CloudFront "
+        "must trust a new public key (Edge key group) before the issuer signs with its private key, and the "
+        "issuer reads the secret version labelled with its KEY_PAIR_ID, so key and ID switch in one deploy. "
+        "stacks/tools/signing_key.py adds and labels versions (docs/operations.md, Rotating the signing key).",
+    ),
 )
 
 
@@ -125,4 +168,4 @@ def _settings(construct: IConstruct) -> dict[str, str]:
     config = getattr(Stage.of(construct), "config", None)
     if not isinstance(config, EnvironmentConfig):
         return {}
-    return {"env": config.name, "replica_region": config.edge.replica_region or ""}
+    return {"env": config.name, "region": config.region, "replica_region": config.edge.replica_region or ""}
