@@ -120,19 +120,12 @@ class TitleCatalog:
         return found
 
 
-def json_response(status: int, body: Mapping[str, Any], cookies: list[str] | None = None) -> dict[str, Any]:
-    response: dict[str, Any] = {
+def error(status: int, code: str, message: str) -> dict[str, Any]:
+    return {
         "statusCode": status,
         "headers": dict(_JSON_HEADERS),
-        "body": _COMPACT_JSON.encode(body),
+        "body": _COMPACT_JSON.encode({"error": code, "message": message}),
     }
-    if cookies:
-        response["cookies"] = cookies
-    return response
-
-
-def error(status: int, code: str, message: str) -> dict[str, Any]:
-    return json_response(status, {"error": code, "message": message})
 
 
 def _subject(event: Mapping[str, Any]) -> str | None:
@@ -183,10 +176,21 @@ class Issuer:
         domain = self.settings.distribution_domain
         expires_at = int(self._clock()) + self.settings.url_ttl_seconds
         signed = signer.sign_custom(title_resource(domain, title_id), expires_at)
-        cookies = signed.cookies()
-        body: dict[str, Any] = {"titleId": title_id, "expiresAt": expires_at}
-        for fmt in formats:
-            body[fmt] = signed.url(f"https://{domain}/vod/{title_id}/{MANIFESTS[fmt]}")
-        body["cookies"] = cookies
+        # Every value below is validated or generated here (titleId pattern, DNS name, CloudFront base64,
+        # key-pair ID, integer), so none needs JSON escaping and the body is written directly: json.dumps
+        # would add about 8 µs, a third of the issuer's own time per play (benchmarks/playback.py).
+        urls = "".join(
+            f'"{fmt}":"{signed.url(f"https://{domain}/vod/{title_id}/{MANIFESTS[fmt]}")}",' for fmt in formats
+        )
+        body = (
+            f'{{"titleId":"{title_id}","expiresAt":{expires_at},{urls}"cookies":{{'
+            f'"CloudFront-Policy":"{signed.policy}","CloudFront-Signature":"{signed.signature}",'
+            f'"CloudFront-Key-Pair-Id":"{signed.key_pair_id}"}}}}'
+        )
         attributes = f"; Secure; HttpOnly; SameSite=None; Path=/vod/{title_id}/"
-        return json_response(200, body, [f"{name}={value}{attributes}" for name, value in cookies.items()])
+        return {
+            "statusCode": 200,
+            "headers": dict(_JSON_HEADERS),
+            "body": body,
+            "cookies": [f"{name}={value}{attributes}" for name, value in signed.cookies().items()],
+        }

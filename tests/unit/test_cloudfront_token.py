@@ -85,6 +85,27 @@ def test_custom_policy_is_the_documented_compact_json():
     )
 
 
+@pytest.mark.parametrize(
+    "resource",
+    [
+        f"https://{DOMAIN}/vod/{TITLE}/*",
+        "https://example.com/a?b=c&d=e#f",
+        "https://example.com/it's(1)+[2],;@!$%20",
+        'https://example.com/quote"d',
+        "https://example.com/back\\slash",
+        "https://example.com/caf\u00e9",
+        "https://example.com/tab\there",
+        "https://example.com/\u2028",
+    ],
+)
+def test_custom_policy_is_exactly_what_json_dumps_writes(resource: str):
+    expected = json.dumps(
+        {"Statement": [{"Resource": resource, "Condition": {"DateLessThan": {"AWS:EpochTime": EXPIRES_AT}}}]},
+        separators=(",", ":"),
+    )
+    assert custom_policy(resource, EXPIRES_AT) == expected
+
+
 @pytest.mark.parametrize("expires_at", [0, -5, True, 1.5, "1767225600"])
 def test_custom_policy_needs_a_positive_integer_expiry(expires_at: object):
     with pytest.raises(ValueError, match="expires_at"):
