@@ -30,14 +30,14 @@ os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", 
 
 import m3u8  # noqa: E402
 from botocore.signers import CloudFrontSigner  # noqa: E402
+from cloudfront_token.policy import custom_policy, title_resource  # noqa: E402
 from cryptography.hazmat.primitives import hashes  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import padding  # noqa: E402
 from lxml import etree  # noqa: E402
-
-from cloudfront_token.policy import custom_policy, title_resource  # noqa: E402
 from manifest_rewriter.dash import rewrite_mpd  # noqa: E402
 from manifest_rewriter.hls import rewrite_hls  # noqa: E402
 from manifest_rewriter.scope import UriScope  # noqa: E402
+
 from tests import playback_samples as samples  # noqa: E402
 
 MPD_NS = "{urn:mpeg:dash:schema:mpd:2011}"

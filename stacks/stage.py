@@ -8,6 +8,7 @@ from aws_cdk import Stage, Tags
 from constructs import Construct
 
 from stacks.alerts_stack import AlertsStack
+from stacks.analytics_stack import AnalyticsStack
 from stacks.api_stack import ApiStack
 from stacks.config import EnvironmentConfig
 from stacks.content_replica_stack import ContentReplicaStack
@@ -51,4 +52,16 @@ class ShowrunnerStage(Stage):
             logs_bucket=self.storage.logs_bucket,
             alerts_topic=self.alerts.topic,
             alerts_key=self.alerts.key,
+        )
+        self.analytics = AnalyticsStack(
+            self,
+            "Analytics",
+            config=config,
+            vpc=self.network.vpc,
+            data_lake_bucket=self.storage.data_lake_bucket,
+            data_lake_key=self.storage.data_lake_key,
+            logs_bucket=self.storage.logs_bucket,
+            alarm_topic=self.alerts.topic,
+            http_api=self.api.http_api,
+            route_authorizer=self.api.route_authorizer,
         )

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from functools import cache
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from cloudfront_token.policy import Token, parse_token, title_resource
 from cloudfront_token.signer import Signer
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 DOMAIN = "d111111abcdef8.cloudfront.net"
 KEY_PAIR_ID = "K2JCJMDEHXQW5F"

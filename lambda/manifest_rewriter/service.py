@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from cloudfront_token.policy import TITLE_ID, TokenError, parse_token
+
 from manifest_rewriter.hls import rewrite_hls
 from manifest_rewriter.scope import UriScope
 

@@ -11,8 +11,8 @@ import threading
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-
 from cloudfront_token.signer import Signer, SigningKeyError, load_signer
+
 from signed_url.issuer import ServiceUnavailableError
 
 LOGGER = logging.getLogger(__name__)

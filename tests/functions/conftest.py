@@ -6,11 +6,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import pytest
-from moto import mock_aws
-
 import manifest_rewriter.handler
+import pytest
 import signed_url.handler
+from moto import mock_aws
 
 BUCKET = "showrunner-content-test"
 

@@ -8,10 +8,10 @@ import json
 from typing import Any
 
 import pytest
-
 from cloudfront_token.policy import Token
 from manifest_rewriter.handler import handler
 from manifest_rewriter.service import MAX_MANIFEST_BYTES
+
 from tests.functions.conftest import BUCKET
 from tests.playback_samples import DASH_BILLION_LAUGHS, TITLE, media_playlist, segment_list_mpd, token
 

@@ -9,12 +9,12 @@ import time
 from typing import Any
 
 import pytest
+from cloudfront_token.policy import cloudfront_b64decode
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-
-from cloudfront_token.policy import cloudfront_b64decode
 from signed_url.handler import handler
 from signed_url.issuer import TitleCatalog
+
 from tests.functions.conftest import BUCKET
 from tests.playback_samples import DOMAIN, KEY_PAIR_ID, private_key, private_pem
 

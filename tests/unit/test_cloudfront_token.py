@@ -8,10 +8,6 @@ from datetime import UTC, datetime
 
 import pytest
 from botocore.signers import CloudFrontSigner
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-
 from cloudfront_token.policy import (
     Scope,
     TokenError,
@@ -23,6 +19,10 @@ from cloudfront_token.policy import (
     title_resource,
 )
 from cloudfront_token.signer import Signer, SigningKeyError, load_signer
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
 from tests.playback_samples import DOMAIN, EXPIRES_AT, KEY_PAIR_ID, TITLE, private_key, private_pem, signer
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from cloudfront_token.policy import Scope, Token
 from manifest_rewriter.dash import ManifestError, rewrite_mpd
 from manifest_rewriter.scope import UriScope
+
 from tests.playback_samples import DASH_BILLION_LAUGHS
 
 HOST = "d111111abcdef8.cloudfront.net"

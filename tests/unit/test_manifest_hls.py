@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from cloudfront_token.policy import Scope, Token
 from manifest_rewriter.hls import rewrite_hls
 from manifest_rewriter.scope import UriScope

@@ -13,10 +13,9 @@ And for arbitrary input: no exception but the documented ``ManifestError``.
 
 from __future__ import annotations
 
+from cloudfront_token.policy import Scope, Token
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from cloudfront_token.policy import Scope, Token
 from manifest_rewriter.dash import ManifestError, rewrite_mpd
 from manifest_rewriter.hls import URI_TAGS, rewrite_hls
 from manifest_rewriter.scope import UriScope

@@ -8,7 +8,6 @@ import json
 import random
 
 import pytest
-
 from manifest_rewriter.service import (
     ENVELOPE_BYTES,
     MAX_RESPONSE_BYTES,

@@ -12,9 +12,9 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from moto import mock_aws
-
 from signed_url.aws import SigningKey
 from signed_url.issuer import ServiceUnavailableError
+
 from stacks.config import load_config
 from stacks.tools.signing_key import PENDING, SigningKeyToolError, activate, create, main, retire
 
