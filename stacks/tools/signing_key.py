@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from stacks.config import ENVIRONMENT_NAMES, load_config
+from stacks.tools.stack_outputs import stack_output
 
 if TYPE_CHECKING:
     from types_boto3_secretsmanager import SecretsManagerClient
@@ -114,12 +115,10 @@ def retire(client: SecretsManagerClient, secret_id: str, key_pair_id: str) -> st
 
 def secret_arn_from_stack(cloudformation: Any, stack_name: str) -> str:
     """The signing-key secret's ARN, from the Playback stack's outputs."""
-    (stack,) = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
-    for output in stack.get("Outputs", []):
-        if output["OutputKey"] == SECRET_OUTPUT:
-            value: str = output["OutputValue"]
-            return value
-    raise SigningKeyToolError(f"stack {stack_name} has no output {SECRET_OUTPUT}; is the Playback stack deployed?")
+    arn = stack_output(cloudformation, stack_name, SECRET_OUTPUT)
+    if arn is None:
+        raise SigningKeyToolError(f"stack {stack_name} has no output {SECRET_OUTPUT}; is the Playback stack deployed?")
+    return arn
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from signed_url.aws import SigningKey
 from signed_url.issuer import ServiceUnavailableError
 
 from stacks.config import load_config
-from stacks.tools.signing_key import PENDING, SigningKeyToolError, activate, create, main, retire
+from stacks.tools.signing_key import PENDING, SigningKeyToolError, activate, create, main, retire, secret_arn_from_stack
 
 REGION = "us-east-1"
 OLD, NEW = "KOLDKEY00001", "KNEWKEY00002"
@@ -158,3 +159,18 @@ def test_retire_refuses_the_configured_key(
     assert main(["retire", "--env", "dev", "--secret-id", arn, "--key-pair-id", OLD]) == 1
     assert "is dev's configured playback.key_pair_id" in capsys.readouterr().err
     assert OLD in _labels(client, arn)
+
+
+def test_the_secret_is_found_through_the_playback_stack(secrets: tuple[Any, str], tmp_path: Path):
+    client, arn = secrets
+    cloudformation = boto3.client("cloudformation", region_name=REGION)
+    template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}, "Outputs": {"SigningKeySecretArn": {"Value": arn}}}
+    cloudformation.create_stack(StackName="dev-Playback", TemplateBody=json.dumps(template))
+    assert secret_arn_from_stack(cloudformation, "dev-Playback") == arn
+    assert main(["create", "--env", "dev", "--public-key-out", str(tmp_path / "k.pem")]) == 0
+    assert PENDING in _labels(client, arn)
+    cloudformation.create_stack(
+        StackName="staging-Playback", TemplateBody=json.dumps({"Resources": template["Resources"]})
+    )
+    with pytest.raises(SigningKeyToolError, match="has no output SigningKeySecretArn"):
+        secret_arn_from_stack(cloudformation, "staging-Playback")
