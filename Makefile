@@ -38,6 +38,7 @@ help:
 	@echo "make review [ENV=dev]    synthesize and write docs/review/<env>.md and diagrams (all environments by default)"
 	@echo "make review-diff FROM=dev TO=prod   what differs between two environments' reviews"
 	@echo "make review-diff [ENV=dev]          the working tree's review against the last committed one"
+	@echo "make bench               benchmarks, side by side with their baselines (exit 1 if a target is missed)"
 
 setup: $(VENV)/.installed $(CHECKOV_VENV)/.installed node_modules/.installed apt-packages
 
@@ -82,6 +83,10 @@ typecheck: setup
 
 pytest: setup
 	$(PY) -m pytest
+
+.PHONY: bench
+bench: setup
+	$(PY) benchmarks/playback.py
 
 deploy: setup
 	$(CDK) deploy '$(ENV)/*'

@@ -130,6 +130,18 @@ def _analytics_acknowledgments() -> tuple[Ack, ...]:
     )
 
 
+_CONTENT_ARN = "PublishOutputFnGetAttContentBucket52D4B12CArn5110A173"
+_ISSUER_HEAD = (
+    "The issuer checks that a title exists with HEAD (s3:GetObject) on exactly two keys per title, "
+    "vod/<titleId>/master.m3u8 and vod/<titleId>/manifest.mpd; the titleId is the request's validated path "
+    "parameter, so the wildcard stands for the title segment only and no media or other object is readable."
+)
+_REWRITER_READ = (
+    "The manifest rewriter reads whichever title's manifest CloudFront forwards, so it may GetObject HLS and "
+    "DASH manifests (vod/*.m3u8, vod/*.mpd) and nothing else: no media segment or other object is readable."
+)
+
+
 ACKNOWLEDGMENTS: tuple[Ack, ...] = (
     Ack("*/Network/Vpc/*Subnet*/Subnet", "CloudFormation-Validate::W3010", _PINNED_AZS),
     Ack("*/Network/Vpc/publicSubnet*/NatInstance/Resource", "CloudFormation-Validate::W3010", _PINNED_AZS),
@@ -192,6 +204,34 @@ ACKNOWLEDGMENTS: tuple[Ack, ...] = (
         "The group has scheduled actions, so CDK sets IgnoreUnmodifiedGroupSizeProperties: a deploy only "
         "resets the group's size when origin.min/desired/max_capacity themselves change "
         "(asserted in tests/infra/test_origin.py).",
+    ),
+    Ack(
+        "*/Playback/Issuer/FunctionRole/DefaultPolicy/Resource",
+        f"AwsSolutions-IAM5[{_storage_objects(_CONTENT_ARN, 'vod/*/master.m3u8')}]",
+        _ISSUER_HEAD,
+    ),
+    Ack(
+        "*/Playback/Issuer/FunctionRole/DefaultPolicy/Resource",
+        f"AwsSolutions-IAM5[{_storage_objects(_CONTENT_ARN, 'vod/*/manifest.mpd')}]",
+        _ISSUER_HEAD,
+    ),
+    Ack(
+        "*/Playback/Rewriter/FunctionRole/DefaultPolicy/Resource",
+        f"AwsSolutions-IAM5[{_storage_objects(_CONTENT_ARN, 'vod/*.m3u8')}]",
+        _REWRITER_READ,
+    ),
+    Ack(
+        "*/Playback/Rewriter/FunctionRole/DefaultPolicy/Resource",
+        f"AwsSolutions-IAM5[{_storage_objects(_CONTENT_ARN, 'vod/*.mpd')}]",
+        _REWRITER_READ,
+    ),
+    Ack(
+        "*/Playback/SigningKey/Resource",
+        "AwsSolutions-SMG4",
+        "The CloudFront signing key is rotated by a staged procedure instead of a rotation Lambda: CloudFront "
+        "must trust a new public key (Edge key group) before the issuer signs with its private key, and the "
+        "issuer reads the secret version labelled with its KEY_PAIR_ID, so key and ID switch in one deploy. "
+        "stacks/tools/signing_key.py adds and labels versions (docs/operations.md, Rotating the signing key).",
     ),
 )
 

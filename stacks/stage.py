@@ -15,6 +15,7 @@ from stacks.content_replica_stack import ContentReplicaStack
 from stacks.edge_security_stack import EdgeSecurityStack
 from stacks.network_stack import NetworkStack
 from stacks.origin_stack import OriginStack
+from stacks.playback_stack import PlaybackStack
 from stacks.storage_stack import StorageStack
 
 PROJECT_TAG = "showrunner"
@@ -40,6 +41,9 @@ class ShowrunnerStage(Stage):
             self.storage.node.add_dependency(self.content_replica)
         self.network = NetworkStack(self, "Network", config=config, logs_bucket=self.storage.logs_bucket)
         self.api = ApiStack(self, "Api", config=config)
+        self.playback = PlaybackStack(
+            self, "Playback", config=config, content_bucket=self.storage.content_bucket, api=self.api
+        )
         self.origin = OriginStack(
             self,
             "Origin",

@@ -22,6 +22,7 @@ ELF_MACHINE_AARCH64 = 0xB7
 def lambda_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     source = tmp_path / "probe"
     source.mkdir()
+    (source / "__init__.py").write_text("")
     (source / "handler.py").write_text("def handler(event, context):\n    return event\n")
     (source / "logic.py").write_text("VALUE = 1\n")
     (source / "__pycache__").mkdir()
@@ -40,7 +41,7 @@ def test_function_is_arm64_python_3_14_with_its_own_log_group_and_minimal_role(l
     props = function["Properties"]
     assert props["Runtime"] == "python3.14"
     assert props["Architectures"] == ["arm64"]
-    assert props["Handler"] == "handler.handler"
+    assert props["Handler"] == "probe.handler.handler"
     assert props["Environment"] == {"Variables": {"MODE": "test"}}
     (log_group_id, log_group) = next(iter(resources_of_type(template, "AWS::Logs::LogGroup").items()))
     assert props["LoggingConfig"] == {"LogFormat": "JSON", "LogGroup": {"Ref": log_group_id}}
@@ -67,8 +68,10 @@ def test_missing_handler_is_a_clear_error(lambda_root: Path):
 def test_local_bundling_copies_sources_without_caches(lambda_root: Path, tmp_path: Path):
     out = tmp_path / "out"
     out.mkdir()
+    (lambda_root / "probe" / "requirements.txt").write_text("")
     assert LocalPythonBundling(lambda_root / "probe").try_bundle(str(out)) is True
-    assert sorted(p.name for p in out.iterdir()) == ["handler.py", "logic.py"]
+    assert [p.name for p in out.iterdir()] == ["probe"]
+    assert sorted(p.name for p in (out / "probe").iterdir()) == ["__init__.py", "handler.py", "logic.py"]
 
 
 def test_local_bundling_installs_aarch64_wheels_for_the_lambda_runtime(lambda_root: Path, tmp_path: Path):
