@@ -18,9 +18,12 @@ logical ID and type, instead of being skipped silently.
 from __future__ import annotations
 
 from stacks.tools.moto_models import (  # noqa: F401  (importing registers the models)
+    app_services,
     cdk,
+    cloudfront,
     ec2,
     kms,
+    ops_services,
     s3,
     ssm_sns,
 )

@@ -1,0 +1,100 @@
+"""What exists in an account, service by service, read through boto3.
+
+Taken before a deployment and after its teardown, the difference is what the
+teardown left behind: nothing in dev, only the retained data in prod.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+ClientFactory = Callable[[str, str], Any]
+
+
+def _buckets(client: ClientFactory, region: str) -> set[str]:
+    s3 = client("s3", region)
+    found = set()
+    for bucket in s3.list_buckets()["Buckets"]:
+        versions = s3.list_object_versions(Bucket=bucket["Name"])
+        keys = sorted(v["Key"] for v in versions.get("Versions", []))
+        found.add(f"bucket {bucket['Name']}")
+        found.update(f"object {bucket['Name']}/{key}" for key in keys)
+    return found
+
+
+def _ec2(client: ClientFactory, region: str) -> set[str]:
+    ec2 = client("ec2", region)
+    found = {f"vpc {v['VpcId']}" for v in ec2.describe_vpcs()["Vpcs"] if not v.get("IsDefault")}
+    found |= {f"subnet {s['SubnetId']}" for s in ec2.describe_subnets()["Subnets"] if not s.get("DefaultForAz")}
+    found |= {f"route-table {r['RouteTableId']}" for r in ec2.describe_route_tables()["RouteTables"]}
+    found |= {f"security-group {g['GroupId']}" for g in ec2.describe_security_groups()["SecurityGroups"]}
+    found |= {
+        f"internet-gateway {g['InternetGatewayId']}" for g in ec2.describe_internet_gateways()["InternetGateways"]
+    }
+    found |= {
+        f"nat-gateway {g['NatGatewayId']}"
+        for g in ec2.describe_nat_gateways()["NatGateways"]
+        if g["State"] not in ("deleted", "deleting")
+    }
+    found |= {f"elastic-ip {a['AllocationId']}" for a in ec2.describe_addresses()["Addresses"]}
+    found |= {
+        f"instance {i['InstanceId']}"
+        for r in ec2.describe_instances()["Reservations"]
+        for i in r["Instances"]
+        if i["State"]["Name"] != "terminated"
+    }
+    found |= {
+        f"network-interface {n['NetworkInterfaceId']}" for n in ec2.describe_network_interfaces()["NetworkInterfaces"]
+    }
+    found |= {
+        f"vpc-endpoint {e['VpcEndpointId']}"
+        for e in ec2.describe_vpc_endpoints()["VpcEndpoints"]
+        if e["State"].lower() != "deleted"
+    }
+    found |= {f"flow-log {f['FlowLogId']}" for f in ec2.describe_flow_logs()["FlowLogs"]}
+    found |= {f"launch-template {t['LaunchTemplateId']}" for t in ec2.describe_launch_templates()["LaunchTemplates"]}
+    return found
+
+
+def _regional(client: ClientFactory, region: str) -> set[str]:
+    found = set()
+    kms = client("kms", region)
+    for key in kms.list_keys()["Keys"]:
+        state = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"]
+        if state != "PendingDeletion":
+            found.add(f"kms-key {key['KeyId']} ({state})")
+    found |= {f"sns-topic {t['TopicArn']}" for t in client("sns", region).list_topics()["Topics"]}
+    found |= {f"lambda {f['FunctionName']}" for f in client("lambda", region).list_functions()["Functions"]}
+    found |= {
+        f"ssm-parameter {p['Name']}" for p in client("ssm", region).describe_parameters(MaxResults=50)["Parameters"]
+    }
+    found |= {f"secret {s['Name']}" for s in client("secretsmanager", region).list_secrets()["SecretList"]}
+    found |= {f"alarm {a['AlarmName']}" for a in client("cloudwatch", region).describe_alarms()["MetricAlarms"]}
+    found |= {f"log-group {g['logGroupName']}" for g in client("logs", region).describe_log_groups()["logGroups"]}
+    found |= {
+        f"stack {s['StackName']}"
+        for s in client("cloudformation", region).list_stacks()["StackSummaries"]
+        if s["StackStatus"] != "DELETE_COMPLETE"
+    }
+    return found
+
+
+def _global(client: ClientFactory, region: str) -> set[str]:
+    iam = client("iam", region)
+    found = {
+        f"iam-role {r['RoleName']}" for r in iam.list_roles()["Roles"] if not r["Path"].startswith("/aws-service-role/")
+    }
+    found |= {f"instance-profile {p['InstanceProfileName']}" for p in iam.list_instance_profiles()["InstanceProfiles"]}
+    distributions = client("cloudfront", region).list_distributions()["DistributionList"].get("Items", [])
+    found |= {f"distribution {d['Id']}" for d in distributions}
+    return found
+
+
+def inventory(client: ClientFactory, regions: set[str]) -> set[str]:
+    """One line per resource (``"<kind> <id>"``) across the given regions and global services."""
+    found: set[str] = set()
+    for region in sorted(regions):
+        found |= _buckets(client, region) if region == sorted(regions)[0] else set()
+        found |= _ec2(client, region) | _regional(client, region)
+    return found | _global(client, sorted(regions)[0])
