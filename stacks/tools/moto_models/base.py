@@ -68,7 +68,22 @@ def register(resource_type: str, level: Emulation) -> Callable[[_M], _M]:
     return decorate
 
 
-_STUBBER = BotocoreStubber()
+class _InProcessStubber(BotocoreStubber):
+    """Serves a request from moto's backends, unless ``mock_aws`` is active and serves it already.
+
+    (botocore calls every ``before-send`` handler, and moto's global stubber is one
+    of them on every client: without this check, each request would run twice.)
+    """
+
+    def __call__(self, event_name: str, request: Any, **kwargs: Any) -> Any:
+        from moto.core.models import botocore_stubber
+
+        if botocore_stubber.enabled:
+            return None
+        return super().__call__(event_name, request, **kwargs)
+
+
+_STUBBER = _InProcessStubber()
 _STUBBER.enabled = True
 
 

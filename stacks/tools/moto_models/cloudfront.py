@@ -158,8 +158,11 @@ class Function(ResourceModel):
         arn = summary["FunctionMetadata"]["FunctionARN"]
         stage = "DEVELOPMENT"
         if props.get("AutoPublish"):
-            etag = cloudfront.describe_function(Name=props["Name"])["ETag"]
-            cloudfront.publish_function(Name=props["Name"], IfMatch=etag)
+            # moto has no PublishFunction; publish in its backend.
+            from moto.cloudfront.models import cloudfront_backends
+
+            function = cloudfront_backends[ctx.account_id]["aws"].functions[props["Name"]]
+            function.stage, function.status = "LIVE", "UNASSOCIATED"
             stage = "LIVE"
         return arn, {"FunctionARN": arn, "FunctionMetadata.FunctionARN": arn, "Stage": stage}
 

@@ -6,7 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from stacks.tools.moto_models.app_services import pick
-from stacks.tools.moto_models.base import CreateContext, Emulation, ResourceModel, aws_client, compact, register
+from stacks.tools.moto_models.base import (
+    CreateContext,
+    Emulation,
+    RecordedModel,
+    ResourceModel,
+    aws_client,
+    compact,
+    register,
+)
 
 _ALARM_KEYS = (
     "AlarmDescription",
@@ -49,36 +57,16 @@ class Alarm(ResourceModel):
         aws_client("cloudwatch", self.region_name).delete_alarms(AlarmNames=[self.physical_id])
 
 
-@register("AWS::CloudWatch::CompositeAlarm", Emulation.EMULATED)
-class CompositeAlarm(ResourceModel):
+@register("AWS::CloudWatch::CompositeAlarm", Emulation.RECORDED)
+class CompositeAlarm(RecordedModel):
+    """moto's CloudWatch has no PutCompositeAlarm; the properties are recorded, Ref gives the name."""
+
     TYPE = "AWS::CloudWatch::CompositeAlarm"
     NAME_PROPERTY = "AlarmName"
 
     @classmethod
     def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        cloudwatch = ctx.client("cloudwatch")
-        cloudwatch.put_composite_alarm(
-            AlarmName=ctx.name,
-            AlarmRule=props["AlarmRule"],
-            **pick(
-                props,
-                "AlarmDescription",
-                "ActionsEnabled",
-                "AlarmActions",
-                "OKActions",
-                "InsufficientDataActions",
-                "ActionsSuppressor",
-                "ActionsSuppressorWaitPeriod",
-                "ActionsSuppressorExtensionPeriod",
-            ),
-        )
-        arn = cloudwatch.describe_alarms(AlarmNames=[ctx.name], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"][0][
-            "AlarmArn"
-        ]
-        return ctx.name, {"Arn": arn}
-
-    def destroy(self) -> None:
-        aws_client("cloudwatch", self.region_name).delete_alarms(AlarmNames=[self.physical_id])
+        return ctx.name, {"Arn": ctx.arn("cloudwatch", f"alarm:{ctx.name}")}
 
 
 @register("AWS::AutoScaling::ScalingPolicy", Emulation.EMULATED)
@@ -101,9 +89,12 @@ class ScalingPolicy(ResourceModel):
         for key in ("ScalingAdjustment", "Cooldown", "EstimatedInstanceWarmup"):
             if key in props:
                 extra[key] = int(props[key])
-        arn: str = ctx.client("autoscaling").put_scaling_policy(
-            AutoScalingGroupName=props["AutoScalingGroupName"], PolicyName=name, **extra
-        )["PolicyARN"]
+        autoscaling = ctx.client("autoscaling")
+        autoscaling.put_scaling_policy(AutoScalingGroupName=props["AutoScalingGroupName"], PolicyName=name, **extra)
+        # moto answers PutScalingPolicy with "PolicyArn" where the API has "PolicyARN"; read it back.
+        arn: str = autoscaling.describe_policies(
+            AutoScalingGroupName=props["AutoScalingGroupName"], PolicyNames=[name]
+        )["ScalingPolicies"][0]["PolicyARN"]
         return arn, {"Arn": arn, "PolicyName": name}
 
     def destroy(self) -> None:
