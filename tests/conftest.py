@@ -76,5 +76,3 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     build_app(app)
     app.synth()
     return Synthesized(outdir=outdir, configs=load_config(), stacks=load_stacks(outdir))
-
-

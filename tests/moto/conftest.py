@@ -12,6 +12,7 @@ import pytest
 from moto import mock_aws
 
 from stacks.tools import moto_models
+from stacks.tools.moto_models.base import ResourceModel
 from stacks.tools.rehearsal.deployer import Deployer, StackRecord
 from tests.conftest import Synthesized
 
@@ -22,7 +23,7 @@ ACCOUNT = "123456789012"
 
 
 def client(service: str, region: str = REGION) -> Any:
-    return boto3.client(service, region_name=region)
+    return boto3.client(service, region_name=region)  # type: ignore[call-overload]
 
 
 @pytest.fixture
@@ -72,6 +73,15 @@ def create_stack(
         outputs={o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])},
         physical={r["LogicalResourceId"]: r["PhysicalResourceId"] for r in listed},
     )
+
+
+def model_of(stack_name: str, logical_id: str, region: str = REGION) -> ResourceModel:
+    """The model instance behind a resource (what a recorded-only resource keeps)."""
+    from moto.cloudformation.models import cloudformation_backends
+
+    resource = cloudformation_backends[ACCOUNT][region].get_stack(stack_name).resource_map[logical_id]
+    assert isinstance(resource, ResourceModel), resource
+    return resource
 
 
 @dataclass

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.moto.conftest import ACCOUNT, client, create_stack
+from tests.moto.conftest import ACCOUNT, client, create_stack, model_of
 
 pytestmark = pytest.mark.usefixtures("aws")
 
@@ -260,7 +261,7 @@ def test_kms_key_with_tags_rotation_and_scheduled_deletion():
     assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingDeletion"
 
 
-def _vpc() -> dict:
+def _vpc() -> dict[str, Any]:
     return {"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.10.0.0/16"}}}
 
 
@@ -433,7 +434,4 @@ def test_cdk_metadata_is_recorded():
     created = create_stack(
         {"CDKMetadata": {"Type": "AWS::CDK::Metadata", "Properties": {"Analytics": "v2:deflate64:abc"}}}
     )
-    from moto.cloudformation.models import cloudformation_backends
-
-    stack = cloudformation_backends[ACCOUNT]["us-east-1"].get_stack(created.name)
-    assert stack.resource_map["CDKMetadata"].properties == {"Analytics": "v2:deflate64:abc"}
+    assert model_of(created.name, "CDKMetadata").properties == {"Analytics": "v2:deflate64:abc"}

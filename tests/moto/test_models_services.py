@@ -4,12 +4,13 @@ each deployed from a small template and read back through boto3."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.moto.conftest import ACCOUNT, client, create_stack
+from tests.moto.conftest import ACCOUNT, client, create_stack, model_of
 
 pytestmark = pytest.mark.usefixtures("aws")
 
@@ -288,7 +289,7 @@ def test_function_url_http_api_and_cognito_authorizer():
     assert client("cognito-idp").list_user_pools(MaxResults=10)["UserPools"] == []
 
 
-def _asg_resources() -> dict:
+def _asg_resources() -> dict[str, Any]:
     return {
         "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.10.0.0/16"}},
         "Subnet": {
@@ -368,9 +369,7 @@ def test_scaling_policy_lifecycle_hook_and_alarms():
     assert alarm["AlarmActions"] == [created.physical["StepUp"], created.physical["Topic"]]
     assert alarm["Dimensions"] == [{"Name": "AutoScalingGroupName", "Value": group}]
     # moto has no composite alarms: recorded only, with its rule resolved.
-    from moto.cloudformation.models import cloudformation_backends
-
-    recorded = cloudformation_backends[ACCOUNT]["us-east-1"].get_stack(created.name).resource_map["Degraded"]
+    recorded = model_of(created.name, "Degraded")
     assert recorded.properties["AlarmRule"] == f"ALARM({created.physical['HighCpu']})"
     assert recorded.emulation().value == "recorded"
     created.delete()
