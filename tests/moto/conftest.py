@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -93,9 +94,14 @@ class DeployedStage:
     def record(self, name: str) -> StackRecord:
         return next(r for r in self.records if r.display_name == f"{self.env}/{name}")
 
-    def physical_id(self, stack: str, logical_prefix: str) -> str:
-        matches = [r.physical_id for r in self.record(stack).resources if r.logical_id.startswith(logical_prefix)]
-        assert len(matches) == 1, f"{stack}/{logical_prefix}*: {matches}"
+    def physical_id(self, stack: str, construct_id: str) -> str:
+        """The physical ID of ``<construct_id><8-hex-digit hash>``, as CDK names logical IDs."""
+        matches = [
+            r.physical_id
+            for r in self.record(stack).resources
+            if re.fullmatch(re.escape(construct_id) + r"[0-9A-F]{8}", r.logical_id)
+        ]
+        assert len(matches) == 1, f"{stack}/{construct_id}: {matches}"
         return matches[0]
 
 

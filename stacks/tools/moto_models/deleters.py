@@ -73,15 +73,6 @@ def _route(resource: Any, region: str) -> None:
     aws_client("ec2", region).delete_route(RouteTableId=resource.route_table.id, **destination)
 
 
-@deleter("AWS::EC2::SubnetRouteTableAssociation")
-def _subnet_route_table_association(resource: Any, region: str) -> None:
-    ec2 = aws_client("ec2", region)
-    tables = ec2.describe_route_tables(RouteTableIds=[resource.route_table_id])["RouteTables"]
-    for association in tables[0]["Associations"] if tables else []:
-        if association.get("SubnetId") == resource.subnet_id:
-            ec2.disassociate_route_table(AssociationId=association["RouteTableAssociationId"])
-
-
 @deleter("AWS::EC2::InternetGateway")
 def _internet_gateway(resource: Any, region: str) -> None:
     aws_client("ec2", region).delete_internet_gateway(InternetGatewayId=resource.id)
@@ -115,20 +106,6 @@ def _nat_gateway(resource: Any, region: str) -> None:
 @deleter("AWS::EC2::VPCEndpoint")
 def _vpc_endpoint(resource: Any, region: str) -> None:
     aws_client("ec2", region).delete_vpc_endpoints(VpcEndpointIds=[resource.id])
-
-
-@deleter("AWS::EC2::Instance")
-def _instance(resource: Any, region: str) -> None:
-    ec2 = aws_client("ec2", region)
-    attached = ec2.describe_network_interfaces(Filters=[{"Name": "attachment.instance-id", "Values": [resource.id]}])
-    ec2.terminate_instances(InstanceIds=[resource.id])
-    # moto keeps a terminated instance's network interfaces; AWS deletes them with the instance.
-    for interface in attached["NetworkInterfaces"]:
-        try:
-            ec2.delete_network_interface(NetworkInterfaceId=interface["NetworkInterfaceId"])
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "InvalidNetworkInterfaceID.NotFound":
-                raise
 
 
 @deleter("AWS::AutoScaling::ScheduledAction")

@@ -1,4 +1,4 @@
-"""EC2 security groups and their rules.
+"""EC2: security groups and their rules, instances, flow logs, subnet route table associations.
 
 moto's models require ``FromPort``/``ToPort`` on every rule (an all-traffic
 rule, ``IpProtocol: -1``, has none) and have no ``SecurityGroupEgress`` type.
@@ -6,6 +6,7 @@ rule, ``IpProtocol: -1``, has none) and have no ``SecurityGroupEgress`` type.
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -141,3 +142,86 @@ class FlowLog(ResourceModel):
 
     def destroy(self) -> None:
         aws_client("ec2", self.region_name).delete_flow_logs(FlowLogIds=[self.physical_id])
+
+
+@register("AWS::EC2::Instance", Emulation.EMULATED)
+class Instance(ResourceModel):
+    """Through RunInstances: moto's model drops SecurityGroupIds, SourceDestCheck and LaunchTemplate."""
+
+    TYPE = "AWS::EC2::Instance"
+
+    @classmethod
+    def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        ec2 = ctx.client("ec2")
+        launch_template = props.get("LaunchTemplate")
+        if launch_template:
+            launch_template = compact(
+                LaunchTemplateId=launch_template.get("LaunchTemplateId"),
+                LaunchTemplateName=launch_template.get("LaunchTemplateName"),
+                Version=str(launch_template["Version"]) if "Version" in launch_template else None,
+            )
+        profile = props.get("IamInstanceProfile")
+        tags = props.get("Tags", [])
+        instance = ec2.run_instances(
+            MinCount=1,
+            MaxCount=1,
+            **compact(
+                ImageId=props.get("ImageId"),
+                InstanceType=props.get("InstanceType"),
+                SubnetId=props.get("SubnetId"),
+                SecurityGroupIds=props.get("SecurityGroupIds"),
+                KeyName=props.get("KeyName"),
+                PrivateIpAddress=props.get("PrivateIpAddress"),
+                BlockDeviceMappings=props.get("BlockDeviceMappings"),
+                UserData=base64.b64decode(props["UserData"]).decode() if props.get("UserData") else None,
+                IamInstanceProfile={"Name": profile} if profile else None,
+                LaunchTemplate=launch_template,
+                Monitoring={"Enabled": bool(props["Monitoring"])} if "Monitoring" in props else None,
+                Placement={"AvailabilityZone": props["AvailabilityZone"]} if "AvailabilityZone" in props else None,
+                TagSpecifications=[{"ResourceType": "instance", "Tags": tags}] if tags else None,
+            ),
+        )["Instances"][0]
+        instance_id = instance["InstanceId"]
+        if "SourceDestCheck" in props:
+            ec2.modify_instance_attribute(
+                InstanceId=instance_id, SourceDestCheck={"Value": bool(props["SourceDestCheck"])}
+            )
+        return instance_id, {
+            "InstanceId": instance_id,
+            "AvailabilityZone": instance["Placement"]["AvailabilityZone"],
+            "PrivateIp": instance.get("PrivateIpAddress", ""),
+            "PrivateDnsName": instance.get("PrivateDnsName", ""),
+            "PublicIp": instance.get("PublicIpAddress", ""),
+            "PublicDnsName": instance.get("PublicDnsName", ""),
+        }
+
+    def destroy(self) -> None:
+        ec2 = aws_client("ec2", self.region_name)
+        attached = ec2.describe_network_interfaces(
+            Filters=[{"Name": "attachment.instance-id", "Values": [self.physical_id]}]
+        )["NetworkInterfaces"]
+        ec2.terminate_instances(InstanceIds=[self.physical_id])
+        # moto keeps a terminated instance's network interfaces; EC2 deletes them with the instance.
+        for interface in attached:
+            try:
+                ec2.delete_network_interface(NetworkInterfaceId=interface["NetworkInterfaceId"])
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "InvalidNetworkInterfaceID.NotFound":
+                    raise
+
+
+@register("AWS::EC2::SubnetRouteTableAssociation", Emulation.EMULATED)
+class SubnetRouteTableAssociation(ResourceModel):
+    """moto's model keeps the association to itself: DescribeRouteTables never shows it."""
+
+    TYPE = "AWS::EC2::SubnetRouteTableAssociation"
+
+    @classmethod
+    def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        association: str = ctx.client("ec2").associate_route_table(
+            RouteTableId=props["RouteTableId"], SubnetId=props["SubnetId"]
+        )["AssociationId"]
+        return association, {"Id": association}
+
+    def destroy(self) -> None:
+        aws_client("ec2", self.region_name).disassociate_route_table(AssociationId=self.physical_id)
