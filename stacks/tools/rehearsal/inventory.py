@@ -60,14 +60,23 @@ def _ec2(client: ClientFactory, region: str) -> set[str]:
 def _regional(client: ClientFactory, region: str) -> set[str]:
     found = set()
     kms = client("kms", region)
+    # AWS managed keys (alias/aws/ebs, made with the first encrypted volume) are AWS's, and permanent.
+    aws_managed = {
+        a.get("TargetKeyId") for a in kms.list_aliases()["Aliases"] if a["AliasName"].startswith("alias/aws/")
+    }
     for key in kms.list_keys()["Keys"]:
-        state = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"]
-        if state != "PendingDeletion":
-            found.add(f"kms-key {key['KeyId']} ({state})")
+        metadata = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+        if metadata["KeyState"] != "PendingDeletion" and key["KeyId"] not in aws_managed:
+            found.add(f"kms-key {key['KeyId']} ({metadata['KeyState']})")
     found |= {f"sns-topic {t['TopicArn']}" for t in client("sns", region).list_topics()["Topics"]}
     found |= {f"lambda {f['FunctionName']}" for f in client("lambda", region).list_functions()["Functions"]}
+    parameters = client("ssm", region).get_paginator("describe_parameters").paginate()
+    # Parameters under /aws/ are AWS's public ones (moto loads them when first read).
     found |= {
-        f"ssm-parameter {p['Name']}" for p in client("ssm", region).describe_parameters(MaxResults=50)["Parameters"]
+        f"ssm-parameter {p['Name']}"
+        for page in parameters
+        for p in page["Parameters"]
+        if not p["Name"].startswith("/aws/")
     }
     found |= {f"secret {s['Name']}" for s in client("secretsmanager", region).list_secrets()["SecretList"]}
     found |= {f"alarm {a['AlarmName']}" for a in client("cloudwatch", region).describe_alarms()["MetricAlarms"]}
@@ -91,10 +100,18 @@ def _global(client: ClientFactory, region: str) -> set[str]:
     return found
 
 
-def inventory(client: ClientFactory, regions: set[str]) -> set[str]:
-    """One line per resource (``"<kind> <id>"``) across the given regions and global services."""
-    found: set[str] = set()
+def inventory(client: ClientFactory, regions: set[str], *, toolkit_buckets: frozenset[str] = frozenset()) -> set[str]:
+    """One line per resource (``"<kind> <id>"``) across the given regions and global services.
+
+    ``toolkit_buckets`` (the CDK assets buckets) are listed without their objects:
+    published assets belong to the bootstrap, and stay after a stage is destroyed.
+    """
+    first = sorted(regions)[0]
+    found = {
+        item
+        for item in _buckets(client, first)
+        if not any(item.startswith(f"object {bucket}/") for bucket in toolkit_buckets)
+    }
     for region in sorted(regions):
-        found |= _buckets(client, region) if region == sorted(regions)[0] else set()
         found |= _ec2(client, region) | _regional(client, region)
-    return found | _global(client, sorted(regions)[0])
+    return found | _global(client, first)
