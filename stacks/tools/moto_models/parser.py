@@ -14,7 +14,9 @@
    Resources are deleted in reverse creation order, not moto's arbitrary order.
 5. Termination protection: ``UpdateTerminationProtection`` is implemented, and
    ``DeleteStack`` refuses a protected stack, as CloudFormation does.
-6. A ``TemplateURL`` on ``http://127.0.0.1:PORT/bucket/key`` is read path-style
+6. A stack created through a change set (the CDK CLI's way) gets its outputs
+   and exports; moto kept those of the empty template the change set replaced.
+7. A ``TemplateURL`` on ``http://127.0.0.1:PORT/bucket/key`` is read path-style
    (moto only recognizes ``localhost``), which is what the CDK CLI sends when
    ``AWS_ENDPOINT_URL`` points at a local moto server.
 """
@@ -173,6 +175,24 @@ def _delete_stack(self: Any, name_or_stack_id: str) -> None:
     _ORIGINAL["delete_stack"](self, name_or_stack_id)
 
 
+def _execute_change_set(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
+    """moto applies the change set's resources but keeps the stack's old template and outputs.
+
+    A stack created through a change set (as the CDK CLI creates every stack) then
+    has no outputs: this is why the CDK toolkit stack's ``BootstrapVersion`` went missing.
+    """
+    _ORIGINAL["execute_change_set"](self, change_set_name, stack_name)
+    change_set = self.change_sets.get(change_set_name) or next(
+        cs for cs in self.change_sets.values() if cs.change_set_name == change_set_name
+    )
+    stack = self.stacks[change_set.stack_id]
+    stack._parse_template()
+    stack.description = stack.template_dict.get("Description")
+    stack.output_map = stack._create_output_map()
+    for export in stack.exports:
+        self.exports[export.name] = export
+
+
 def _get_stack_from_s3_url(template_url: str, account_id: str, partition: str) -> str:
     host = urlparse(template_url).hostname or ""
     try:
@@ -196,6 +216,8 @@ def install_parser() -> None:
     parsing.ResourceMap._delete_resource = _delete_resource  # type: ignore[method-assign]
     parsing.ResourceMap.delete = _delete_resources  # type: ignore[method-assign]
     _ORIGINAL["delete_stack"] = CloudFormationBackend.delete_stack
+    _ORIGINAL["execute_change_set"] = CloudFormationBackend.execute_change_set
+    CloudFormationBackend.execute_change_set = _execute_change_set  # type: ignore[method-assign]
     CloudFormationBackend.delete_stack = _delete_stack  # type: ignore[method-assign]
     responses.CloudFormationResponse.update_termination_protection = _update_termination_protection  # type: ignore[attr-defined]
     parsing.clean_json = clean_json
