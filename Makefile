@@ -22,7 +22,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # Debian packages the tests use; `make setup` installs any that are missing (as root, or with sudo).
 APT_PACKAGES :=
 
-.PHONY: help setup apt-packages synth test lint typecheck pytest deploy diff destroy lock clean
+.PHONY: help setup apt-packages synth test lint typecheck pytest deploy diff destroy lock clean rehearse
 
 help:
 	@echo "make synth               synthesize dev, staging and prod offline, with cdk-nag and cfn-lint"
@@ -30,6 +30,7 @@ help:
 	@echo "make deploy ENV=dev      cdk deploy '<env>/*' to the AWS account in your credentials"
 	@echo "make diff ENV=dev        cdk diff '<env>/*'"
 	@echo "make destroy ENV=dev     cdk destroy '<env>/*' (prod needs CONFIRM=prod)"
+	@echo "make rehearse ENV=dev    deploy into a local moto server with the CDK CLI, check, tear down (KEEP=1 keeps it)"
 	@echo "make setup               create .venv and node_modules (idempotent; the targets above run it)"
 	@echo "make lock                re-resolve requirements.lock from the pins in pyproject.toml"
 
@@ -82,6 +83,10 @@ destroy: setup
 	  echo "if you really mean it, read docs/operations.md and run: make destroy ENV=prod CONFIRM=prod"; \
 	  exit 1; fi
 	$(CDK) destroy '$(ENV)/*'
+
+# Try a deploy without an AWS account: an embedded moto server, the real CDK CLI (docs/rehearsal.md).
+rehearse: synth
+	$(PY) -m stacks.tools.rehearsal --env $(ENV) --outdir $(CDK_OUT) $(if $(KEEP),--keep)
 
 lock:
 	rm -rf build/lock-venv

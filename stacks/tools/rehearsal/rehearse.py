@@ -139,6 +139,9 @@ class LocalMoto:
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
 
     def __enter__(self) -> LocalMoto:
+        from moto.core.base_backend import BackendDict
+
+        BackendDict.reset()  # an empty account, whatever this process emulated before
         self.server.start()
         return self
 
