@@ -526,3 +526,35 @@ def test_schedule_budget_experiment_template_and_log_stream():
     assert client("scheduler").list_schedules()["Schedules"] == []
     assert client("budgets").describe_budgets(AccountId=ACCOUNT).get("Budgets", []) == []
     assert client("fis").list_experiment_templates()["experimentTemplates"] == []
+
+
+def test_dangling_references_finds_environment_values_naming_missing_resources():
+    from tests.moto.references import dangling_references
+
+    created = create_stack(
+        {
+            "Role": ROLE,
+            "Content": {"Type": "AWS::S3::Bucket"},
+            "Key": {"Type": "AWS::SecretsManager::Secret", "Properties": {"SecretString": "pem"}},
+            "Function": {
+                **FUNCTION,
+                "Properties": {
+                    **FUNCTION["Properties"],
+                    "Environment": {
+                        "Variables": {
+                            "CONTENT_BUCKET": {"Ref": "Content"},
+                            "SIGNING_KEY_SECRET_ARN": {"Ref": "Key"},
+                            "LOGS_BUCKET": "no-such-bucket",
+                            "ALERTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:missing",
+                            "URL_TTL_SECONDS": "300",
+                        }
+                    },
+                },
+            },
+        }
+    )
+    function = created.physical["Function"]
+    assert sorted(dangling_references(client)) == [
+        f"{function}.ALERTS_TOPIC_ARN=arn:aws:sns:us-east-1:123456789012:missing",
+        f"{function}.LOGS_BUCKET=no-such-bucket",
+    ]

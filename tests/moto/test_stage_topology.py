@@ -143,6 +143,14 @@ def test_nat_matches_the_environment(deployed: DeployedStage, synthesized: Synth
         [instance] = instances
         assert instance["InstanceType"] == config.nat.instance_type
         assert instance["SourceDestCheck"] is False
+        assert instance["MetadataOptions"]["HttpTokens"] == "required"  # IMDSv2, from the launch template
+        [root] = ec2.describe_volumes(Filters=[{"Name": "attachment.instance-id", "Values": [instance["InstanceId"]]}])[
+            "Volumes"
+        ]
+        assert (root["Encrypted"], root["VolumeType"], root["Size"]) == (True, "gp3", 8)
+        [group] = instance["SecurityGroups"]
+        [nat_group] = ec2.describe_security_groups(GroupIds=[group["GroupId"]])["SecurityGroups"]
+        assert [r["CidrIp"] for p in nat_group["IpPermissions"] for r in p["IpRanges"]] == [config.vpc_cidr]
     else:
         assert instances == []
         assert len(gateways) == config.nat.gateways

@@ -144,6 +144,12 @@ class FlowLog(ResourceModel):
         aws_client("ec2", self.region_name).delete_flow_logs(FlowLogIds=[self.physical_id])
 
 
+def launch_template_version(template: dict[str, str]) -> dict[str, Any]:
+    """DescribeLaunchTemplateVersions arguments for a LaunchTemplateSpecification."""
+    selector = {k: v for k, v in template.items() if k in ("LaunchTemplateId", "LaunchTemplateName")}
+    return {**selector, "Versions": [template.get("Version", "$Default")]}
+
+
 @register("AWS::EC2::Instance", Emulation.EMULATED)
 class Instance(ResourceModel):
     """Through RunInstances: moto's model drops SecurityGroupIds, SourceDestCheck and LaunchTemplate."""
@@ -162,6 +168,11 @@ class Instance(ResourceModel):
             )
         profile = props.get("IamInstanceProfile")
         tags = props.get("Tags", [])
+        # EC2 deletes volumes attached at launch with the instance unless told otherwise; moto keeps them.
+        mappings = [
+            {**m, "Ebs": {"DeleteOnTermination": True, **m["Ebs"]}} if "Ebs" in m else m
+            for m in props.get("BlockDeviceMappings", [])
+        ]
         instance = ec2.run_instances(
             MinCount=1,
             MaxCount=1,
@@ -172,7 +183,7 @@ class Instance(ResourceModel):
                 SecurityGroupIds=props.get("SecurityGroupIds"),
                 KeyName=props.get("KeyName"),
                 PrivateIpAddress=props.get("PrivateIpAddress"),
-                BlockDeviceMappings=props.get("BlockDeviceMappings"),
+                BlockDeviceMappings=mappings or None,
                 UserData=base64.b64decode(props["UserData"]).decode() if props.get("UserData") else None,
                 IamInstanceProfile={"Name": profile} if profile else None,
                 LaunchTemplate=launch_template,
@@ -186,6 +197,12 @@ class Instance(ResourceModel):
             ec2.modify_instance_attribute(
                 InstanceId=instance_id, SourceDestCheck={"Value": bool(props["SourceDestCheck"])}
             )
+        if launch_template:
+            # moto's RunInstances ignores the launch template's metadata options (IMDSv2); EC2 applies them.
+            versions = ec2.describe_launch_template_versions(**launch_template_version(launch_template))
+            options = versions["LaunchTemplateVersions"][0]["LaunchTemplateData"].get("MetadataOptions")
+            if options:
+                ec2.modify_instance_metadata_options(InstanceId=instance_id, **options)
         return instance_id, {
             "InstanceId": instance_id,
             "AvailabilityZone": instance["Placement"]["AvailabilityZone"],

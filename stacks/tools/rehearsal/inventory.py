@@ -53,6 +53,7 @@ def _ec2(client: ClientFactory, region: str) -> set[str]:
         if e["State"].lower() != "deleted"
     }
     found |= {f"flow-log {f['FlowLogId']}" for f in ec2.describe_flow_logs()["FlowLogs"]}
+    found |= {f"volume {v['VolumeId']}" for v in ec2.describe_volumes()["Volumes"]}
     found |= {f"launch-template {t['LaunchTemplateId']}" for t in ec2.describe_launch_templates()["LaunchTemplates"]}
     return found
 
