@@ -14,7 +14,7 @@ from tests.moto.conftest import ACCOUNT, client, create_stack, model_of
 
 pytestmark = pytest.mark.usefixtures("aws")
 
-ROLE = {
+ROLE: dict[str, Any] = {
     "Type": "AWS::IAM::Role",
     "Properties": {
         "AssumeRolePolicyDocument": {
@@ -25,7 +25,7 @@ ROLE = {
         }
     },
 }
-FUNCTION = {
+FUNCTION: dict[str, Any] = {
     "Type": "AWS::Lambda::Function",
     "Properties": {
         "Runtime": "python3.12",
