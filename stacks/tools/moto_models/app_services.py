@@ -22,7 +22,6 @@ def tag_list(tags: Any) -> list[dict[str, str]]:
 
 @register("AWS::SecretsManager::Secret", Emulation.EMULATED)
 class Secret(ResourceModel):
-    TYPE = "AWS::SecretsManager::Secret"
     NAME_PROPERTY = "Name"
 
     @classmethod
@@ -70,8 +69,6 @@ class Secret(ResourceModel):
 
 @register("AWS::SecretsManager::ResourcePolicy", Emulation.EMULATED)
 class SecretResourcePolicy(ResourceModel):
-    TYPE = "AWS::SecretsManager::ResourcePolicy"
-
     @classmethod
     def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         policy = props["ResourcePolicy"]
@@ -90,8 +87,6 @@ class SecretResourcePolicy(ResourceModel):
 
 @register("AWS::Lambda::Url", Emulation.EMULATED)
 class FunctionUrl(ResourceModel):
-    TYPE = "AWS::Lambda::Url"
-
     @classmethod
     def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         config = ctx.client("lambda").create_function_url_config(
@@ -107,8 +102,6 @@ class FunctionUrl(ResourceModel):
 
 @register("AWS::ApiGatewayV2::Api", Emulation.EMULATED)
 class HttpApi(ResourceModel):
-    TYPE = "AWS::ApiGatewayV2::Api"
-
     @classmethod
     def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         api = ctx.client("apigatewayv2").create_api(
@@ -154,7 +147,6 @@ class _ApiChild(ResourceModel):
 
 @register("AWS::ApiGatewayV2::Route", Emulation.EMULATED)
 class Route(_ApiChild):
-    TYPE = "AWS::ApiGatewayV2::Route"
     KIND = "Route"
     KEYS = (
         "RouteKey",
@@ -169,7 +161,6 @@ class Route(_ApiChild):
 
 @register("AWS::ApiGatewayV2::Integration", Emulation.EMULATED)
 class Integration(_ApiChild):
-    TYPE = "AWS::ApiGatewayV2::Integration"
     KIND = "Integration"
     KEYS = (
         "IntegrationType",
@@ -187,7 +178,6 @@ class Integration(_ApiChild):
 
 @register("AWS::ApiGatewayV2::Authorizer", Emulation.EMULATED)
 class Authorizer(_ApiChild):
-    TYPE = "AWS::ApiGatewayV2::Authorizer"
     KIND = "Authorizer"
     KEYS = (
         "AuthorizerType",
@@ -203,8 +193,6 @@ class Authorizer(_ApiChild):
 
 @register("AWS::ApiGatewayV2::Stage", Emulation.EMULATED)
 class Stage(ResourceModel):
-    TYPE = "AWS::ApiGatewayV2::Stage"
-
     @classmethod
     def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         stage = ctx.client("apigatewayv2").create_stage(
@@ -257,8 +245,6 @@ _USER_POOL_KEYS = (
 
 @register("AWS::Cognito::UserPool", Emulation.EMULATED)
 class UserPool(ResourceModel):
-    TYPE = "AWS::Cognito::UserPool"
-
     @classmethod
     def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         pool = ctx.client("cognito-idp").create_user_pool(
@@ -278,7 +264,6 @@ class UserPool(ResourceModel):
 
 @register("AWS::Cognito::UserPoolClient", Emulation.EMULATED)
 class UserPoolClient(ResourceModel):
-    TYPE = "AWS::Cognito::UserPoolClient"
     _KEYS = (
         "GenerateSecret",
         "RefreshTokenValidity",
@@ -320,8 +305,6 @@ class UserPoolClient(ResourceModel):
 
 @register("AWS::Cognito::UserPoolDomain", Emulation.EMULATED)
 class UserPoolDomain(ResourceModel):
-    TYPE = "AWS::Cognito::UserPoolDomain"
-
     @classmethod
     def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         response = ctx.client("cognito-idp").create_user_pool_domain(

@@ -63,6 +63,7 @@ def register(resource_type: str, level: Emulation) -> Callable[[_M], _M]:
             raise ValueError(f"two models for {resource_type}: {REGISTRY[resource_type]} and {cls}")
         REGISTRY[resource_type] = cls
         LEVELS[resource_type] = level
+        cls.TYPE = resource_type  # type: ignore[attr-defined]
         return cls
 
     return decorate
@@ -113,7 +114,7 @@ def compact(**values: Any) -> dict[str, Any]:
 class ResourceModel(CloudFormationModel):
     """One created resource: its physical ID, attributes and resolved properties.
 
-    Subclasses set ``TYPE`` and implement ``create`` (and ``destroy`` when the
+    ``@register`` sets ``TYPE``; subclasses implement ``create`` (and ``destroy`` when the
     resource exists in a backend). ``create`` returns the physical ID (what
     ``Ref`` gives) and the ``Fn::GetAtt`` attributes.
     """

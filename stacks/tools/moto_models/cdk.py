@@ -30,8 +30,6 @@ AUTO_DELETE_TAG = "aws-cdk:auto-delete-objects"
 class CdkMetadata(RecordedModel):
     """Library versions CDK reports to CloudFormation; there is nothing to create."""
 
-    TYPE = "AWS::CDK::Metadata"
-
 
 def empty_bucket(region: str, bucket: str) -> int:
     """Delete every object version and delete marker; return how many were deleted."""
@@ -51,8 +49,6 @@ def empty_bucket(region: str, bucket: str) -> int:
 @register("Custom::S3AutoDeleteObjects", Emulation.EMULATED)
 class S3AutoDeleteObjects(ResourceModel):
     """On delete, empties the bucket if it still carries CDK's auto-delete tag (as CDK's handler does)."""
-
-    TYPE = "Custom::S3AutoDeleteObjects"
 
     def destroy(self) -> None:
         s3 = aws_client("s3", self.region_name)
@@ -76,8 +72,6 @@ def _default_sg_rules(group_id: str, account: str) -> tuple[list[dict[str, Any]]
 @register("Custom::VpcRestrictDefaultSG", Emulation.EMULATED)
 class VpcRestrictDefaultSecurityGroup(ResourceModel):
     """Removes the default security group's rules on create and restores them on delete."""
-
-    TYPE = "Custom::VpcRestrictDefaultSG"
 
     @classmethod
     def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -112,8 +106,6 @@ class VpcRestrictDefaultSecurityGroup(ResourceModel):
 class CrossRegionExportWriter(ResourceModel):
     """Writes each export as an SSM parameter in the consuming stack's region."""
 
-    TYPE = "Custom::CrossRegionExportWriter"
-
     @classmethod
     def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         writer = props["WriterProps"]
@@ -133,8 +125,6 @@ class CrossRegionExportWriter(ResourceModel):
 @register("Custom::CrossRegionExportReader", Emulation.EMULATED)
 class CrossRegionExportReader(ResourceModel):
     """Reads the exports written for this stack; ``Fn::GetAtt`` by parameter name gives the value."""
-
-    TYPE = "Custom::CrossRegionExportReader"
 
     @classmethod
     def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -194,8 +184,6 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 @register("Custom::AWS", Emulation.EMULATED)
 class AwsCustomResource(ResourceModel):
     """CDK's ``AwsCustomResource``: makes the declared SDK call (``Create``, ``Delete``) against moto."""
-
-    TYPE = "Custom::AWS"
 
     @staticmethod
     def _call(spec_json: str, default_region: str) -> dict[str, Any]:

@@ -80,8 +80,6 @@ def distribution_config(config: dict[str, Any], caller_reference: str) -> dict[s
 
 @register("AWS::CloudFront::Distribution", Emulation.EMULATED)
 class Distribution(ResourceModel):
-    TYPE = "AWS::CloudFront::Distribution"
-
     @classmethod
     def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         config = distribution_config(props["DistributionConfig"], caller_reference=ctx.name)
@@ -99,8 +97,6 @@ class Distribution(ResourceModel):
 
 @register("AWS::CloudFront::OriginAccessControl", Emulation.EMULATED)
 class OriginAccessControl(ResourceModel):
-    TYPE = "AWS::CloudFront::OriginAccessControl"
-
     @classmethod
     def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         control = ctx.client("cloudfront").create_origin_access_control(
@@ -114,8 +110,6 @@ class OriginAccessControl(ResourceModel):
 
 @register("AWS::CloudFront::PublicKey", Emulation.EMULATED)
 class PublicKey(ResourceModel):
-    TYPE = "AWS::CloudFront::PublicKey"
-
     @classmethod
     def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         key = ctx.client("cloudfront").create_public_key(PublicKeyConfig=props["PublicKeyConfig"])["PublicKey"]
@@ -128,8 +122,6 @@ class PublicKey(ResourceModel):
 @register("AWS::CloudFront::KeyGroup", Emulation.EMULATED)
 class KeyGroup(ResourceModel):
     """Created in moto's backend. moto has no DeleteKeyGroup, so deletion removes it from the backend."""
-
-    TYPE = "AWS::CloudFront::KeyGroup"
 
     @classmethod
     def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -144,7 +136,6 @@ class KeyGroup(ResourceModel):
 
 @register("AWS::CloudFront::Function", Emulation.EMULATED)
 class Function(ResourceModel):
-    TYPE = "AWS::CloudFront::Function"
     NAME_PROPERTY = "Name"
 
     @classmethod
@@ -174,19 +165,16 @@ class Function(ResourceModel):
 
 @register("AWS::CloudFront::CachePolicy", Emulation.RECORDED)
 class CachePolicy(RecordedModel):
-    TYPE = "AWS::CloudFront::CachePolicy"
     ATTRIBUTES = ("Id", "LastModifiedTime")
 
 
 @register("AWS::CloudFront::OriginRequestPolicy", Emulation.RECORDED)
 class OriginRequestPolicy(RecordedModel):
-    TYPE = "AWS::CloudFront::OriginRequestPolicy"
     ATTRIBUTES = ("Id", "LastModifiedTime")
 
 
 @register("AWS::CloudFront::ResponseHeadersPolicy", Emulation.RECORDED)
 class ResponseHeadersPolicy(RecordedModel):
-    TYPE = "AWS::CloudFront::ResponseHeadersPolicy"
     ATTRIBUTES = ("Id", "LastModifiedTime")
 
 
@@ -194,7 +182,6 @@ class ResponseHeadersPolicy(RecordedModel):
 class RealtimeLogConfig(RecordedModel):
     """``Ref`` and ``Fn::GetAtt Arn`` both give the ARN, as in CloudFormation."""
 
-    TYPE = "AWS::CloudFront::RealtimeLogConfig"
     NAME_PROPERTY = "Name"
 
     @classmethod

@@ -40,8 +40,6 @@ def ip_permission(rule: dict[str, Any], direction: str) -> dict[str, Any]:
 
 @register("AWS::EC2::SecurityGroup", Emulation.EMULATED)
 class SecurityGroup(ResourceModel):
-    TYPE = "AWS::EC2::SecurityGroup"
-
     @classmethod
     def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         ec2 = ctx.client("ec2")
@@ -93,21 +91,17 @@ class _SecurityGroupRule(ResourceModel):
 
 @register("AWS::EC2::SecurityGroupIngress", Emulation.EMULATED)
 class SecurityGroupIngress(_SecurityGroupRule):
-    TYPE = "AWS::EC2::SecurityGroupIngress"
     DIRECTION = "ingress"
 
 
 @register("AWS::EC2::SecurityGroupEgress", Emulation.EMULATED)
 class SecurityGroupEgress(_SecurityGroupRule):
-    TYPE = "AWS::EC2::SecurityGroupEgress"
     DIRECTION = "egress"
 
 
 @register("AWS::EC2::FlowLog", Emulation.EMULATED)
 class FlowLog(ResourceModel):
     """moto's model rejects an S3 destination with a key prefix (``arn:aws:s3:::bucket/prefix/``)."""
-
-    TYPE = "AWS::EC2::FlowLog"
 
     @classmethod
     def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -153,8 +147,6 @@ def launch_template_version(template: dict[str, str]) -> dict[str, Any]:
 @register("AWS::EC2::Instance", Emulation.EMULATED)
 class Instance(ResourceModel):
     """Through RunInstances: moto's model drops SecurityGroupIds, SourceDestCheck and LaunchTemplate."""
-
-    TYPE = "AWS::EC2::Instance"
 
     @classmethod
     def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -230,8 +222,6 @@ class Instance(ResourceModel):
 @register("AWS::EC2::SubnetRouteTableAssociation", Emulation.EMULATED)
 class SubnetRouteTableAssociation(ResourceModel):
     """moto's model keeps the association to itself: DescribeRouteTables never shows it."""
-
-    TYPE = "AWS::EC2::SubnetRouteTableAssociation"
 
     @classmethod
     def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -10,8 +10,6 @@ from stacks.tools.moto_models.base import CreateContext, Emulation, ResourceMode
 
 @register("AWS::KMS::Key", Emulation.EMULATED)
 class KmsKey(ResourceModel):
-    TYPE = "AWS::KMS::Key"
-
     @classmethod
     def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         kms = ctx.client("kms")

@@ -43,7 +43,6 @@ _ALARM_KEYS = (
 
 @register("AWS::CloudWatch::Alarm", Emulation.EMULATED)
 class Alarm(ResourceModel):
-    TYPE = "AWS::CloudWatch::Alarm"
     NAME_PROPERTY = "AlarmName"
 
     @classmethod
@@ -61,7 +60,6 @@ class Alarm(ResourceModel):
 class CompositeAlarm(RecordedModel):
     """moto's CloudWatch has no PutCompositeAlarm; the properties are recorded, Ref gives the name."""
 
-    TYPE = "AWS::CloudWatch::CompositeAlarm"
     NAME_PROPERTY = "AlarmName"
 
     @classmethod
@@ -71,8 +69,6 @@ class CompositeAlarm(RecordedModel):
 
 @register("AWS::AutoScaling::ScalingPolicy", Emulation.EMULATED)
 class ScalingPolicy(ResourceModel):
-    TYPE = "AWS::AutoScaling::ScalingPolicy"
-
     @classmethod
     def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         name = f"{ctx.name}"[:255]
@@ -105,7 +101,6 @@ class ScalingPolicy(ResourceModel):
 
 @register("AWS::AutoScaling::LifecycleHook", Emulation.EMULATED)
 class LifecycleHook(ResourceModel):
-    TYPE = "AWS::AutoScaling::LifecycleHook"
     NAME_PROPERTY = "LifecycleHookName"
 
     @classmethod
@@ -133,7 +128,6 @@ class LifecycleHook(ResourceModel):
 
 @register("AWS::KinesisFirehose::DeliveryStream", Emulation.EMULATED)
 class DeliveryStream(ResourceModel):
-    TYPE = "AWS::KinesisFirehose::DeliveryStream"
     NAME_PROPERTY = "DeliveryStreamName"
 
     @classmethod
@@ -185,7 +179,6 @@ class _WafEntity(ResourceModel):
 
 @register("AWS::WAFv2::WebACL", Emulation.EMULATED)
 class WebAcl(_WafEntity):
-    TYPE = "AWS::WAFv2::WebACL"
     KIND = "web_acl"
     KEYS = (
         "DefaultAction",
@@ -203,14 +196,12 @@ class WebAcl(_WafEntity):
 
 @register("AWS::WAFv2::IPSet", Emulation.EMULATED)
 class IpSet(_WafEntity):
-    TYPE = "AWS::WAFv2::IPSet"
     KIND = "ip_set"
     KEYS = ("IPAddressVersion", "Addresses", "Description", "Tags")
 
 
 @register("AWS::Scheduler::ScheduleGroup", Emulation.EMULATED)
 class ScheduleGroup(ResourceModel):
-    TYPE = "AWS::Scheduler::ScheduleGroup"
     NAME_PROPERTY = "Name"
 
     @classmethod
@@ -226,7 +217,6 @@ class ScheduleGroup(ResourceModel):
 
 @register("AWS::Scheduler::Schedule", Emulation.EMULATED)
 class Schedule(ResourceModel):
-    TYPE = "AWS::Scheduler::Schedule"
     NAME_PROPERTY = "Name"
 
     @classmethod
@@ -257,8 +247,6 @@ class Schedule(ResourceModel):
 
 @register("AWS::Budgets::Budget", Emulation.EMULATED)
 class Budget(ResourceModel):
-    TYPE = "AWS::Budgets::Budget"
-
     @classmethod
     def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         budget = dict(props["Budget"])
@@ -288,8 +276,6 @@ def _camel(value: dict[str, Any], *keys: str) -> dict[str, Any]:
 
 @register("AWS::FIS::ExperimentTemplate", Emulation.EMULATED)
 class ExperimentTemplate(ResourceModel):
-    TYPE = "AWS::FIS::ExperimentTemplate"
-
     @classmethod
     def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         targets = {
@@ -338,7 +324,6 @@ def _fis_log_configuration(log: dict[str, Any]) -> dict[str, Any]:
 
 @register("AWS::Logs::LogStream", Emulation.EMULATED)
 class LogStream(ResourceModel):
-    TYPE = "AWS::Logs::LogStream"
     NAME_PROPERTY = "LogStreamName"
 
     @classmethod

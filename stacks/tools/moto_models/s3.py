@@ -124,8 +124,6 @@ class BucketNotEmptyError(Exception):
 
 @register("AWS::S3::BucketPolicy", Emulation.EMULATED)
 class BucketPolicy(ResourceModel):
-    TYPE = "AWS::S3::BucketPolicy"
-
     @classmethod
     def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         ctx.client("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=json.dumps(props["PolicyDocument"]))

@@ -12,7 +12,6 @@ from stacks.tools.moto_models.base import CreateContext, Emulation, ResourceMode
 class SsmParameter(ResourceModel):
     """Replaces moto's model, whose missing ``Fn::GetAtt Value`` dropped the CDK toolkit's ``BootstrapVersion``."""
 
-    TYPE = "AWS::SSM::Parameter"
     NAME_PROPERTY = "Name"
 
     @classmethod
@@ -67,8 +66,6 @@ def _default_policy(topic_arn: str) -> dict[str, Any]:
 
 @register("AWS::SNS::TopicPolicy", Emulation.EMULATED)
 class TopicPolicy(ResourceModel):
-    TYPE = "AWS::SNS::TopicPolicy"
-
     @classmethod
     def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         sns = ctx.client("sns")
@@ -90,7 +87,6 @@ class TopicPolicy(ResourceModel):
 
 @register("AWS::SNS::Subscription", Emulation.EMULATED)
 class Subscription(ResourceModel):
-    TYPE = "AWS::SNS::Subscription"
     _ATTRIBUTES = ("DeliveryPolicy", "FilterPolicy", "FilterPolicyScope", "RawMessageDelivery", "RedrivePolicy")
 
     @classmethod
