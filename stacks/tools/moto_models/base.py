@@ -207,7 +207,8 @@ class ResourceModel(CloudFormationModel):
     def delete_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
     ) -> None:
-        raise NotImplementedError("models are deleted through their instance (delete())")
+        # Not called: stacks.tools.moto_models.parser deletes a model through its instance (destroy()).
+        raise NotImplementedError(f"{cls.__name__} is deleted through its instance")
 
     def delete(self, account_id: str, region_name: str) -> None:
         self.destroy()

@@ -27,6 +27,7 @@ import ipaddress
 from typing import Any
 from urllib.parse import urlparse
 
+from botocore.exceptions import ClientError
 from moto.cloudformation import parsing, responses
 from moto.cloudformation import utils as cfn_utils
 from moto.cloudformation.exceptions import ValidationError
@@ -69,7 +70,7 @@ def _parse_and_create_resource(
             raise ValidationError(message=str(UnsupportedResourceTypeError(logical_id, resource_type)))
     try:
         return _ORIGINAL["parse_and_create_resource"](logical_id, resource_json, resources_map, account_id, region_name)
-    except (KeyError, TypeError, AttributeError, ValueError) as error:
+    except (KeyError, TypeError, AttributeError, ValueError, ClientError) as error:
         # A KeyError would otherwise be swallowed by Mapping.get() in moto's Fn::GetAtt handling,
         # and reported as "references undefined resource".
         raise ValidationError(
@@ -122,14 +123,15 @@ def _has_moto_delete(resource: Any) -> bool:
 
 def _delete_resource(self: Any, parsed_resource: Any, resource_json: dict[str, Any]) -> None:
     resource_type = resource_json.get("Type", "")
-    if resource_type in DELETED_WITH_PARENT:
+    if isinstance(parsed_resource, ResourceModel):
+        parsed_resource.destroy()
+    elif resource_type in DELETED_WITH_PARENT or run_deleter(resource_type, parsed_resource, self._region_name):
         return
-    if run_deleter(resource_type, parsed_resource, self._region_name):
-        return
-    if not isinstance(parsed_resource, ResourceModel) and not _has_moto_delete(parsed_resource):
+    elif _has_moto_delete(parsed_resource):
+        _ORIGINAL["_delete_resource"](self, parsed_resource, resource_json)
+    else:
         logical_id = getattr(parsed_resource, "logical_resource_id", "?")
         raise ValidationError(message=f"resource {logical_id} ({resource_type}): moto cannot delete this type")
-    _ORIGINAL["_delete_resource"](self, parsed_resource, resource_json)
 
 
 def _delete_resources(self: Any) -> None:
