@@ -18,6 +18,7 @@ are resolved by moto's parser once ``moto_models.install()`` has run.
 from __future__ import annotations
 
 import io
+import json
 import time
 import zipfile
 from collections.abc import Callable, Iterable
@@ -180,8 +181,6 @@ class Deployer:
 
     def publish_assets(self, stack: StackArtifact) -> int:
         """Upload the stack's file assets; return how many were uploaded."""
-        import json
-
         manifest_path = stack.directory / f"{stack.artifact_id}.assets.json"
         if not manifest_path.exists():
             return 0

@@ -31,7 +31,7 @@ from botocore.config import Config
 
 from stacks.tools import moto_models
 from stacks.tools.assembly import StackArtifact
-from stacks.tools.rehearsal.deployer import DEFAULT_ACCOUNT, Deployer, DeployError, StackRecord, check_supported
+from stacks.tools.rehearsal.deployer import DEFAULT_ACCOUNT, Deployer, StackRecord, check_supported
 from stacks.tools.rehearsal.inventory import inventory
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -72,7 +72,6 @@ def cli_environment(endpoint: str, region: str) -> dict[str, str]:
 @dataclass
 class Rehearsal:
     env: str
-    outdir: Path
     endpoint: str
     records: list[StackRecord] = field(default_factory=list)
     deploy_seconds: float = 0.0
@@ -238,7 +237,7 @@ def rehearse(
         stacks = deployer.stacks
         levels = {s.stack_name: check_supported(s) for s in stacks}  # fail before deploying anything
         regions = sorted({s.region for s in stacks})
-        rehearsal = Rehearsal(env=env, outdir=outdir, endpoint=moto.endpoint)
+        rehearsal = Rehearsal(env=env, endpoint=moto.endpoint)
         progress(f"moto_server listening on {moto.endpoint} (stacks.tools.moto_models installed)")
         cli = cli_environment(moto.endpoint, regions[0])
         cdk = cdk_executable()
@@ -295,7 +294,7 @@ def rehearse(
                 f"teardown left {unexpected} and removed {sorted(before - after)} that it had not created"
             )
         rehearsal.leftover = sorted(after - before)
-        kept = sorted({pid for pid in retained})
+        kept = sorted(retained)
         progress(
             f"teardown: {len(stacks)} stacks deleted in {rehearsal.teardown_seconds:.1f} s; "
             + (f"retained as the templates say: {', '.join(kept)}" if kept else "nothing left")
@@ -308,6 +307,3 @@ def _wait_for_signal() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     stop.wait()
-
-
-__all__ = ["DeployError", "Rehearsal", "RehearsalError", "rehearse"]
