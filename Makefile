@@ -14,13 +14,14 @@ CDK_OUT ?= cdk.out
 CDK_APP ?=
 
 # Node 22 from npm (Node 20 is end-of-life) runs both the CDK CLI and jsii.
+SYSTEM_PATH := $(PATH)
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 # Offline: never probe EC2 instance metadata for credentials.
 export AWS_EC2_METADATA_DISABLED := true
 export CDK_DISABLE_CLI_TELEMETRY := true
 
 # Debian packages the tests use; `make setup` installs any that are missing (as root, or with sudo).
-APT_PACKAGES :=
+APT_PACKAGES := nginx shellcheck
 
 .PHONY: help setup apt-packages synth test lint typecheck pytest deploy diff destroy lock clean rehearse
 
@@ -51,7 +52,8 @@ $(VENV)/.installed: requirements.lock
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	# With the system PATH: the node package's install script must not find a half-installed node_modules/.bin/node.
+	PATH="$(SYSTEM_PATH)" npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 synth: setup

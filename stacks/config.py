@@ -42,6 +42,46 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+_GRAVITON = re.compile(r"[a-z][a-z0-9]*g[a-z]*\.[a-z0-9]+")
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+# Where "evening" is for each region: the default time zone of the origin's prime-time schedule.
+REGION_TIME_ZONES: dict[str, str] = {
+    "af-south-1": "Africa/Johannesburg",
+    "ap-east-1": "Asia/Hong_Kong",
+    "ap-east-2": "Asia/Taipei",
+    "ap-northeast-1": "Asia/Tokyo",
+    "ap-northeast-2": "Asia/Seoul",
+    "ap-northeast-3": "Asia/Tokyo",
+    "ap-south-1": "Asia/Kolkata",
+    "ap-south-2": "Asia/Kolkata",
+    "ap-southeast-1": "Asia/Singapore",
+    "ap-southeast-2": "Australia/Sydney",
+    "ap-southeast-3": "Asia/Jakarta",
+    "ap-southeast-4": "Australia/Melbourne",
+    "ap-southeast-5": "Asia/Kuala_Lumpur",
+    "ap-southeast-6": "Pacific/Auckland",
+    "ap-southeast-7": "Asia/Bangkok",
+    "ca-central-1": "America/Toronto",
+    "ca-west-1": "America/Edmonton",
+    "eu-central-1": "Europe/Berlin",
+    "eu-central-2": "Europe/Zurich",
+    "eu-north-1": "Europe/Stockholm",
+    "eu-south-1": "Europe/Rome",
+    "eu-south-2": "Europe/Madrid",
+    "eu-west-1": "Europe/Dublin",
+    "eu-west-2": "Europe/London",
+    "eu-west-3": "Europe/Paris",
+    "il-central-1": "Asia/Jerusalem",
+    "me-central-1": "Asia/Dubai",
+    "me-south-1": "Asia/Bahrain",
+    "mx-central-1": "America/Mexico_City",
+    "sa-east-1": "America/Sao_Paulo",
+    "us-east-1": "America/New_York",
+    "us-east-2": "America/New_York",
+    "us-west-1": "America/Los_Angeles",
+    "us-west-2": "America/Los_Angeles",
+}
 
 
 class ConfigError(Exception):
@@ -54,6 +94,23 @@ def known_regions() -> frozenset[str]:
     import botocore.session  # local import: only config validation needs botocore
 
     return frozenset(botocore.session.get_session().get_available_regions("ec2"))
+
+
+class _FieldError(ValueError):
+    """Raised by a model-level check to blame one field (``loc`` of a model check is the model itself)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@cache
+def available_time_zones() -> frozenset[str]:
+    """IANA time zones of the machine's tz database (no network)."""
+    import zoneinfo
+
+    return frozenset(zoneinfo.available_timezones())
 
 
 class _Model(BaseModel):
@@ -79,12 +136,92 @@ class NatConfig(_Model):
         return value
 
 
+class PrimeTime(_Model):
+    """Scheduled scale-out for the evening peak: ``min_capacity`` from ``start`` to ``end`` (local time)."""
+
+    start: str
+    end: str
+    min_capacity: Annotated[int, Field(ge=1, le=100)]
+    # IANA time zone; unset means the region's (REGION_TIME_ZONES).
+    time_zone: str | None = None
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        if not _CLOCK.fullmatch(value):
+            raise ValueError(f"must be a 24-hour time HH:MM such as '18:30', got {value!r}")
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is not None and value not in available_time_zones():
+            raise ValueError(f"unknown IANA time zone {value!r} (for example 'America/New_York')")
+        return value
+
+    @model_validator(mode="after")
+    def _window(self) -> PrimeTime:
+        if self.start == self.end:
+            raise ValueError(f"start and end are both {self.start}; prime time needs a window")
+        return self
+
+
 class OriginCapacity(_Model):
-    """Auto Scaling bounds of the EC2 application origin."""
+    """The EC2 application origin: Auto Scaling bounds and fleet settings.
+
+    * ``instance_types``: Graviton types; the first is the on-demand choice, the
+      rest widen the Spot pools.
+    * ``on_demand_base_capacity`` / ``on_demand_percentage_above_base``: how much of
+      the fleet is on-demand; the remainder is Spot (with capacity rebalancing).
+    * ``cpu_target_percent`` / ``requests_per_target``: target tracking on average
+      CPU and on ALB requests per target per minute.
+    * ``prime_time``: scheduled evening scale-out (null disables it).
+    * ``header_generation``: which version of the origin header secret is live
+      (docs/operations.md, "Rotating the origin header").
+    * ``certificate_arn`` / ``domain_name``: an ACM certificate in the
+      environment's region for HTTPS between CloudFront and the ALB, and the
+      name it covers; set together, or neither (then HTTP).
+    """
 
     min_capacity: Annotated[int, Field(ge=0, le=100)]
     desired_capacity: Annotated[int, Field(ge=0, le=100)]
     max_capacity: Annotated[int, Field(ge=1, le=100)]
+    instance_types: Annotated[list[str], Field(min_length=1, max_length=20)] = [
+        "c7g.medium",
+        "c6g.medium",
+        "m7g.medium",
+        "m6g.medium",
+    ]
+    on_demand_base_capacity: Annotated[int, Field(ge=0, le=100)] = 0
+    on_demand_percentage_above_base: Annotated[int, Field(ge=0, le=100)] = 0
+    cpu_target_percent: Annotated[int, Field(ge=10, le=90)] = 50
+    requests_per_target: Annotated[int, Field(ge=10, le=100_000)] = 1000
+    prime_time: PrimeTime | None = None
+    header_generation: Annotated[int, Field(ge=0, le=1_000_000)] = 0
+    certificate_arn: str | None = None
+    domain_name: str | None = None
+
+    @field_validator("instance_types")
+    @classmethod
+    def _graviton_types(cls, value: list[str]) -> list[str]:
+        bad = [t for t in value if not _GRAVITON.fullmatch(t)]
+        if bad:
+            raise ValueError(f"must be Graviton (arm64) instance types such as c7g.medium, got {bad}")
+        if any(t.split(".")[0].startswith("t") for t in value):
+            raise ValueError(
+                "burstable (t4g) types are not allowed: CPU target tracking keeps them above their "
+                "baseline, which bills surplus CPU credits"
+            )
+        if len(set(value)) != len(value):
+            raise ValueError("lists an instance type more than once")
+        return value
+
+    @field_validator("domain_name")
+    @classmethod
+    def _origin_domain(cls, value: str | None) -> str | None:
+        if value is not None and not _DOMAIN.fullmatch(value):
+            raise ValueError(f"must be a lowercase DNS name such as 'origin.example.com', got {value!r}")
+        return value
 
     @model_validator(mode="after")
     def _ordered(self) -> OriginCapacity:
@@ -93,6 +230,19 @@ class OriginCapacity(_Model):
                 "must satisfy min_capacity <= desired_capacity <= max_capacity, got "
                 f"{self.min_capacity} <= {self.desired_capacity} <= {self.max_capacity}"
             )
+        if self.on_demand_base_capacity > self.max_capacity:
+            raise _FieldError(
+                "on_demand_base_capacity",
+                f"is {self.on_demand_base_capacity}, more than max_capacity {self.max_capacity}",
+            )
+        if self.prime_time is not None and not self.min_capacity <= self.prime_time.min_capacity <= self.max_capacity:
+            raise _FieldError(
+                "prime_time.min_capacity",
+                f"is {self.prime_time.min_capacity}; it must lie between min_capacity {self.min_capacity} "
+                f"and max_capacity {self.max_capacity}",
+            )
+        if (self.certificate_arn is None) != (self.domain_name is None):
+            raise _FieldError("certificate_arn", "certificate_arn and domain_name must be set together, or neither")
         return self
 
 
@@ -112,6 +262,139 @@ class Retention(_Model):
         return value
 
 
+class ApiConfig(_Model):
+    """The HTTP API that players call (``/playback/*``, ``/events``).
+
+    With ``jwt_issuer`` unset, a Cognito user pool is created and its app
+    client is the audience. With an external identity provider, set both
+    ``jwt_issuer`` (an https URL) and ``jwt_audience``.
+    """
+
+    jwt_issuer: str | None = None
+    jwt_audience: list[str] = []
+    throttle_rate_limit: Annotated[int, Field(ge=1, le=100_000)]
+    throttle_burst_limit: Annotated[int, Field(ge=1, le=100_000)]
+
+    @field_validator("jwt_issuer")
+    @classmethod
+    def _issuer(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https://[A-Za-z0-9.-]+(:\d+)?(/[^\s]*)?", value):
+            raise ValueError(f"must be an https:// URL, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _audience(self) -> ApiConfig:
+        if self.jwt_issuer and not self.jwt_audience:
+            raise _FieldError("jwt_audience", "must list at least one audience when jwt_issuer is set")
+        if self.jwt_audience and not self.jwt_issuer:
+            raise _FieldError("jwt_issuer", "must be set when jwt_audience is set")
+        if self.throttle_burst_limit < self.throttle_rate_limit:
+            raise _FieldError("throttle_burst_limit", "must be at least throttle_rate_limit")
+        return self
+
+
+class EdgeConfig(_Model):
+    """The CloudFront distribution and its us-east-1 WAF."""
+
+    price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"]
+    waf_rate_limit: Annotated[int, Field(ge=10, le=2_000_000_000)] = 2000
+    realtime_log_sampling_percent: Annotated[int, Field(ge=1, le=100)]
+    replica_region: str | None = None
+    cors_allowed_origins: list[str] = []
+    manifest_max_ttl_seconds: Annotated[int, Field(ge=1, le=60)] = 5
+    segment_ttl_days: Annotated[int, Field(ge=1, le=365)] = 365
+
+    @field_validator("replica_region")
+    @classmethod
+    def _replica_region(cls, value: str | None) -> str | None:
+        if value is not None and value not in known_regions():
+            raise ValueError(f"unknown AWS region {value!r}")
+        return value
+
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _cors(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if not re.fullmatch(r"https://[a-z0-9.-]+(:\d+)?|http://localhost(:\d+)?", origin):
+                raise ValueError(f"must be origins such as 'https://player.example.com', got {origin!r}")
+        return value
+
+
+_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+_SCHEDULE = re.compile(r"^cron\([^()]+\)$")
+
+
+class StreamSettings(_Model):
+    """One Kinesis data stream: ``provisioned`` with ``shards`` shards, or ``on_demand`` (``shards`` unused)."""
+
+    mode: Literal["provisioned", "on_demand"]
+    shards: Annotated[int, Field(ge=1, le=500)] = 1
+
+
+class EmrSettings(_Model):
+    """The nightly transient EMR cluster that runs the Spark jobs (docs/architecture.md#analytics)."""
+
+    release_label: Annotated[str, Field(pattern=r"^emr-7\.[0-9]{1,2}\.[0-9]{1,2}$")]
+    schedule: str
+    primary_instance_types: Annotated[list[str], Field(min_length=1, max_length=5)]
+    core_instance_types: Annotated[list[str], Field(min_length=1, max_length=5)]
+    task_instance_types: Annotated[list[str], Field(min_length=1, max_length=15)]
+    core_units: Annotated[int, Field(ge=1, le=100)]
+    task_spot_units: Annotated[int, Field(ge=1, le=500)]
+    max_units: Annotated[int, Field(ge=2, le=1000)]
+    step_timeout_minutes: Annotated[int, Field(ge=10, le=1440)]
+    idle_timeout_minutes: Annotated[int, Field(ge=5, le=1440)]
+
+    @field_validator("primary_instance_types", "core_instance_types", "task_instance_types")
+    @classmethod
+    def _instance_types(cls, value: list[str]) -> list[str]:
+        bad = [t for t in value if not _INSTANCE_TYPE.fullmatch(t)]
+        if bad:
+            raise ValueError(f"must be EC2 instance types such as m7g.xlarge, got {bad}")
+        if len(set(value)) != len(value):
+            raise ValueError("lists an instance type more than once")
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        if not _SCHEDULE.fullmatch(value) or len(value[5:-1].split()) != 6:
+            raise ValueError(f"must be an EventBridge cron expression such as 'cron(0 3 * * ? *)', got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _capacity(self) -> EmrSettings:
+        if self.max_units < self.core_units + self.task_spot_units:
+            raise _FieldError(
+                "max_units",
+                f"is {self.max_units}, below core_units + task_spot_units "
+                f"({self.core_units} + {self.task_spot_units}), the capacity every run starts with",
+            )
+        return self
+
+
+class AnalyticsConfig(_Model):
+    """Viewing analytics: Kinesis streams, Firehose to the data lake, nightly EMR."""
+
+    player_events: StreamSettings
+    cdn_logs: StreamSettings
+    stream_retention_hours: Annotated[int, Field(ge=24, le=8760)]
+    iterator_age_alarm_minutes: Annotated[int, Field(ge=1, le=1440)]
+    firehose_buffer_seconds: Annotated[int, Field(ge=0, le=900)]
+    firehose_buffer_mib: Annotated[int, Field(ge=1, le=128)]
+    emr: EmrSettings
+
+    @model_validator(mode="after")
+    def _alarm_before_loss(self) -> AnalyticsConfig:
+        if self.iterator_age_alarm_minutes * 60 >= self.stream_retention_hours * 3600:
+            raise _FieldError(
+                "iterator_age_alarm_minutes",
+                f"is {self.iterator_age_alarm_minutes} minutes, not less than the stream retention "
+                f"({self.stream_retention_hours} hours): records would expire before the alarm fires",
+            )
+        return self
+
+
 class EnvironmentConfig(_Model):
     """Everything that differs between dev, staging and prod."""
 
@@ -125,6 +408,9 @@ class EnvironmentConfig(_Model):
     nat: NatConfig
     interface_endpoints: list[str] = []
     origin: OriginCapacity
+    api: ApiConfig
+    edge: EdgeConfig
+    analytics: AnalyticsConfig
     retention: Retention
     data_removal: Literal["destroy", "retain"]
     domain_name: str | None = None
@@ -208,24 +494,64 @@ class EnvironmentConfig(_Model):
             )
         if (self.domain_name is None) != (self.certificate_arn is None):
             raise _FieldError("certificate_arn", "domain_name and certificate_arn must be set together, or neither")
+        if self.edge.replica_region == self.region:
+            raise _FieldError(
+                "edge.replica_region", f"must differ from region {self.region}: it holds the failover copy"
+            )
         if self.allowed_countries and self.blocked_countries:
             raise _FieldError("blocked_countries", "set allowed_countries or blocked_countries, not both")
+        self._check_origin()
         return self
+
+    def _check_origin(self) -> None:
+        origin = self.origin
+        if self.production and origin.on_demand_base_capacity < origin.min_capacity:
+            raise _FieldError(
+                "origin.on_demand_base_capacity",
+                f"is {origin.on_demand_base_capacity} in a production environment; it must cover "
+                f"min_capacity ({origin.min_capacity}) so the minimum fleet never runs on Spot",
+            )
+        prime_time = origin.prime_time
+        if prime_time is not None and prime_time.time_zone is None and self.region not in REGION_TIME_ZONES:
+            raise _FieldError(
+                "origin.prime_time.time_zone", f"has no default for region {self.region}; set an IANA time zone"
+            )
+        if origin.certificate_arn is not None:
+            pattern = rf"^arn:aws[a-z-]*:acm:{re.escape(self.region)}:\d{{12}}:certificate/[0-9a-f-]{{36}}$"
+            if not re.fullmatch(pattern, origin.certificate_arn):
+                raise _FieldError(
+                    "origin.certificate_arn",
+                    f"must be the ARN of an ACM certificate in {self.region} (a load balancer "
+                    "only uses certificates of its own region)",
+                )
+
+    @property
+    def origin_time_zone(self) -> str:
+        """The time zone of the origin's prime-time schedule."""
+        prime_time = self.origin.prime_time
+        if prime_time is not None and prime_time.time_zone is not None:
+            return prime_time.time_zone
+        return REGION_TIME_ZONES[self.region]
 
     @property
     def retain_data(self) -> bool:
         return self.data_removal == "retain"
 
 
-class _FieldError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-
-
 _COMMON: dict[str, Any] = {
     "region": "us-east-1",
     "availability_zones": ["us-east-1a", "us-east-1b"],
+}
+
+# The nightly EMR run; every environment overrides the capacity.
+_EMR: dict[str, Any] = {
+    "release_label": "emr-7.13.0",
+    "schedule": "cron(0 3 * * ? *)",
+    "primary_instance_types": ["m7g.xlarge", "m6g.xlarge"],
+    "core_instance_types": ["m7g.xlarge", "m6g.xlarge"],
+    "task_instance_types": ["m7g.xlarge", "m6g.xlarge", "r7g.xlarge", "c7g.xlarge"],
+    "step_timeout_minutes": 120,
+    "idle_timeout_minutes": 30,
 }
 
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -234,7 +560,23 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "production": False,
         "vpc_cidr": "10.10.0.0/16",
         "nat": {"mode": "instance"},
-        "origin": {"min_capacity": 1, "desired_capacity": 1, "max_capacity": 2},
+        "origin": {
+            "min_capacity": 1,
+            "desired_capacity": 1,
+            "max_capacity": 2,
+            "prime_time": {"start": "18:00", "end": "23:00", "min_capacity": 2},
+        },
+        "api": {"throttle_rate_limit": 50, "throttle_burst_limit": 100},
+        "edge": {"price_class": "PriceClass_100", "realtime_log_sampling_percent": 100},
+        "analytics": {
+            "player_events": {"mode": "provisioned", "shards": 1},
+            "cdn_logs": {"mode": "provisioned", "shards": 1},
+            "stream_retention_hours": 24,
+            "iterator_age_alarm_minutes": 30,
+            "firehose_buffer_seconds": 900,
+            "firehose_buffer_mib": 64,
+            "emr": {**_EMR, "core_units": 1, "task_spot_units": 1, "max_units": 4},
+        },
         "retention": {"cloudwatch_logs_days": 14, "access_logs_days": 30, "noncurrent_versions_days": 7},
         "data_removal": "destroy",
     },
@@ -243,7 +585,23 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "production": False,
         "vpc_cidr": "10.20.0.0/16",
         "nat": {"mode": "gateway", "gateways": 1},
-        "origin": {"min_capacity": 2, "desired_capacity": 2, "max_capacity": 4},
+        "origin": {
+            "min_capacity": 2,
+            "desired_capacity": 2,
+            "max_capacity": 4,
+            "prime_time": {"start": "18:00", "end": "23:00", "min_capacity": 3},
+        },
+        "api": {"throttle_rate_limit": 200, "throttle_burst_limit": 400},
+        "edge": {"price_class": "PriceClass_100", "realtime_log_sampling_percent": 50},
+        "analytics": {
+            "player_events": {"mode": "provisioned", "shards": 1},
+            "cdn_logs": {"mode": "provisioned", "shards": 1},
+            "stream_retention_hours": 24,
+            "iterator_age_alarm_minutes": 30,
+            "firehose_buffer_seconds": 300,
+            "firehose_buffer_mib": 64,
+            "emr": {**_EMR, "core_units": 1, "task_spot_units": 2, "max_units": 6},
+        },
         "retention": {"cloudwatch_logs_days": 30, "access_logs_days": 90, "noncurrent_versions_days": 30},
         "data_removal": "destroy",
     },
@@ -253,7 +611,33 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"],
         "vpc_cidr": "10.30.0.0/16",
         "nat": {"mode": "gateway", "gateways": 3},
-        "origin": {"min_capacity": 3, "desired_capacity": 3, "max_capacity": 12},
+        "origin": {
+            "min_capacity": 3,
+            "desired_capacity": 3,
+            "max_capacity": 12,
+            "instance_types": ["c7g.medium", "c6g.medium", "m7g.medium"],
+            "on_demand_base_capacity": 3,
+            "on_demand_percentage_above_base": 50,
+            "prime_time": {"start": "18:00", "end": "23:00", "min_capacity": 6},
+        },
+        "api": {"throttle_rate_limit": 5000, "throttle_burst_limit": 10000},
+        "edge": {"price_class": "PriceClass_All", "realtime_log_sampling_percent": 5, "replica_region": "us-west-2"},
+        "analytics": {
+            "player_events": {"mode": "on_demand"},
+            "cdn_logs": {"mode": "on_demand"},
+            "stream_retention_hours": 168,
+            "iterator_age_alarm_minutes": 15,
+            "firehose_buffer_seconds": 300,
+            "firehose_buffer_mib": 128,
+            "emr": {
+                **_EMR,
+                "core_instance_types": ["m7g.2xlarge", "m6g.2xlarge"],
+                "task_instance_types": ["m7g.2xlarge", "m6g.2xlarge", "r7g.2xlarge", "c7g.2xlarge"],
+                "core_units": 2,
+                "task_spot_units": 4,
+                "max_units": 20,
+            },
+        },
         "retention": {"cloudwatch_logs_days": 365, "access_logs_days": 365, "noncurrent_versions_days": 90},
         "data_removal": "retain",
     },
@@ -273,13 +657,13 @@ def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
 def _format(env: str, error: ValidationError) -> str:
     lines = []
     for item in error.errors():
+        parts = [env, *(str(part) for part in item["loc"])]
+        message = item["msg"].removeprefix("Value error, ")
         ctx_error = (item.get("ctx") or {}).get("error")
         if isinstance(ctx_error, _FieldError):
-            lines.append(f"{env}.{ctx_error}")
-            continue
-        location = ".".join(str(part) for part in (env, *item["loc"]))
-        message = item["msg"].removeprefix("Value error, ")
-        lines.append(f"{location}: {message}")
+            parts.append(ctx_error.field)
+            message = ctx_error.message
+        lines.append(f"{'.'.join(parts)}: {message}")
     return "; ".join(lines)
 
 

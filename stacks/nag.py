@@ -2,17 +2,22 @@
 
 An acknowledgment names a construct path pattern (``fnmatch`` syntax,
 matched against the full construct path such as ``dev/Storage/LogsBucket/Resource``)
-and one rule ID. ``acknowledge_findings`` applies them all and fails if an
+and one rule ID. A rule ID may name settings of the construct's environment
+as ``{env}``, ``{region}`` or ``{replica_region}`` (literal braces doubled), because some findings quote names built
+from them. ``acknowledge_findings`` applies them all and fails if an
 acknowledgment matches no construct, so stale entries cannot pile up here.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from aws_cdk import Acknowledgment, App, Validations
+from aws_cdk import Acknowledgment, App, Stage, Validations
 from constructs import IConstruct
+
+from stacks.config import EnvironmentConfig
 
 
 @dataclass(frozen=True)
@@ -22,14 +27,128 @@ class Ack:
     reason: str
 
 
+_REPLICATION = (
+    "S3 replication copies every object version of the content bucket to its replica, so the "
+    "replication role's object-level actions (read versions on the source, replicate on the "
+    "destination) name all objects of exactly those two buckets; s3.amazonaws.com alone may assume it."
+)
+
 _PINNED_AZS = (
     "Availability zones are pinned in configuration (availability_zones) on purpose: synth stays "
     "offline with no AZ lookup, and every environment's subnet layout is reviewable in the template."
 )
 
+
+def _storage_objects(output: str, suffix: str) -> str:
+    """How cdk-nag names a wildcard under a Storage bucket's ARN read through a weak cross-stack reference."""
+    stack_output = {"StackName": "ENV-Storage", "Region": "REGION", "OutputName": output}
+    reference = json.dumps({"Fn::GetStackOutput": stack_output}, separators=(",", ":"))
+    template = reference.replace("{", "{{").replace("}", "}}").replace("ENV", "{env}").replace("REGION", "{region}")
+    return f"Resource::{template}/{suffix}"
+
+
+_DATA_LAKE_ARN = "PublishOutputFnGetAttDataLakeBucket0256EA8EArn8D77EE2E"
+_LOGS_ARN = "PublishOutputFnGetAttLogsBucket9C4D8843ArnEA733603"
+_FIREHOSE = (
+    "aws-cdk-lib's Firehose S3 destination grants its role read/write on the data-lake bucket's objects and "
+    "the data-lake key: the permissions Firehose documents for S3 delivery (multipart uploads, error output). "
+    "Only Firehose can assume the role."
+)
+_SPARK_PREFIXES = (
+    "The objects under one prefix the nightly Spark jobs use: they read events/, write trending/ and "
+    "recommendations/ (data lake), and EMR writes its logs under emr/ (logs bucket)."
+)
+_EMR_TASKS = "aws-cdk-lib's Step Functions EMR tasks"
+
+
+def _analytics_acknowledgments() -> tuple[Ack, ...]:
+    firehose_findings = (
+        "Action::s3:GetObject*",
+        "Action::s3:GetBucket*",
+        "Action::s3:List*",
+        "Action::s3:DeleteObject*",
+        "Action::s3:Abort*",
+        "Action::kms:GenerateDataKey*",
+        "Action::kms:ReEncrypt*",
+        _storage_objects(_DATA_LAKE_ARN, "*"),
+    )
+    spark_prefixes = (
+        _storage_objects(_DATA_LAKE_ARN, "events/*"),
+        _storage_objects(_DATA_LAKE_ARN, "trending/*"),
+        _storage_objects(_DATA_LAKE_ARN, "recommendations/*"),
+        _storage_objects(_LOGS_ARN, "emr/*"),
+    )
+    state_machine = (
+        ("Resource::*", f"elasticmapreduce:RunJobFlow has no resource-level permissions ({_EMR_TASKS})."),
+        (
+            "Resource::arn:aws:elasticmapreduce:{region}:<AWS::AccountId>:cluster/*",
+            "The nightly cluster's ID exists only at run time, so adding steps to it and terminating it "
+            f"cannot name one cluster ARN ({_EMR_TASKS}).",
+        ),
+        (
+            "Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/aws-service-role/"
+            "elasticmapreduce.amazonaws.com*/AWSServiceRoleForEMRCleanup*",
+            f"EMR's cleanup service-linked role, whose path AWS names ({_EMR_TASKS}).",
+        ),
+    )
+    return (
+        Ack(
+            "*/Analytics/*ToLake/DeliveryStream/Resource",
+            "AwsSolutions-KDF1",
+            "Firehose refuses delivery-stream encryption when its source is a Kinesis stream; the records are "
+            "encrypted in the source stream (aws/kinesis key) and in S3 (SSE-KMS with the data-lake key).",
+        ),
+        *(
+            Ack(
+                "*/Analytics/*ToLake/DeliveryStream/S3 Destination Role/DefaultPolicy/Resource",
+                f"AwsSolutions-IAM5[{f}]",
+                _FIREHOSE,
+            )
+            for f in firehose_findings
+        ),
+        *(
+            Ack(
+                "*/Analytics/NightlySpark/InstanceRole/DefaultPolicy/Resource",
+                f"AwsSolutions-IAM5[{f}]",
+                _SPARK_PREFIXES,
+            )
+            for f in spark_prefixes
+        ),
+        Ack(
+            "*/Analytics/NightlySpark/ServiceRole/Resource",
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEMRServicePolicy_v2]",
+            "AmazonEMRServicePolicy_v2 is AWS's scoped EMR service policy: it acts only on resources tagged "
+            "for-use-with-amazon-emr-managed-policies=true (our private subnets, EMR security groups and "
+            "clusters); a hand-written copy would have to track EMR's needs as they change.",
+        ),
+        *(
+            Ack("*/Analytics/NightlySpark/StateMachine/Role/DefaultPolicy/Resource", f"AwsSolutions-IAM5[{f}]", reason)
+            for f, reason in state_machine
+        ),
+    )
+
+
 ACKNOWLEDGMENTS: tuple[Ack, ...] = (
     Ack("*/Network/Vpc/*Subnet*/Subnet", "CloudFormation-Validate::W3010", _PINNED_AZS),
     Ack("*/Network/Vpc/publicSubnet*/NatInstance/Resource", "CloudFormation-Validate::W3010", _PINNED_AZS),
+    Ack(
+        "*/Api/Viewers/Resource",
+        "AwsSolutions-COG2",
+        "Viewers sign in on TVs, consoles and phones, so MFA is offered (TOTP) rather than required; "
+        "the pool's Plus-plan threat protection (FULL_FUNCTION) demands MFA on risky sign-ins and "
+        "blocks compromised credentials.",
+    ),
+    *_analytics_acknowledgments(),
+    Ack(
+        "*/Storage/ContentBucket/ReplicationRole/DefaultPolicy/Resource",
+        "AwsSolutions-IAM5[Resource::<ContentBucket52D4B12C.Arn>/*]",
+        _REPLICATION,
+    ),
+    Ack(
+        "*/Storage/ContentBucket/ReplicationRole/DefaultPolicy/Resource",
+        "AwsSolutions-IAM5[Resource::arn:aws:s3:::showrunner-{env}-content-replica-<AWS::AccountId>-{replica_region}/*]",
+        _REPLICATION,
+    ),
     Ack(
         "*/Network/Vpc/publicSubnet*/NatInstance/Resource",
         "AwsSolutions-EC28",
@@ -41,6 +160,36 @@ ACKNOWLEDGMENTS: tuple[Ack, ...] = (
         "AwsSolutions-EC29",
         "API termination protection on the NAT instance would make CloudFormation unable to delete "
         "it, so 'cdk destroy dev/*' would fail; the instance is stateless and CloudFormation recreates it.",
+    ),
+    Ack(
+        "*/Origin/Fleet/Group/ASG",
+        "AwsSolutions-EC26",
+        "False positive: cdk-nag 3.0.2's EC26 reads the group's LaunchTemplate property, which a group with "
+        "a MixedInstancesPolicy (Spot) does not have, and throws. The launch template it uses has only an "
+        "encrypted gp3 root volume (asserted in tests/infra/test_origin.py).",
+    ),
+    Ack(
+        "*/Origin/Fleet/InstanceRole/Resource",
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]",
+        "AmazonSSMManagedInstanceCore is the AWS-maintained minimum for the SSM agent (Session Manager "
+        "replaces SSH, so the fleet has no key pair and no port 22). Its ssm/ssmmessages/ec2messages "
+        "actions take no resource-level scoping, so an inline copy would be the same Resource '*' "
+        "without AWS's updates as the agent changes.",
+    ),
+    Ack(
+        "*/Origin/OriginHeader/Secret/Resource",
+        "AwsSolutions-SMG4",
+        "The origin header is rotated by a staged, zero-downtime procedure instead of a rotation Lambda: "
+        "the ALB rule and CloudFront's origin header hold values CloudFormation resolved at deploy, so a "
+        "Lambda changing the secret would change neither. stacks/tools/rotate_origin_header.py adds the next "
+        "version and origin.header_generation deploys it (docs/operations.md, Rotating the origin header).",
+    ),
+    Ack(
+        "*/Origin/Fleet/Group",
+        "Annotation::@aws-cdk/aws-autoscaling:desiredCapacitySet",
+        "The group has scheduled actions, so CDK sets IgnoreUnmodifiedGroupSizeProperties: a deploy only "
+        "resets the group's size when origin.min/desired/max_capacity themselves change "
+        "(asserted in tests/infra/test_origin.py).",
     ),
 )
 
@@ -60,4 +209,12 @@ def acknowledge_findings(app: App, acknowledgments: tuple[Ack, ...] = ACKNOWLEDG
         if not matched:
             raise StaleAcknowledgmentError(f"cdk-nag acknowledgment {ack.rule} matches no construct: {ack.path}")
         for construct in matched:
-            Validations.of(construct).acknowledge(Acknowledgment(id=ack.rule, reason=ack.reason))
+            rule = ack.rule.format_map(_settings(construct))
+            Validations.of(construct).acknowledge(Acknowledgment(id=rule, reason=ack.reason))
+
+
+def _settings(construct: IConstruct) -> dict[str, str]:
+    config = getattr(Stage.of(construct), "config", None)
+    if not isinstance(config, EnvironmentConfig):
+        return {}
+    return {"env": config.name, "region": config.region, "replica_region": config.edge.replica_region or ""}

@@ -8,8 +8,13 @@ from aws_cdk import Stage, Tags
 from constructs import Construct
 
 from stacks.alerts_stack import AlertsStack
+from stacks.analytics_stack import AnalyticsStack
+from stacks.api_stack import ApiStack
 from stacks.config import EnvironmentConfig
+from stacks.content_replica_stack import ContentReplicaStack
+from stacks.edge_security_stack import EdgeSecurityStack
 from stacks.network_stack import NetworkStack
+from stacks.origin_stack import OriginStack
 from stacks.storage_stack import StorageStack
 
 PROJECT_TAG = "showrunner"
@@ -25,5 +30,34 @@ class ShowrunnerStage(Stage):
         Tags.of(self).add("environment", config.name)
 
         self.alerts = AlertsStack(self, "Alerts", config=config)
+        self.edge_security = EdgeSecurityStack(self, "EdgeSecurity", config=config)
+        self.content_replica = (
+            ContentReplicaStack(self, "ContentReplica", config=config) if config.edge.replica_region else None
+        )
         self.storage = StorageStack(self, "Storage", config=config)
+        if self.content_replica is not None:
+            # The replica bucket must exist before the content bucket's replication rule names it.
+            self.storage.node.add_dependency(self.content_replica)
         self.network = NetworkStack(self, "Network", config=config, logs_bucket=self.storage.logs_bucket)
+        self.api = ApiStack(self, "Api", config=config)
+        self.origin = OriginStack(
+            self,
+            "Origin",
+            config=config,
+            vpc=self.network.vpc,
+            logs_bucket=self.storage.logs_bucket,
+            alerts_topic=self.alerts.topic,
+            alerts_key=self.alerts.key,
+        )
+        self.analytics = AnalyticsStack(
+            self,
+            "Analytics",
+            config=config,
+            vpc=self.network.vpc,
+            data_lake_bucket=self.storage.data_lake_bucket,
+            data_lake_key=self.storage.data_lake_key,
+            logs_bucket=self.storage.logs_bucket,
+            alarm_topic=self.alerts.topic,
+            http_api=self.api.http_api,
+            route_authorizer=self.api.route_authorizer,
+        )

@@ -11,6 +11,7 @@ from constructs import Construct
 
 from stacks.base_stack import ShowrunnerStack
 from stacks.constructs.secure_bucket import SecureBucket
+from stacks.content_replica_stack import replica_bucket_name
 
 
 class StorageStack(ShowrunnerStack):
@@ -21,7 +22,10 @@ class StorageStack(ShowrunnerStack):
       because CloudFront standard logging delivers with an ACL grant.
       Objects expire after ``retention.access_logs_days``.
     * ``content_bucket``: the video library under ``vod/<titleId>/``,
-      moved to S3 Intelligent-Tiering straight away.
+      moved to S3 Intelligent-Tiering straight away. CloudFront reads
+      ``vod/*`` through origin access control. With ``edge.replica_region``
+      set, every object is replicated to the ContentReplica stack's bucket
+      (the distribution's failover origin).
     * ``data_lake_bucket``: viewing events, CDN logs and Spark output,
       encrypted with a customer managed KMS key (rotated yearly) so that
       access can be granted and audited per principal.
@@ -42,22 +46,32 @@ class StorageStack(ShowrunnerStack):
             ],
         )
 
+        replica_region = config.edge.replica_region
+        replication = (
+            [
+                s3.ReplicationRule(
+                    destination=s3.Bucket.from_bucket_attributes(
+                        self, "ContentReplica", bucket_name=replica_bucket_name(config), region=replica_region
+                    ),
+                    id="content-to-replica",
+                    priority=0,
+                    delete_marker_replication=True,
+                    filter=s3.Filter(prefix="vod/"),
+                )
+            ]
+            if replica_region
+            else None
+        )
         self.content_bucket = SecureBucket(
             self,
             "ContentBucket",
             config=config,
             access_logs_bucket=self.logs_bucket,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="intelligent-tiering",
-                    transitions=[
-                        s3.Transition(
-                            storage_class=s3.StorageClass.INTELLIGENT_TIERING, transition_after=Duration.days(0)
-                        )
-                    ],
-                ),
-            ],
+            replication_rules=replication,
+            intelligent_tiering=True,
         )
+
+        self.content_bucket.allow_cloudfront_read("vod/*")
 
         self.data_lake_key = kms.Key(
             self,
@@ -73,14 +87,5 @@ class StorageStack(ShowrunnerStack):
             config=config,
             access_logs_bucket=self.logs_bucket,
             encryption_key=self.data_lake_key,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="intelligent-tiering",
-                    transitions=[
-                        s3.Transition(
-                            storage_class=s3.StorageClass.INTELLIGENT_TIERING, transition_after=Duration.days(0)
-                        )
-                    ],
-                ),
-            ],
+            intelligent_tiering=True,
         )

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.config import EnvironmentConfig
+
+_INTELLIGENT_TIERING = s3.LifecycleRule(
+    id="intelligent-tiering",
+    transitions=[s3.Transition(storage_class=s3.StorageClass.INTELLIGENT_TIERING, transition_after=Duration.days(0))],
+)
 
 
 class SecureBucket(s3.Bucket):
@@ -20,6 +26,7 @@ class SecureBucket(s3.Bucket):
     * Server access logs go to ``access_logs_bucket`` under ``s3-access/<id>/``.
     * Noncurrent versions expire after the environment's retention, and
       incomplete multipart uploads are aborted after 7 days.
+    * ``intelligent_tiering``: objects move to S3 Intelligent-Tiering from day 0.
     * Removal: ``retain`` environments keep the bucket and its data;
       ``destroy`` environments delete the bucket and empty it first.
     """
@@ -32,6 +39,7 @@ class SecureBucket(s3.Bucket):
         config: EnvironmentConfig,
         access_logs_bucket: s3.IBucket | None,
         lifecycle_rules: list[s3.LifecycleRule] | None = None,
+        intelligent_tiering: bool = False,
         **kwargs: Any,
     ) -> None:
         retain = config.retain_data
@@ -54,8 +62,30 @@ class SecureBucket(s3.Bucket):
                     abort_incomplete_multipart_upload_after=Duration.days(7),
                 ),
                 *(lifecycle_rules or []),
+                *([_INTELLIGENT_TIERING] if intelligent_tiering else []),
             ],
             removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
             auto_delete_objects=not retain,
             **kwargs,
+        )
+
+    def allow_cloudfront_read(self, key_pattern: str) -> None:
+        """Let CloudFront distributions of this account read ``key_pattern`` through origin access control.
+
+        The condition names the account's distributions (``distribution/*``),
+        not one distribution: the distribution lives in a later stack, and
+        naming its ID here would make the two stacks depend on each other
+        (aws-cdk issue 31462). CDK takes the same approach for OAC key policies.
+        """
+        self.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudFrontOriginAccessControlRead",
+                principals=[iam.ServicePrincipal("cloudfront.amazonaws.com")],
+                actions=["s3:GetObject"],
+                resources=[self.arn_for_objects(key_pattern)],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                    "ArnLike": {"aws:SourceArn": f"arn:{Aws.PARTITION}:cloudfront::{Aws.ACCOUNT_ID}:distribution/*"},
+                },
+            )
         )

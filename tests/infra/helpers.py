@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
-def resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+def resources_of_type(template: Mapping[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in template.get("Resources", {}).items() if v["Type"] == resource_type}
 
 
-def logical_id_by_path(template: dict[str, Any], path_suffix: str) -> str:
+def logical_id_by_path(template: Mapping[str, Any], path_suffix: str) -> str:
     """The logical ID of the one resource whose ``aws:cdk:path`` ends with ``path_suffix``."""
     found: list[str] = [
         logical_id

@@ -139,3 +139,44 @@ def test_non_production_deletes_buckets_and_empties_them_first(synthesized: Synt
         assert bucket_id in emptied, name
     assert len(auto_delete) == len(BUCKETS)
     assert stack.termination_protection is False
+
+
+def test_cloudfront_may_read_only_vod_objects_of_the_content_bucket(synthesized: Synthesized, env: str):
+    template = synthesized.stack(env, "Storage").template
+    grants = {}
+    for name in BUCKETS:
+        bucket_id, _ = _bucket(template, name)
+        grants[name] = [
+            s
+            for s in _policy_statements(template, bucket_id)
+            if s.get("Principal") == {"Service": "cloudfront.amazonaws.com"}
+        ]
+    assert grants["LogsBucket"] == []
+    assert grants["DataLakeBucket"] == []
+    content_id, _ = _bucket(template, "ContentBucket")
+    assert grants["ContentBucket"] == [
+        {
+            "Sid": "AllowCloudFrontOriginAccessControlRead",
+            "Action": "s3:GetObject",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [content_id, "Arn"]}, "/vod/*"]]},
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+                "ArnLike": {
+                    "aws:SourceArn": {
+                        "Fn::Join": [
+                            "",
+                            [
+                                "arn:",
+                                {"Ref": "AWS::Partition"},
+                                ":cloudfront::",
+                                {"Ref": "AWS::AccountId"},
+                                ":distribution/*",
+                            ],
+                        ]
+                    }
+                },
+            },
+        }
+    ]

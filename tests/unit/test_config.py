@@ -165,6 +165,66 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     ("typo in a key", {"dev": {"alarm_emial": "ops@example.com"}}, "dev.alarm_emial: Extra inputs are not permitted"),
     ("typo in a nested key", {"dev": {"origin": {"max": 3}}}, "dev.origin.max: Extra inputs are not permitted"),
     ("environment name", {"dev": {"name": "Dev Env"}}, "dev.name: must be lowercase letters"),
+    (
+        "replica in the same region",
+        {"prod": {"edge": {"replica_region": "us-east-1"}}},
+        "prod.edge.replica_region: must differ from region us-east-1",
+    ),
+    (
+        "unknown replica region",
+        {"prod": {"edge": {"replica_region": "mars-1"}}},
+        "prod.edge.replica_region: unknown AWS region 'mars-1'",
+    ),
+    (
+        "price class",
+        {"dev": {"edge": {"price_class": "PriceClass_50"}}},
+        "dev.edge.price_class: Input should be 'PriceClass_100', 'PriceClass_200' or 'PriceClass_All'",
+    ),
+    (
+        "sampling rate",
+        {"dev": {"edge": {"realtime_log_sampling_percent": 0}}},
+        "dev.edge.realtime_log_sampling_percent: Input should be greater than or equal to 1",
+    ),
+    (
+        "cors origin",
+        {"dev": {"edge": {"cors_allowed_origins": ["*"]}}},
+        "dev.edge.cors_allowed_origins: must be origins such as 'https://player.example.com'",
+    ),
+    (
+        "waf rate limit",
+        {"dev": {"edge": {"waf_rate_limit": 5}}},
+        "dev.edge.waf_rate_limit: Input should be greater than or equal to 10",
+    ),
+    (
+        "manifest ttl",
+        {"dev": {"edge": {"manifest_max_ttl_seconds": 3600}}},
+        "dev.edge.manifest_max_ttl_seconds: Input should be less than or equal to 60",
+    ),
+    (
+        "issuer not https",
+        {"dev": {"api": {"jwt_issuer": "http://login.example.com", "jwt_audience": ["a"]}}},
+        "dev.api.jwt_issuer: must be an https:// URL",
+    ),
+    (
+        "issuer without audience",
+        {"dev": {"api": {"jwt_issuer": "https://login.example.com"}}},
+        "dev.api.jwt_audience: must list at least one audience when jwt_issuer is set",
+    ),
+    (
+        "audience without issuer",
+        {"dev": {"api": {"jwt_audience": ["player"]}}},
+        "dev.api.jwt_issuer: must be set when jwt_audience is set",
+    ),
+    (
+        "burst below rate",
+        {"prod": {"api": {"throttle_burst_limit": 10}}},
+        "prod.api.throttle_burst_limit: must be at least throttle_rate_limit",
+    ),
+    (
+        "zero rate",
+        {"prod": {"api": {"throttle_rate_limit": 0}}},
+        "prod.api.throttle_rate_limit: Input should be greater than or equal to 1",
+    ),
 ]
 
 

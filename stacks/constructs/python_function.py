@@ -1,0 +1,61 @@
+"""A Python Lambda function from ``lambda/<source>/``, the way every Showrunner function is built."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from stacks.bundling import RUNTIME, python_code
+from stacks.config import EnvironmentConfig
+from stacks.log_groups import log_group
+
+
+class PythonFunction(lambda_.Function):
+    """arm64, the newest Python runtime aws-cdk-lib knows, ``handler.handler``, code bundled without Docker.
+
+    * Its own role, which may write only to its own log group (no
+      ``AWSLambdaBasicExecutionRole`` managed policy); callers grant the rest.
+    * Its own log group, with the environment's retention, and JSON logs.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        source: str,
+        description: str,
+        environment: dict[str, str] | None = None,
+        memory_size: int = 256,
+        timeout: Duration | None = None,
+        **kwargs: Any,
+    ) -> None:
+        logs = log_group(scope, f"{construct_id}Logs", config)
+        role = iam.Role(
+            scope,
+            f"{construct_id}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Showrunner {config.name} {source} function",
+        )
+        logs.grant_write(role)
+        super().__init__(
+            scope,
+            construct_id,
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            handler="handler.handler",
+            code=python_code(source),
+            description=description,
+            environment=environment,
+            memory_size=memory_size,
+            timeout=timeout or Duration.seconds(10),
+            role=role,
+            log_group=logs,
+            logging_format=lambda_.LoggingFormat.JSON,
+            **kwargs,
+        )

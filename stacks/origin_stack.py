@@ -1,0 +1,118 @@
+"""Origin: the ALB and EC2 Auto Scaling fleet behind CloudFront's default and /api/* behaviors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from stacks.base_stack import ShowrunnerStack
+from stacks.constructs.cloudfront_only_load_balancer import CloudFrontOnlyLoadBalancer, cloudfront_prefix_list_id
+from stacks.constructs.origin_fleet import OriginFleet
+from stacks.constructs.origin_header_secret import HEADER_NAME, OriginHeaderSecret
+
+HEALTH_CHECK_PATH = "/healthz"
+DEREGISTRATION_DELAY = Duration.seconds(30)
+
+
+class OriginStack(ShowrunnerStack):
+    """The application origin of one environment.
+
+    * ``load_balancer``: internet-facing ALB in the public subnets that admits
+      only CloudFront's origin-facing prefix list and answers 403 unless the
+      request carries the origin header (``CloudFrontOnlyLoadBalancer``).
+    * ``fleet``: the Auto Scaling group in the private subnets (``OriginFleet``),
+      scaled on CPU, on requests per target, and on the prime-time schedule.
+    * ``header``: the generated origin header secret (``OriginHeaderSecret``).
+
+    For the Edge stack: ``origin_domain_name``, ``origin_https``,
+    ``origin_header_name`` and ``origin_header_value`` (a dynamic reference,
+    never the value itself).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc: ec2.IVpc,
+        logs_bucket: s3.IBucket,
+        alerts_topic: sns.ITopic,
+        alerts_key: kms.IKey,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, description="origin ALB and EC2 Auto Scaling fleet", **kwargs)
+        config = self.config
+        origin = config.origin
+
+        self.header = OriginHeaderSecret(
+            self,
+            "OriginHeader",
+            generation=origin.header_generation,
+            description=f"Showrunner {config.name}: value of the {HEADER_NAME} header CloudFront sends to the origin",
+        )
+        self.load_balancer = CloudFrontOnlyLoadBalancer(
+            self,
+            "Alb",
+            vpc=vpc,
+            logs_bucket=logs_bucket,
+            prefix_list_id=cloudfront_prefix_list_id(self, self.region),
+            certificate_arn=origin.certificate_arn,
+            deletion_protection=config.production,
+        )
+        self.fleet = OriginFleet(self, "Fleet", config=config, vpc=vpc, topic=alerts_topic)
+        self.target_group = self.load_balancer.forward_with_header(
+            "Fleet",
+            header_name=HEADER_NAME,
+            header_values=self.header.accepted_values,
+            targets=[self.fleet.group],
+            health_check_path=HEALTH_CHECK_PATH,
+            deregistration_delay=DEREGISTRATION_DELAY,
+        )
+        self.fleet.add_scaling(config)
+        _allow_auto_scaling_to_publish(alerts_key)
+
+        alb = self.load_balancer.load_balancer
+        self.origin_domain_name = origin.domain_name or alb.load_balancer_dns_name
+        self.origin_https = self.load_balancer.https
+        self.origin_header_name = HEADER_NAME
+        self.origin_header_value = self.header.value
+
+        CfnOutput(self, "LoadBalancerDnsName", value=alb.load_balancer_dns_name)
+        CfnOutput(self, "OriginHeaderSecretArn", value=self.header.secret.secret_arn)
+        CfnOutput(self, "AutoScalingGroupName", value=self.fleet.group.auto_scaling_group_name)
+
+
+def _allow_auto_scaling_to_publish(key: kms.IKey) -> None:
+    """Let Auto Scaling's service-linked role encrypt notifications for the alerts topic.
+
+    Auto Scaling publishes as ``AWSServiceRoleForAutoScaling``, whose policy has no
+    KMS rights on customer managed keys. The role is created by the first Auto
+    Scaling group of the account, after the Alerts stack, so the key policy
+    names it in a condition rather than as a principal (a principal that does
+    not exist yet would make the key policy invalid).
+    """
+    key_stack = Stack.of(key)
+    account = key_stack.account
+    role_arn = (
+        f"arn:{key_stack.partition}:iam::{account}:role/aws-service-role/"
+        "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+    )
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="AllowAutoScalingNotifications",
+            principals=[iam.AnyPrincipal()],
+            actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+            resources=["*"],  # in a key policy, "*" means this key
+            conditions={
+                "ArnEquals": {"aws:PrincipalArn": role_arn},
+                "StringEquals": {"kms:CallerAccount": account},
+            },
+        )
+    )

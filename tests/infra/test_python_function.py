@@ -1,0 +1,93 @@
+"""PythonFunction and Docker-free bundling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from aws_cdk import App, Stack
+from aws_cdk.assertions import Template
+
+from stacks import bundling
+from stacks.bundling import BundlingError, LocalPythonBundling, python_code
+from stacks.config import load_config
+from stacks.constructs.python_function import PythonFunction
+from tests.infra.conftest import cdk_context
+from tests.infra.helpers import resources_of_type
+
+ELF_MACHINE_AARCH64 = 0xB7
+
+
+@pytest.fixture
+def lambda_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    source = tmp_path / "probe"
+    source.mkdir()
+    (source / "handler.py").write_text("def handler(event, context):\n    return event\n")
+    (source / "logic.py").write_text("VALUE = 1\n")
+    (source / "__pycache__").mkdir()
+    (source / "__pycache__" / "logic.cpython-311.pyc").write_bytes(b"stale")
+    monkeypatch.setattr(bundling, "LAMBDA_ROOT", tmp_path)
+    return tmp_path
+
+
+def test_function_is_arm64_python_3_14_with_its_own_log_group_and_minimal_role(lambda_root: Path):
+    config = load_config()["staging"]
+    stack = Stack(App(context=cdk_context()), "Probe")
+    PythonFunction(stack, "Probe", config=config, source="probe", description="probe", environment={"MODE": "test"})
+    template = Template.from_stack(stack).to_json()
+
+    (function,) = resources_of_type(template, "AWS::Lambda::Function").values()
+    props = function["Properties"]
+    assert props["Runtime"] == "python3.14"
+    assert props["Architectures"] == ["arm64"]
+    assert props["Handler"] == "handler.handler"
+    assert props["Environment"] == {"Variables": {"MODE": "test"}}
+    (log_group_id, log_group) = next(iter(resources_of_type(template, "AWS::Logs::LogGroup").items()))
+    assert props["LoggingConfig"] == {"LogFormat": "JSON", "LogGroup": {"Ref": log_group_id}}
+    assert log_group["Properties"]["RetentionInDays"] == config.retention.cloudwatch_logs_days
+
+    (role_id, role) = next(iter(resources_of_type(template, "AWS::IAM::Role").items()))
+    assert props["Role"] == {"Fn::GetAtt": [role_id, "Arn"]}
+    assert "ManagedPolicyArns" not in role["Properties"]
+    (policy,) = resources_of_type(template, "AWS::IAM::Policy").values()
+    assert policy["Properties"]["PolicyDocument"]["Statement"] == [
+        {
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [log_group_id, "Arn"]},
+        }
+    ]
+
+
+def test_missing_handler_is_a_clear_error(lambda_root: Path):
+    with pytest.raises(BundlingError, match=r"lambda/nothing/handler.py does not exist"):
+        python_code("nothing")
+
+
+def test_local_bundling_copies_sources_without_caches(lambda_root: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    out.mkdir()
+    assert LocalPythonBundling(lambda_root / "probe").try_bundle(str(out)) is True
+    assert sorted(p.name for p in out.iterdir()) == ["handler.py", "logic.py"]
+
+
+def test_local_bundling_installs_aarch64_wheels_for_the_lambda_runtime(lambda_root: Path, tmp_path: Path):
+    source = lambda_root / "probe"
+    (source / "requirements.txt").write_text("cffi==2.0.0\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    LocalPythonBundling(source).try_bundle(str(out))
+    (extension,) = out.glob("_cffi_backend*.so")
+    assert "cpython-314-aarch64-linux-gnu" in extension.name
+    header = extension.read_bytes()[:20]
+    assert header[:4] == b"\x7fELF"
+    assert int.from_bytes(header[18:20], "little") == ELF_MACHINE_AARCH64
+
+
+def test_bundling_failure_names_the_requirements_file(lambda_root: Path, tmp_path: Path):
+    source = lambda_root / "probe"
+    (source / "requirements.txt").write_text("no-such-package-showrunner-test==0.0.1\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(BundlingError, match=r"pip could not bundle .*requirements.txt"):
+        LocalPythonBundling(source).try_bundle(str(out))

@@ -1,0 +1,361 @@
+"""The origin instance's files: user data (shellcheck, a run against a scratch root) and nginx (-t, live).
+
+Needs Debian's ``nginx`` and ``shellcheck`` (``make setup`` installs them). The
+live test starts nginx on 127.0.0.1 with the installed configuration; nothing
+touches the system's nginx.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import io
+import json
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tarfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from stacks.constructs.origin_header_secret import HEADER_NAME
+from stacks.origin_user_data import ASSETS, USER_DATA_LIMIT, payload_archive, payload_files, render_user_data
+
+HEADER = HEADER_NAME  # what CloudFront sends and the ALB rule checks
+HEADER_VALUE = "Zq3v9YtVw0Ck2bP7nR5sLh1xJ8mG4dFa6eT0uQyWiNo2Ac7B"  # test-only; the real one is generated
+STACK, RESOURCE, REGION = "dev-Origin", "FleetGroupASGF037160E", "us-east-1"
+STUBBED = ("dnf", "systemctl", "nginx", "curl", "cfn-signal", "sleep")
+
+
+def _user_data() -> str:
+    return render_user_data(stack_name=STACK, resource=RESOURCE, region=REGION)
+
+
+# --- user data ---------------------------------------------------------------------------------
+
+
+def test_shipped_script_and_rendered_user_data_pass_shellcheck(tmp_path: Path):
+    rendered = tmp_path / "user-data"
+    rendered.write_text(_user_data())
+    for script in (ASSETS / "user-data.sh", rendered):
+        result = subprocess.run(
+            ["shellcheck", "--shell=bash", "--severity=style", str(script)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_rendered_user_data_is_the_script_after_its_four_inputs():
+    user_data = _user_data()
+    lines = user_data.splitlines()
+    assert lines[0] == "#!/bin/bash"
+    assert lines[1].startswith("SHOWRUNNER_PAYLOAD='H4sI")  # gzip magic, base64
+    assert lines[2:5] == [
+        f"SHOWRUNNER_STACK='{STACK}'",
+        f"SHOWRUNNER_RESOURCE='{RESOURCE}'",
+        f"SHOWRUNNER_REGION='{REGION}'",
+    ]
+    assert "\n".join(lines[5:]) + "\n" == (ASSETS / "user-data.sh").read_text().removeprefix("#!/bin/bash\n")
+    assert len(user_data.encode()) < USER_DATA_LIMIT
+
+
+def test_payload_is_reproducible_and_changes_with_the_site(tmp_path: Path):
+    assert payload_archive() == payload_archive()
+    copy = tmp_path / "origin"
+    shutil.copytree(ASSETS, copy)
+    assert payload_archive(copy) == payload_archive()
+    (copy / "site" / "catalog.json").write_text('{"titles": []}\n')
+    assert payload_archive(copy) != payload_archive()
+
+
+def test_incomplete_assets_are_refused_before_synth(tmp_path: Path):
+    copy = tmp_path / "origin"
+    shutil.copytree(ASSETS, copy)
+    (copy / "showrunner.conf").unlink()
+    with pytest.raises(FileNotFoundError, match=r"missing \['showrunner.conf'\]"):
+        payload_archive(copy)
+    shutil.copytree(ASSETS, tmp_path / "nosite")
+    (tmp_path / "nosite" / "site" / "index.html").unlink()
+    with pytest.raises(FileNotFoundError, match=r"site/index.html"):
+        payload_files(tmp_path / "nosite")
+
+
+@pytest.mark.parametrize(
+    ("value", "label"), [("dev-Origin; rm -rf /", "stack_name"), ("", "stack_name"), ("it's", "stack_name")]
+)
+def test_values_that_would_break_the_shell_are_refused(value: str, label: str):
+    with pytest.raises(ValueError, match=f"{label} .* cannot be put in a shell variable"):
+        render_user_data(stack_name=value, resource=RESOURCE, region=REGION)
+
+
+def test_user_data_over_the_ec2_limit_is_refused(tmp_path: Path):
+    copy = tmp_path / "origin"
+    shutil.copytree(ASSETS, copy)
+    (copy / "site" / "big.bin").write_bytes(os.urandom(20_000))  # random bytes do not compress
+    with pytest.raises(ValueError, match=r"origin user data is \d+ bytes; EC2 accepts 16384"):
+        render_user_data(stack_name=STACK, resource=RESOURCE, region=REGION, root=copy)
+
+
+@dataclass
+class UserDataRun:
+    root: Path
+    returncode: int
+    output: str
+    calls: list[list[str]]
+
+
+def _stub_bin(tmp_path: Path, *, healthy: bool) -> Path:
+    """Stubs that record their arguments; curl fails when ``healthy`` is false."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name in STUBBED:
+        status = 22 if name == "curl" and not healthy else 0
+        stub = bin_dir / name
+        stub.write_text(
+            '#!/bin/bash\nprintf "%s\\0" "$(basename "$0")" "$@" >> "$STUB_LOG"\nprintf "\\n" >> "$STUB_LOG"\n'
+            f"exit {status}\n"
+        )
+        stub.chmod(0o755)
+    return bin_dir
+
+
+def _run_user_data(tmp_path: Path, user_data: str, *, healthy: bool = True) -> UserDataRun:
+    root = tmp_path / "root"
+    root.mkdir()
+    script = tmp_path / "user-data"
+    script.write_text(user_data)
+    log = tmp_path / "calls.log"
+    log.touch()
+    env = {
+        "PATH": f"{_stub_bin(tmp_path, healthy=healthy)}:/usr/bin:/bin",
+        "SHOWRUNNER_ROOT": str(root),
+        "STUB_LOG": str(log),
+        "TMPDIR": str(tmp_path),
+    }
+    result = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=60, check=False)
+    calls = [line.rstrip("\0").split("\0") for line in log.read_text().splitlines() if line]
+    return UserDataRun(root, result.returncode, result.stdout + result.stderr, calls)
+
+
+def test_user_data_installs_nginx_config_and_site_then_signals_success(tmp_path: Path):
+    run = _run_user_data(tmp_path, _user_data())
+    assert run.returncode == 0, run.output
+    assert (run.root / "etc/nginx/nginx.conf").read_bytes() == (ASSETS / "nginx.conf").read_bytes()
+    assert (run.root / "etc/nginx/conf.d/showrunner.conf").read_bytes() == (ASSETS / "showrunner.conf").read_bytes()
+    site = run.root / "usr/share/nginx/showrunner"
+    shipped = sorted(p.relative_to(ASSETS / "site") for p in (ASSETS / "site").rglob("*") if p.is_file())
+    assert sorted(p.relative_to(site) for p in site.rglob("*") if p.is_file()) == shipped
+    for relative in shipped:
+        assert (site / relative).read_bytes() == (ASSETS / "site" / relative).read_bytes()
+        assert (site / relative).stat().st_mode & 0o777 == 0o644
+    assert (run.root / "var/lib/nginx/tmp").is_dir()
+    assert (run.root / "var/log/nginx").is_dir()
+
+    assert run.calls == [
+        ["dnf", "install", "-y", "--setopt=install_weak_deps=False", "nginx", "aws-cfn-bootstrap"],
+        ["nginx", "-t"],
+        ["systemctl", "enable", "nginx"],
+        ["systemctl", "restart", "nginx"],
+        ["curl", "--silent", "--fail", "--max-time", "2", "--output", "/dev/null", "http://127.0.0.1/healthz"],
+        [
+            "cfn-signal",
+            "--exit-code",
+            "0",
+            "--stack",
+            STACK,
+            "--resource",
+            RESOURCE,
+            "--region",
+            REGION,
+        ],
+    ]
+    assert not list(tmp_path.glob("tmp.*")), "the unpacked payload should be removed"
+
+
+def test_user_data_signals_failure_when_nginx_never_answers(tmp_path: Path):
+    run = _run_user_data(tmp_path, _user_data(), healthy=False)
+    assert run.returncode == 1
+    assert "nginx did not answer /healthz" in run.output
+    assert [c[0] for c in run.calls].count("curl") == 30
+    assert run.calls[-1][:3] == ["cfn-signal", "--exit-code", "1"]
+
+
+def test_user_data_with_a_payload_missing_the_site_fails_and_says_so(tmp_path: Path):
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as archive:
+        for name in ("nginx.conf", "showrunner.conf"):
+            archive.add(ASSETS / name, arcname=name)
+    broken = base64.b64encode(gzip.compress(raw.getvalue())).decode()
+    lines = _user_data().split("\n")
+    lines[1] = f"SHOWRUNNER_PAYLOAD='{broken}'"
+    run = _run_user_data(tmp_path, "\n".join(lines))
+    assert run.returncode == 1
+    assert "payload has no site/index.html" in run.output
+    assert not (run.root / "etc/nginx/nginx.conf").exists(), "nothing is installed from a broken payload"
+    assert [c[0] for c in run.calls] == ["dnf", "cfn-signal"]
+    assert run.calls[-1][:3] == ["cfn-signal", "--exit-code", "1"]
+
+
+def test_user_data_without_a_stack_sends_no_signal(tmp_path: Path):
+    lines = _user_data().split("\n")
+    lines[2] = "SHOWRUNNER_STACK=''"
+    run = _run_user_data(tmp_path, "\n".join(lines))
+    assert run.returncode == 0, run.output
+    assert "cfn-signal" not in [c[0] for c in run.calls]
+
+
+# --- nginx -------------------------------------------------------------------------------------
+
+
+def _install_for_test(root: Path, port: int) -> Path:
+    """The installed configuration with its absolute paths moved under ``root`` and a loopback listener.
+
+    Only these substitutions are made; each must match, so the test runs the
+    shipped configuration and nothing else.
+    """
+    user = pwd.getpwuid(os.getuid()).pw_name
+    replacements = {
+        "user nginx;": f"user {user};",
+        "/var/log/nginx/": f"{root}/var/log/nginx/",
+        "/run/nginx.pid": f"{root}/run/nginx.pid",
+        "/var/lib/nginx/": f"{root}/var/lib/nginx/",
+        "/etc/nginx/conf.d/": f"{root}/etc/nginx/conf.d/",
+        "/usr/share/nginx/showrunner": f"{root}/usr/share/nginx/showrunner",
+        "listen 80 default_server;": f"listen 127.0.0.1:{port} default_server;",
+    }
+    unused = set(replacements)
+    for relative in ("etc/nginx/nginx.conf", "etc/nginx/conf.d/showrunner.conf"):
+        path = root / relative
+        text = path.read_text()
+        for old, new in replacements.items():
+            if old in text:
+                unused.discard(old)
+                text = text.replace(old, new)
+        path.write_text(text)
+    assert not unused, f"the shipped configuration no longer contains {sorted(unused)}"
+    (root / "run").mkdir(exist_ok=True)
+    return root / "etc/nginx/nginx.conf"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _nginx(config: Path, *args: str) -> list[str]:
+    return ["nginx", "-c", str(config), "-p", str(config.parent), "-e", str(config.parent / "startup-error.log"), *args]
+
+
+@pytest.fixture
+def installed(tmp_path: Path) -> tuple[Path, Path, int]:
+    run = _run_user_data(tmp_path, _user_data())
+    assert run.returncode == 0, run.output
+    port = _free_port()
+    return run.root, _install_for_test(run.root, port), port
+
+
+def test_nginx_accepts_the_shipped_configuration(installed: tuple[Path, Path, int]):
+    _, config, _ = installed
+    result = subprocess.run(_nginx(config, "-t"), capture_output=True, text=True, timeout=30, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "syntax is ok" in result.stderr
+    assert "test is successful" in result.stderr
+
+
+def test_nginx_rejects_a_broken_configuration(installed: tuple[Path, Path, int]):
+    root, config, _ = installed
+    site_config = root / "etc/nginx/conf.d/showrunner.conf"
+    site_config.write_text(site_config.read_text().replace("return 403;", "return 403", 1))
+    result = subprocess.run(_nginx(config, "-t"), capture_output=True, text=True, timeout=30, check=False)
+    assert result.returncode != 0
+    assert "showrunner.conf" in result.stderr
+
+
+@pytest.fixture
+def running(installed: tuple[Path, Path, int]) -> Iterator[tuple[Path, int]]:
+    root, config, port = installed
+    server = subprocess.Popen(_nginx(config, "-g", "daemon off;"), stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert server.poll() is None, f"nginx exited: {server.stderr.read() if server.stderr else ''}"
+                assert time.monotonic() < deadline, "nginx did not start listening"
+                time.sleep(0.05)
+        yield root, port
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _get(port: int, path: str, *, header: str | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={HEADER: header} if header else {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_live_nginx_serves_health_rejects_without_the_header_and_logs_json(running: tuple[Path, int]):
+    root, port = running
+    status, _, body = _get(port, "/healthz")
+    assert (status, json.loads(body)) == (200, {"status": "ok"})
+
+    for path in ("/", "/index.html", "/api/catalog", "/player.js"):
+        status, headers, _ = _get(port, path)
+        assert status == 403, path
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert "nginx/" not in headers.get("Server", ""), "server_tokens must stay off"
+
+    status, headers, body = _get(port, "/?session=opaque-token-123", header=HEADER_VALUE)
+    assert status == 200
+    assert body == (ASSETS / "site/index.html").read_bytes()
+    assert headers["Content-Type"] == "text/html"
+    assert headers["Cache-Control"] == "max-age=300"
+    assert headers["X-Frame-Options"] == "DENY"
+
+    status, headers, body = _get(port, "/api/catalog", header=HEADER_VALUE)
+    assert status == 200
+    assert headers["Content-Type"] == "application/json"
+    assert json.loads(body) == json.loads((ASSETS / "site/catalog.json").read_text())
+    assert json.loads(body)["titles"][0]["titleId"] == "demo"
+
+    assert _get(port, "/no-such-page", header=HEADER_VALUE)[0] == 404
+
+    log_text = (root / "var/log/nginx/showrunner.json.log").read_text()
+    entries = [json.loads(line) for line in log_text.splitlines()]
+    # Workers write their own lines, so the order across connections is not fixed.
+    assert sorted((e["path"], e["status"]) for e in entries) == sorted(
+        [
+            ("/", 403),
+            ("/index.html", 403),
+            ("/api/catalog", 403),
+            ("/player.js", 403),
+            ("/", 200),
+            ("/api/catalog", 200),
+            ("/no-such-page", 404),
+        ]
+    ), "one JSON object per request, health checks left out"
+    (served,) = [e for e in entries if (e["path"], e["status"]) == ("/", 200)]
+    assert served["method"] == "GET"
+    assert served["bytes"] == len((ASSETS / "site/index.html").read_bytes())
+    assert isinstance(served["duration_s"], float)
+    assert served["peer"] == "127.0.0.1"
+    assert HEADER_VALUE not in log_text, "the origin header value must never reach a log"
+    assert "opaque-token-123" not in log_text, "query strings are not logged"
