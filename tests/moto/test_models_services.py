@@ -403,6 +403,15 @@ def test_firehose_to_the_data_lake_and_waf_web_acl():
                 "Type": "AWS::WAFv2::IPSet",
                 "Properties": {"Scope": "CLOUDFRONT", "IPAddressVersion": "IPV4", "Addresses": ["192.0.2.0/24"]},
             },
+            "AclLogs": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "aws-waf-logs-test"}},
+            "AclLogging": {
+                "Type": "AWS::WAFv2::LoggingConfiguration",
+                "Properties": {
+                    "ResourceArn": {"Fn::GetAtt": ["Acl", "Arn"]},
+                    "LogDestinationConfigs": [{"Fn::GetAtt": ["AclLogs", "Arn"]}],
+                    "RedactedFields": [{"SingleHeader": {"Name": "authorization"}}],
+                },
+            },
             "Acl": {
                 "Type": "AWS::WAFv2::WebACL",
                 "Properties": {
@@ -445,6 +454,9 @@ def test_firehose_to_the_data_lake_and_waf_web_acl():
     acl = client("wafv2").get_web_acl(Name=name, Scope=scope, Id=acl_id)["WebACL"]
     assert acl["ARN"] == created.outputs["AclArn"]
     assert acl["Rules"][0]["Statement"] == {"RateBasedStatement": {"Limit": 2000, "AggregateKeyType": "IP"}}
+    logging = client("wafv2").get_logging_configuration(ResourceArn=acl["ARN"])["LoggingConfiguration"]
+    assert logging["LogDestinationConfigs"] == [f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:aws-waf-logs-test"]
+    assert logging["RedactedFields"] == [{"SingleHeader": {"Name": "authorization"}}]
     created.delete()
     assert client("firehose").list_delivery_streams()["DeliveryStreamNames"] == []
     assert client("wafv2").list_web_acls(Scope="CLOUDFRONT")["WebACLs"] == []

@@ -20,7 +20,9 @@ def test_every_template_resource_is_deployed(deployed: DeployedStage, synthesize
             continue
         record: StackRecord = next(r for r in deployed.records if r.name == stack.stack_name)
         assert sorted(r.logical_id for r in record.resources) == sorted(stack.resources)
-        listed = client("cloudformation").list_stack_resources(StackName=stack.stack_name)["StackResourceSummaries"]
+        listed = client("cloudformation", stack.region).list_stack_resources(StackName=stack.stack_name)[
+            "StackResourceSummaries"
+        ]
         assert {r["LogicalResourceId"]: r["ResourceType"] for r in listed} == {
             logical_id: resource["Type"] for logical_id, resource in stack.resources.items()
         }
@@ -132,9 +134,14 @@ def test_nat_matches_the_environment(deployed: DeployedStage, synthesized: Synth
         for g in ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["NatGateways"]
         if g["State"] != "deleted"
     ]
-    instances = [
+    public = [
+        s["SubnetId"]
+        for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
+        if {"Key": "aws-cdk:subnet-type", "Value": "Public"} in s["Tags"]
+    ]
+    instances = [  # in public subnets: NAT instances (the origin fleet is in the private ones)
         i
-        for r in ec2.describe_instances(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Reservations"]
+        for r in ec2.describe_instances(Filters=[{"Name": "subnet-id", "Values": public}])["Reservations"]
         for i in r["Instances"]
         if i["State"]["Name"] == "running"
     ]
@@ -186,7 +193,60 @@ def test_lambda_environments_name_resources_that_exist(deployed: DeployedStage):
 
 
 def test_prod_stacks_are_termination_protected(deployed: DeployedStage):
-    cfn = client("cloudformation")
     for record in deployed.records:
+        cfn = client("cloudformation", record.region)
         protected = cfn.describe_stacks(StackName=record.name)["Stacks"][0]["EnableTerminationProtection"]
         assert protected is (deployed.env == "prod"), record.name
+
+
+def test_origin_fleet_is_registered_with_the_alb_behind_the_secret_header(
+    deployed: DeployedStage, synthesized: Synthesized
+):
+    config = synthesized.configs[deployed.env]
+    autoscaling, elbv2 = client("autoscaling"), client("elbv2")
+    group_name = deployed.physical_id("Origin", "FleetGroupASG")
+    [group] = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[group_name])["AutoScalingGroups"]
+    target_group = deployed.physical_id("Origin", "AlbLoadBalancerListenerFleetGroup")
+    assert group["TargetGroupARNs"] == [target_group]
+    assert (group["MinSize"], group["MaxSize"]) == (config.origin.min_capacity, config.origin.max_capacity)
+    health = elbv2.describe_target_health(TargetGroupArn=target_group)["TargetHealthDescriptions"]
+    assert {t["Target"]["Id"] for t in health} == {i["InstanceId"] for i in group["Instances"]}
+    assert len(group["Instances"]) == config.origin.desired_capacity
+    # The fleet's subnets are the private ones of the Network stack's VPC.
+    vpc = deployed.physical_id("Network", "Vpc")
+    subnets = client("ec2").describe_subnets(SubnetIds=group["VPCZoneIdentifier"].split(","))["Subnets"]
+    assert {s["VpcId"] for s in subnets} == {vpc}
+    assert all({"Key": "aws-cdk:subnet-type", "Value": "Private"} in s["Tags"] for s in subnets)
+    # Only requests carrying the origin secret (resolved from Secrets Manager) reach the fleet.
+    [rule] = elbv2.describe_rules(RuleArns=[deployed.physical_id("Origin", "AlbLoadBalancerListenerFleetRule")])[
+        "Rules"
+    ]
+    [condition] = rule["Conditions"]
+    secret = client("secretsmanager").get_secret_value(SecretId=deployed.physical_id("Origin", "OriginHeaderSecret"))
+    assert condition["HttpHeaderConfig"]["Values"] == [secret["SecretString"]]
+    assert rule["Actions"][0]["TargetGroupArn"] == target_group
+    policies = autoscaling.describe_policies(AutoScalingGroupName=group_name)["ScalingPolicies"]
+    assert {p["PolicyType"] for p in policies} == {"TargetTrackingScaling"}
+    assert len(policies) == 2
+
+
+def test_firehose_deliveries_read_the_real_streams_and_write_the_real_data_lake(deployed: DeployedStage):
+    firehose, kinesis = client("firehose"), client("kinesis")
+    lake = f"arn:aws:s3:::{_buckets(deployed)['DataLake']}"
+    lake_key = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/{deployed.physical_id('Storage', 'DataLakeKey')}"
+    sources = {
+        "EventsToLakeDeliveryStream": "PlayerEventsStream",
+        "CdnLogsToLakeDeliveryStream": "CdnLogsStream",
+    }
+    for delivery, stream in sources.items():
+        name = deployed.physical_id("Analytics", delivery)
+        description = firehose.describe_delivery_stream(DeliveryStreamName=name)["DeliveryStreamDescription"]
+        source = description["Source"]["KinesisStreamSourceDescription"]["KinesisStreamARN"]
+        stream_name = deployed.physical_id("Analytics", stream)
+        assert (
+            source == kinesis.describe_stream_summary(StreamName=stream_name)["StreamDescriptionSummary"]["StreamARN"]
+        )
+        [destination] = description["Destinations"]
+        s3 = destination["ExtendedS3DestinationDescription"]
+        assert s3["BucketARN"] == lake  # resolved across stacks with Fn::GetStackOutput
+        assert s3["EncryptionConfiguration"]["KMSEncryptionConfig"]["AWSKMSKeyARN"] == lake_key

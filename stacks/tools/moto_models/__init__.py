@@ -22,6 +22,7 @@ from stacks.tools.moto_models import (  # noqa: F401  (importing registers the m
     cdk,
     cloudfront,
     ec2,
+    elbv2,
     kms,
     ops_services,
     s3,
@@ -35,6 +36,7 @@ def install() -> None:
     """Install the models into moto's CloudFormation (idempotent; once per process)."""
     install_parser()
     s3.install_bucket_policy_conditions()
+    elbv2.install_elbv2_attributes()
 
 
 __all__ = [

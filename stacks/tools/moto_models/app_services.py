@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from stacks.tools.moto_models.base import CreateContext, Emulation, ResourceModel, aws_client, compact, register
 
 
@@ -83,6 +85,39 @@ class SecretResourcePolicy(ResourceModel):
         secrets = aws_client("secretsmanager", self.region_name)
         if any(s["ARN"] == self.physical_id for s in secrets.list_secrets()["SecretList"]):
             secrets.delete_resource_policy(SecretId=self.physical_id)
+
+
+@register("AWS::Lambda::Permission", Emulation.EMULATED)
+class LambdaPermission(ResourceModel):
+    """Through AddPermission: moto's model gives no physical ID and cannot be deleted."""
+
+    @classmethod
+    def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        statement_id = f"{ctx.logical_id}-{ctx.random_id(length=8)}"[:100]
+        ctx.client("lambda").add_permission(
+            StatementId=statement_id,
+            **pick(
+                props,
+                "FunctionName",
+                "Action",
+                "Principal",
+                "SourceArn",
+                "SourceAccount",
+                "EventSourceToken",
+                "FunctionUrlAuthType",
+                "PrincipalOrgID",
+            ),
+        )
+        return statement_id, {}
+
+    def destroy(self) -> None:
+        try:
+            aws_client("lambda", self.region_name).remove_permission(
+                FunctionName=self.properties["FunctionName"], StatementId=self.physical_id
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceNotFoundException":  # gone with its function
+                raise
 
 
 @register("AWS::Lambda::Url", Emulation.EMULATED)

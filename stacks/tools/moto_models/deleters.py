@@ -20,8 +20,8 @@ from stacks.tools.moto_models.base import aws_client
 Deleter = Callable[[Any, str], None]
 DELETERS: dict[str, Deleter] = {}
 
-# Types that disappear with their parent resource (a function's policy statement or version).
-DELETED_WITH_PARENT = frozenset({"AWS::Lambda::Permission", "AWS::Lambda::Version"})
+# Types that disappear with their parent resource (a function's version).
+DELETED_WITH_PARENT = frozenset({"AWS::Lambda::Version"})
 
 _GONE = {
     "InvalidRouteTableID.NotFound",
@@ -108,11 +108,15 @@ def _vpc_endpoint(resource: Any, region: str) -> None:
     aws_client("ec2", region).delete_vpc_endpoints(VpcEndpointIds=[resource.id])
 
 
-@deleter("AWS::AutoScaling::ScheduledAction")
-def _scheduled_action(resource: Any, region: str) -> None:
-    aws_client("autoscaling", region).delete_scheduled_action(
-        AutoScalingGroupName=resource.auto_scaling_group_name, ScheduledActionName=resource.scheduled_action_name
-    )
+@deleter("AWS::AutoScaling::AutoScalingGroup")
+def _auto_scaling_group(resource: Any, region: str) -> None:
+    from stacks.tools.moto_models.ec2 import terminate_instances
+
+    autoscaling = aws_client("autoscaling", region)
+    groups = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[resource.name])["AutoScalingGroups"]
+    instances = [i["InstanceId"] for g in groups for i in g["Instances"]]
+    autoscaling.delete_auto_scaling_group(AutoScalingGroupName=resource.name, ForceDelete=True)
+    terminate_instances(region, instances)
 
 
 @deleter("AWS::ElasticLoadBalancingV2::Listener")

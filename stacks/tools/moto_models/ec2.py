@@ -138,6 +138,23 @@ class FlowLog(ResourceModel):
         aws_client("ec2", self.region_name).delete_flow_logs(FlowLogIds=[self.physical_id])
 
 
+def terminate_instances(region: str, instance_ids: list[str]) -> None:
+    """Terminate, and delete the instances' network interfaces, which moto keeps (EC2 deletes them)."""
+    if not instance_ids:
+        return
+    ec2 = aws_client("ec2", region)
+    attached = ec2.describe_network_interfaces(Filters=[{"Name": "attachment.instance-id", "Values": instance_ids}])[
+        "NetworkInterfaces"
+    ]
+    ec2.terminate_instances(InstanceIds=instance_ids)
+    for interface in attached:
+        try:
+            ec2.delete_network_interface(NetworkInterfaceId=interface["NetworkInterfaceId"])
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "InvalidNetworkInterfaceID.NotFound":
+                raise
+
+
 def launch_template_version(template: dict[str, str]) -> dict[str, Any]:
     """DescribeLaunchTemplateVersions arguments for a LaunchTemplateSpecification."""
     selector = {k: v for k, v in template.items() if k in ("LaunchTemplateId", "LaunchTemplateName")}
@@ -205,18 +222,7 @@ class Instance(ResourceModel):
         }
 
     def destroy(self) -> None:
-        ec2 = aws_client("ec2", self.region_name)
-        attached = ec2.describe_network_interfaces(
-            Filters=[{"Name": "attachment.instance-id", "Values": [self.physical_id]}]
-        )["NetworkInterfaces"]
-        ec2.terminate_instances(InstanceIds=[self.physical_id])
-        # moto keeps a terminated instance's network interfaces; EC2 deletes them with the instance.
-        for interface in attached:
-            try:
-                ec2.delete_network_interface(NetworkInterfaceId=interface["NetworkInterfaceId"])
-            except ClientError as error:
-                if error.response["Error"]["Code"] != "InvalidNetworkInterfaceID.NotFound":
-                    raise
+        terminate_instances(self.region_name, [self.physical_id])
 
 
 @register("AWS::EC2::SubnetRouteTableAssociation", Emulation.EMULATED)

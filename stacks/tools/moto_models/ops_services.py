@@ -126,6 +126,28 @@ class LifecycleHook(ResourceModel):
         )
 
 
+@register("AWS::AutoScaling::ScheduledAction", Emulation.EMULATED)
+class ScheduledAction(ResourceModel):
+    """moto's model gives no physical ID (so no ``Ref``) and cannot be deleted."""
+
+    @classmethod
+    def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        name = ctx.name[:255]
+        extra = pick(props, "Recurrence", "StartTime", "EndTime", "TimeZone")
+        for key in ("MinSize", "MaxSize", "DesiredCapacity"):
+            if key in props:
+                extra[key] = int(props[key])
+        ctx.client("autoscaling").put_scheduled_update_group_action(
+            AutoScalingGroupName=props["AutoScalingGroupName"], ScheduledActionName=name, **extra
+        )
+        return name, {}
+
+    def destroy(self) -> None:
+        aws_client("autoscaling", self.region_name).delete_scheduled_action(
+            AutoScalingGroupName=self.properties["AutoScalingGroupName"], ScheduledActionName=self.physical_id
+        )
+
+
 @register("AWS::KinesisFirehose::DeliveryStream", Emulation.EMULATED)
 class DeliveryStream(ResourceModel):
     NAME_PROPERTY = "DeliveryStreamName"
@@ -198,6 +220,21 @@ class WebAcl(_WafEntity):
 class IpSet(_WafEntity):
     KIND = "ip_set"
     KEYS = ("IPAddressVersion", "Addresses", "Description", "Tags")
+
+
+@register("AWS::WAFv2::LoggingConfiguration", Emulation.EMULATED)
+class WafLoggingConfiguration(ResourceModel):
+    """``Ref`` gives the web ACL's ARN, as in CloudFormation."""
+
+    @classmethod
+    def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        ctx.client("wafv2").put_logging_configuration(
+            LoggingConfiguration=pick(props, "ResourceArn", "LogDestinationConfigs", "RedactedFields", "LoggingFilter")
+        )
+        return props["ResourceArn"], {"ManagedByFirewallManager": False}
+
+    def destroy(self) -> None:
+        aws_client("wafv2", self.region_name).delete_logging_configuration(ResourceArn=self.physical_id)
 
 
 @register("AWS::Scheduler::ScheduleGroup", Emulation.EMULATED)

@@ -16,7 +16,10 @@
    ``DeleteStack`` refuses a protected stack, as CloudFormation does.
 6. A stack created through a change set (the CDK CLI's way) gets its outputs
    and exports; moto kept those of the empty template the change set replaced.
-7. A ``TemplateURL`` on ``http://127.0.0.1:PORT/bucket/key`` is read path-style
+7. Dynamic references (``{{resolve:secretsmanager:…}}``, ``{{resolve:ssm:…}}``)
+   are resolved, as CloudFormation does before creating a resource; moto passed
+   the reference text on.
+8. A ``TemplateURL`` on ``http://127.0.0.1:PORT/bucket/key`` is read path-style
    (moto only recognizes ``localhost``), which is what the CDK CLI sends when
    ``AWS_ENDPOINT_URL`` points at a local moto server.
 """
@@ -24,6 +27,8 @@
 from __future__ import annotations
 
 import ipaddress
+import json
+import re
 from typing import Any
 from urllib.parse import urlparse
 
@@ -34,7 +39,14 @@ from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import CloudFormationBackend
 from moto.core.responses import ActionResult
 
-from stacks.tools.moto_models.base import LEVELS, REGISTRY, Emulation, ResourceModel, UnsupportedResourceTypeError
+from stacks.tools.moto_models.base import (
+    LEVELS,
+    REGISTRY,
+    Emulation,
+    ResourceModel,
+    UnsupportedResourceTypeError,
+    aws_client,
+)
 from stacks.tools.moto_models.deleters import DELETED_WITH_PARENT, run_deleter
 
 _ORIGINAL: dict[str, Any] = {}
@@ -99,7 +111,35 @@ def _get_stack_output(spec: Any, resources_map: Any) -> Any:
     raise ValidationError(message=f"Fn::GetStackOutput: stack {spec['StackName']} does not exist in {region}")
 
 
+_DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:(secretsmanager|ssm|ssm-secure):([^{}]+)\}\}")
+
+
+def _resolve_dynamic_reference(match: re.Match[str], region: str) -> str:
+    """``{{resolve:secretsmanager:id:SecretString:key:stage:version}}`` or ``{{resolve:ssm:name:version}}``."""
+    service, reference = match.group(1), match.group(2)
+    if service == "secretsmanager":
+        # The secret ID may be an ARN, which has colons of its own: the last five fields are ours.
+        parts = reference.split(":")
+        secret_id, rest = (":".join(parts[:7]), parts[7:]) if reference.startswith("arn:") else (parts[0], parts[1:])
+        rest += [""] * (4 - len(rest))
+        _, json_key, stage, version = rest[:4]
+        lookup = {"SecretId": secret_id}
+        if version:
+            lookup["VersionId"] = version
+        elif stage:
+            lookup["VersionStage"] = stage
+        value: str = aws_client("secretsmanager", region).get_secret_value(**lookup)["SecretString"]
+        return str(json.loads(value)[json_key]) if json_key else value
+    name, _, version = reference.partition(":")
+    parameter = f"{name}:{version}" if version else name
+    result: str = aws_client("ssm", region).get_parameter(Name=parameter, WithDecryption=True)["Parameter"]["Value"]
+    return result
+
+
 def clean_json(resource_json: Any, resources_map: Any) -> Any:
+    if isinstance(resource_json, str) and "{{resolve:" in resource_json:
+        region = resources_map["AWS::Region"]
+        return _DYNAMIC_REFERENCE.sub(lambda m: _resolve_dynamic_reference(m, region), resource_json)
     if isinstance(resource_json, dict):
         if "Fn::GetStackOutput" in resource_json:
             return _get_stack_output(resource_json["Fn::GetStackOutput"], resources_map)
@@ -112,7 +152,10 @@ def clean_json(resource_json: Any, resources_map: Any) -> Any:
                     "provide this attribute"
                 )
             return result
-    return _ORIGINAL["clean_json"](resource_json, resources_map)
+    result = _ORIGINAL["clean_json"](resource_json, resources_map)
+    if isinstance(result, str) and "{{resolve:" in result:  # made by Fn::Join or Fn::Sub
+        return clean_json(result, resources_map)
+    return result
 
 
 def _has_moto_delete(resource: Any) -> bool:

@@ -82,6 +82,17 @@ def _regional(client: ClientFactory, region: str) -> set[str]:
     found |= {f"secret {s['Name']}" for s in client("secretsmanager", region).list_secrets()["SecretList"]}
     found |= {f"alarm {a['AlarmName']}" for a in client("cloudwatch", region).describe_alarms()["MetricAlarms"]}
     found |= {f"log-group {g['logGroupName']}" for g in client("logs", region).describe_log_groups()["logGroups"]}
+    found |= {f"kinesis-stream {name}" for name in client("kinesis", region).list_streams()["StreamNames"]}
+    pools = client("cognito-idp", region).list_user_pools(MaxResults=60)["UserPools"]
+    found |= {f"user-pool {p['Id']}" for p in pools}
+    found |= {
+        f"delivery-stream {name}" for name in client("firehose", region).list_delivery_streams()["DeliveryStreamNames"]
+    }
+    found |= {f"http-api {a['ApiId']}" for a in client("apigatewayv2", region).get_apis()["Items"]}
+    found |= {
+        f"state-machine {m['name']}" for m in client("stepfunctions", region).list_state_machines()["stateMachines"]
+    }
+    found |= {f"event-rule {r['Name']}" for r in client("events", region).list_rules()["Rules"]}
     found |= {
         f"stack {s['StackName']}"
         for s in client("cloudformation", region).list_stacks()["StackSummaries"]
@@ -98,6 +109,15 @@ def _global(client: ClientFactory, region: str) -> set[str]:
     found |= {f"instance-profile {p['InstanceProfileName']}" for p in iam.list_instance_profiles()["InstanceProfiles"]}
     distributions = client("cloudfront", region).list_distributions()["DistributionList"].get("Items", [])
     found |= {f"distribution {d['Id']}" for d in distributions}
+    found |= {
+        f"load-balancer {lb['LoadBalancerArn']}"
+        for lb in client("elbv2", region).describe_load_balancers()["LoadBalancers"]
+    }
+    found |= {
+        f"target-group {t['TargetGroupArn']}" for t in client("elbv2", region).describe_target_groups()["TargetGroups"]
+    }
+    groups = client("autoscaling", region).describe_auto_scaling_groups()["AutoScalingGroups"]
+    found |= {f"auto-scaling-group {g['AutoScalingGroupName']}" for g in groups}
     return found
 
 

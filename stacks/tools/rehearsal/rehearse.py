@@ -294,10 +294,11 @@ def rehearse(
                 f"teardown left {unexpected} and removed {sorted(before - after)} that it had not created"
             )
         rehearsal.leftover = sorted(after - before)
-        kept = sorted(retained)
+        kept = [item for item in rehearsal.leftover if not item.startswith("object ")]
+        objects = len(rehearsal.leftover) - len(kept)
         progress(
             f"teardown: {len(stacks)} stacks deleted in {rehearsal.teardown_seconds:.1f} s; "
-            + (f"retained as the templates say: {', '.join(kept)}" if kept else "nothing left")
+            + (f"retained as the templates say: {', '.join(kept)} ({objects} objects)" if kept else "nothing left")
         )
         return rehearsal
 
