@@ -108,6 +108,8 @@ class ApiStack(ShowrunnerStack):
         self.route_authorizer = apigwv2.HttpAuthorizer.from_http_authorizer_attributes(
             self, "RouteAuthorizer", authorizer_id=authorizer.authorizer_id, authorizer_type="JWT"
         )
+        # The host CloudFront forwards /playback/* and /events to: the endpoint without its https://.
+        self.domain_name = f"{self.http_api.api_id}.execute-api.{self.region}.{self.url_suffix}"
         CfnOutput(self, "ApiEndpoint", value=self.http_api.api_endpoint)
         CfnOutput(self, "JwtIssuer", value=issuer)
 

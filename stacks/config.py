@@ -293,10 +293,23 @@ class ApiConfig(_Model):
         return self
 
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PLACEHOLDER_PUBLIC_KEY = "assets/keys/placeholder.pub.pem"
+SIGNING_KEY_BITS = 2048  # the only RSA size CloudFront accepts for a public key
+
+
 class EdgeConfig(_Model):
-    """The CloudFront distribution and its us-east-1 WAF."""
+    """The CloudFront distribution and its us-east-1 WAF.
+
+    ``signing_public_keys``: one or two PEM files (paths relative to the
+    repository) of the RSA-2048 public keys the ``/vod/`` behaviors trust. The
+    first is the key the issuer signs with; a second is only there during a
+    rotation (docs/operations.md). The default is a placeholder whose private
+    key was never kept, so nothing plays until an operator installs a key.
+    """
 
     price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"]
+    signing_public_keys: Annotated[list[str], Field(min_length=1, max_length=2)] = [PLACEHOLDER_PUBLIC_KEY]
     waf_rate_limit: Annotated[int, Field(ge=10, le=2_000_000_000)] = 2000
     realtime_log_sampling_percent: Annotated[int, Field(ge=1, le=100)]
     replica_region: str | None = None
@@ -310,6 +323,28 @@ class EdgeConfig(_Model):
         if value is not None and value not in known_regions():
             raise ValueError(f"unknown AWS region {value!r}")
         return value
+
+    @field_validator("signing_public_keys")
+    @classmethod
+    def _public_keys(cls, value: list[str]) -> list[str]:
+        from cryptography.hazmat.primitives.asymmetric import rsa  # local import: only this check needs it
+        from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+        for path in value:
+            try:
+                key = load_pem_public_key((REPO_ROOT / path).read_bytes())
+            except OSError as exc:
+                raise ValueError(f"{path!r} cannot be read ({exc.strerror})") from None
+            except ValueError:
+                raise ValueError(f"{path!r} is not a PEM public key") from None
+            if not isinstance(key, rsa.RSAPublicKey) or key.key_size != SIGNING_KEY_BITS:
+                raise ValueError(f"{path!r} must be an RSA-{SIGNING_KEY_BITS} public key (CloudFront accepts no other)")
+        if len(set(value)) != len(value):
+            raise ValueError("lists a key more than once")
+        return value
+
+    def public_key_pems(self) -> list[str]:
+        return [(REPO_ROOT / path).read_text(encoding="ascii") for path in self.signing_public_keys]
 
     @field_validator("cors_allowed_origins")
     @classmethod
@@ -396,26 +431,15 @@ class AnalyticsConfig(_Model):
 
 
 class PlaybackConfig(_Model):
-    """The playback Lambdas: the signed-URL issuer and the manifest rewriter.
+    """The signed-URL issuer.
 
     ``url_ttl_seconds`` is how long a play's signed URLs and cookies stay valid.
     The rewriter copies the same token into every segment URI, so it must
     outlast the longest viewing session; shorter limits what a leaked token is
-    worth. ``distribution_domain`` and ``key_pair_id`` are what the issuer
-    signs for (the CloudFront domain and public key ID) until the Edge stack
-    passes them in; ``distribution_domain`` falls back to ``domain_name``.
+    worth. The domain it signs for and the key ID come from the Edge stack.
     """
 
     url_ttl_seconds: Annotated[int, Field(ge=300, le=86_400)] = 21_600
-    distribution_domain: str | None = None
-    key_pair_id: Annotated[str, Field(pattern=r"^[A-Z0-9]{8,64}$")] | None = None
-
-    @field_validator("distribution_domain")
-    @classmethod
-    def _distribution_domain(cls, value: str | None) -> str | None:
-        if value is not None and not _DOMAIN.fullmatch(value):
-            raise ValueError(f"must be a lowercase DNS name such as 'd111111abcdef8.cloudfront.net', got {value!r}")
-        return value
 
 
 class EnvironmentConfig(_Model):

@@ -13,6 +13,7 @@ resources' CloudFormation metadata by ``skip_checkov_checks``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
@@ -27,6 +28,8 @@ class Ack:
     path: str
     rule: str
     reason: str
+    # Only in environments whose configuration makes the finding real (None: always).
+    when: Callable[[EnvironmentConfig], bool] | None = None
 
 
 _REPLICATION = (
@@ -216,14 +219,44 @@ ACKNOWLEDGMENTS: tuple[Ack, ...] = (
         _ISSUER_HEAD,
     ),
     Ack(
-        "*/Playback/Rewriter/FunctionRole/DefaultPolicy/Resource",
+        "*/Edge/Rewriter/FunctionRole/DefaultPolicy/Resource",
         f"AwsSolutions-IAM5[{_storage_objects(_CONTENT_ARN, 'vod/*.m3u8')}]",
         _REWRITER_READ,
     ),
     Ack(
-        "*/Playback/Rewriter/FunctionRole/DefaultPolicy/Resource",
+        "*/Edge/Rewriter/FunctionRole/DefaultPolicy/Resource",
         f"AwsSolutions-IAM5[{_storage_objects(_CONTENT_ARN, 'vod/*.mpd')}]",
         _REWRITER_READ,
+    ),
+    Ack(
+        "*/Edge/Distribution/Resource",
+        "AwsSolutions-CFR4",
+        "No custom domain is configured (domain_name/certificate_arn), so viewers reach the "
+        "distribution's cloudfront.net name, whose default certificate CloudFront fixes at TLSv1; "
+        "configure a domain and us-east-1 certificate to get TLSv1.2_2021.",
+        when=lambda config: config.domain_name is None,
+    ),
+    Ack(
+        "*/Edge/Distribution/Resource",
+        "AwsSolutions-CFR5",
+        "No origin certificate is configured (origin.certificate_arn), so CloudFront reaches the ALB "
+        "over HTTP; the ALB admits only CloudFront's origin-facing prefix list and forwards only "
+        "requests with the secret origin header. Every other origin is HTTPS-only with TLS 1.2.",
+        when=lambda config: config.origin.certificate_arn is None,
+    ),
+    Ack(
+        "*/Edge/Distribution/Resource",
+        "AwsSolutions-CFR1",
+        "The catalog is licensed worldwide unless configured otherwise; allowed_countries or "
+        "blocked_countries turn on both CloudFront geo restriction and the WebACL geo rule.",
+        when=lambda config: not (config.allowed_countries or config.blocked_countries),
+    ),
+    Ack(
+        "*/Edge/Distribution/Origin*",
+        "Annotation::@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac",
+        "Intended: the content and replica buckets' own stacks grant CloudFront OAC read on vod/* "
+        "(SecureBucket.allow_cloudfront_read), because a statement naming this distribution would "
+        "make the bucket stack depend on the Edge stack and back (aws-cdk issue 31462).",
     ),
     Ack(
         "*/Playback/SigningKey/Resource",
@@ -244,24 +277,34 @@ def _walk(root: IConstruct) -> list[IConstruct]:
     return list(root.node.find_all())
 
 
-def _matching(constructs: list[IConstruct], ack: Ack, kind: str) -> list[IConstruct]:
+def _matching(constructs: list[IConstruct], ack: Ack, kind: str) -> list[tuple[IConstruct, EnvironmentConfig | None]]:
+    """The constructs ``ack`` names, with their environment's config, where its ``when`` holds."""
     matched = [c for c in constructs if fnmatchcase(c.node.path, ack.path)]
     if not matched:
         raise StaleAcknowledgmentError(f"{kind} {ack.rule} matches no construct: {ack.path}")
-    return matched
+    applying = []
+    for construct in matched:
+        config = _config(construct)
+        if ack.when is None or (config is not None and ack.when(config)):
+            applying.append((construct, config))
+    return applying
 
 
 def acknowledge_findings(app: App, acknowledgments: tuple[Ack, ...] = ACKNOWLEDGMENTS) -> None:
     constructs = _walk(app)
     for ack in acknowledgments:
-        for construct in _matching(constructs, ack, "cdk-nag acknowledgment"):
-            rule = ack.rule.format_map(_settings(construct))
+        for construct, config in _matching(constructs, ack, "cdk-nag acknowledgment"):
+            rule = ack.rule.format_map(_settings(config))
             Validations.of(construct).acknowledge(Acknowledgment(id=rule, reason=ack.reason))
 
 
-def _settings(construct: IConstruct) -> dict[str, str]:
+def _config(construct: IConstruct) -> EnvironmentConfig | None:
     config = getattr(Stage.of(construct), "config", None)
-    if not isinstance(config, EnvironmentConfig):
+    return config if isinstance(config, EnvironmentConfig) else None
+
+
+def _settings(config: EnvironmentConfig | None) -> dict[str, str]:
+    if config is None:
         return {}
     return {"env": config.name, "region": config.region, "replica_region": config.edge.replica_region or ""}
 
@@ -324,10 +367,12 @@ CHECKOV_SKIPS: tuple[Ack, ...] = (
         )
     ),
     Ack(
-        "*/Playback/SigningKey/Resource",
-        "CKV_AWS_149",
-        "Interim: the signing-key secret uses the AWS managed key until it moves to a customer managed key "
-        "with the Edge wiring.",
+        "*/Edge/Distribution/Resource",
+        "CKV_AWS_174",
+        "No custom domain is configured (domain_name/certificate_arn), so viewers reach the distribution's "
+        "cloudfront.net name with CloudFront's default certificate, whose policy CloudFront fixes; a "
+        "configured domain gets TLSv1.2_2021.",
+        when=lambda config: config.domain_name is None,
     ),
     Ack(
         "*/Analytics/NightlySpark/StateMachine/Role/DefaultPolicy/Resource",
@@ -395,7 +440,7 @@ def skip_checkov_checks(app: App, skips: tuple[Ack, ...] = CHECKOV_SKIPS) -> Non
     """
     constructs = _walk(app)
     for skip in skips:
-        for construct in _matching(constructs, skip, "checkov skip"):
+        for construct, _ in _matching(constructs, skip, "checkov skip"):
             if not isinstance(construct, CfnResource):
                 raise TypeError(
                     f"checkov skip {skip.rule} must name a CloudFormation resource, not {construct.node.path}"

@@ -1,37 +1,34 @@
-"""Playback: the signing key, the signed-URL issuer and the manifest rewriter of one environment."""
+"""Playback: the signing key and the signed-URL issuer of one environment."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, RemovalPolicy
+from aws_cdk import CfnOutput, Duration, RemovalPolicy
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from stacks.api_stack import ApiStack
 from stacks.base_stack import ShowrunnerStack
-from stacks.constructs.manifest_rewriter import ManifestRewriter
 from stacks.constructs.signed_url_issuer import SignedUrlIssuer
 
 
 class PlaybackStack(ShowrunnerStack):
-    """The two playback Lambdas and the key the issuer signs with.
+    """The signed-URL issuer and the key it signs with. It comes after the Edge stack.
 
     * ``signing_key_secret``: Secrets Manager secret whose value is the PEM RSA
-      private key of the CloudFront key pair. CloudFormation creates it with a
-      random placeholder; the private key never appears in a template. The
-      operator stores the PEM with ``stacks/tools/signing_key.py``, one version
-      per key, labelled with its CloudFront public key ID (docs/operations.md).
+      private key of the CloudFront key pair, encrypted with its own customer
+      managed KMS key, so reading it takes both ``secretsmanager:GetSecretValue``
+      and ``kms:Decrypt`` on that key (only the issuer has both).
+      CloudFormation creates it with a random placeholder; the private key
+      never appears in a template. The operator stores the PEM with
+      ``stacks/tools/signing_key.py``, one version per key, labelled with its
+      CloudFront public key ID (docs/operations.md).
     * ``issuer``: ``GET /playback/{titleId}`` on the Api stack's HTTP API,
-      behind its JWT authorizer.
-    * ``rewriter`` with ``rewriter_function_url`` (AWS_IAM auth), for the Edge
-      stack to put behind CloudFront with origin access control.
-
-    ``distribution_domain`` and ``key_pair_id`` are what the issuer signs for.
-    Without them the stack takes ``playback.distribution_domain`` (else
-    ``domain_name``) and ``playback.key_pair_id`` from the configuration; while
-    either is unknown, the issuer answers 503 ``not_configured``.
+      behind its JWT authorizer. It signs for ``distribution_domain`` with
+      ``key_pair_id``, both from the Edge stack.
     """
 
     def __init__(
@@ -41,14 +38,22 @@ class PlaybackStack(ShowrunnerStack):
         *,
         content_bucket: s3.IBucket,
         api: ApiStack,
-        distribution_domain: str | None = None,
-        key_pair_id: str | None = None,
+        distribution_domain: str,
+        key_pair_id: str,
         **kwargs: Any,
     ) -> None:
-        super().__init__(scope, construct_id, description="signed-URL issuer, manifest rewriter, signing key", **kwargs)
+        super().__init__(scope, construct_id, description="signed-URL issuer and its signing key", **kwargs)
         config = self.config
-        playback = config.playback
+        removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
 
+        self.signing_key_encryption = kms.Key(
+            self,
+            "SigningKeyEncryption",
+            description=f"Showrunner {config.name}: encrypts the CloudFront signing key's secret",
+            enable_key_rotation=True,
+            pending_window=Duration.days(30 if config.retain_data else 7),
+            removal_policy=removal,
+        )
         self.signing_key_secret = secretsmanager.Secret(
             self,
             "SigningKey",
@@ -56,14 +61,12 @@ class PlaybackStack(ShowrunnerStack):
                 f"Showrunner {config.name}: PEM RSA private key of the CloudFront key pair the issuer signs with; "
                 "one version per key, labelled with its public key ID (stacks/tools/signing_key.py)"
             ),
+            encryption_key=self.signing_key_encryption,
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 password_length=32, exclude_punctuation=True, include_space=False
             ),
-            removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
+            removal_policy=removal,
         )
-        self.distribution_domain = distribution_domain or playback.distribution_domain or config.domain_name or ""
-        self.key_pair_id = key_pair_id or playback.key_pair_id or ""
-
         self.issuer = SignedUrlIssuer(
             self,
             "Issuer",
@@ -72,12 +75,7 @@ class PlaybackStack(ShowrunnerStack):
             signing_key=self.signing_key_secret,
             http_api=api.http_api,
             authorizer=api.route_authorizer,
-            distribution_domain=self.distribution_domain,
-            key_pair_id=self.key_pair_id,
+            distribution_domain=distribution_domain,
+            key_pair_id=key_pair_id,
         )
-        self.rewriter = ManifestRewriter(self, "Rewriter", config=config, content_bucket=content_bucket)
-        self.rewriter_function = self.rewriter.function
-        self.rewriter_function_url = self.rewriter.function_url
-
         CfnOutput(self, "SigningKeySecretArn", value=self.signing_key_secret.secret_arn)
-        CfnOutput(self, "RewriterFunctionUrl", value=self.rewriter_function_url.url)

@@ -13,6 +13,7 @@ from stacks.api_stack import ApiStack
 from stacks.config import EnvironmentConfig
 from stacks.content_replica_stack import ContentReplicaStack
 from stacks.edge_security_stack import EdgeSecurityStack
+from stacks.edge_stack import EdgeStack
 from stacks.network_stack import NetworkStack
 from stacks.origin_stack import OriginStack
 from stacks.playback_stack import PlaybackStack
@@ -41,9 +42,6 @@ class ShowrunnerStage(Stage):
             self.storage.node.add_dependency(self.content_replica)
         self.network = NetworkStack(self, "Network", config=config, logs_bucket=self.storage.logs_bucket)
         self.api = ApiStack(self, "Api", config=config)
-        self.playback = PlaybackStack(
-            self, "Playback", config=config, content_bucket=self.storage.content_bucket, api=self.api
-        )
         self.origin = OriginStack(
             self,
             "Origin",
@@ -64,4 +62,26 @@ class ShowrunnerStage(Stage):
             alarm_topic=self.alerts.topic,
             http_api=self.api.http_api,
             route_authorizer=self.api.route_authorizer,
+        )
+        self.edge = EdgeStack(
+            self,
+            "Edge",
+            config=config,
+            content_bucket=self.storage.content_bucket,
+            logs_bucket=self.storage.logs_bucket,
+            app_origin_domain=self.origin.origin_domain_name,
+            app_origin_https=self.origin.origin_https,
+            app_origin_header=(self.origin.origin_header_name, self.origin.origin_header_value),
+            api_domain_name=self.api.domain_name,
+            realtime_log_stream=self.analytics.cdn_logs_stream,
+            web_acl_arn=self.edge_security.web_acl_arn,
+        )
+        self.playback = PlaybackStack(
+            self,
+            "Playback",
+            config=config,
+            content_bucket=self.storage.content_bucket,
+            api=self.api,
+            distribution_domain=self.edge.domain_name,
+            key_pair_id=self.edge.signing.active_key_id,
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
@@ -20,11 +20,12 @@ MANIFEST_KEYS = ("vod/*/master.m3u8", "vod/*/manifest.mpd")
 class SignedUrlIssuer(Construct):
     """The issuer (``lambda/signed_url``) behind the HTTP API's JWT authorizer.
 
-    Least privilege: the function may read its one signing-key secret, and
-    HEAD (``s3:GetObject``) only the two manifest keys of each title; it
-    cannot read media or any other object. ``distribution_domain`` and
-    ``key_pair_id`` become ``DISTRIBUTION_DOMAIN`` and ``KEY_PAIR_ID``; while
-    either is empty the function answers 503 ``not_configured``.
+    Least privilege: the function may read its one signing-key secret (and
+    decrypt it with the secret's key, only through Secrets Manager), and HEAD
+    (``s3:GetObject``) only the two manifest keys of each title; it cannot
+    read media or any other object. ``distribution_domain`` and
+    ``key_pair_id`` (from the Edge stack) become ``DISTRIBUTION_DOMAIN`` and
+    ``KEY_PAIR_ID``.
     """
 
     def __init__(
@@ -62,6 +63,20 @@ class SignedUrlIssuer(Construct):
         self.function.add_to_role_policy(
             iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[signing_key.secret_arn])
         )
+        if signing_key.encryption_key is not None:
+            self.function.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["kms:Decrypt"],
+                    resources=[signing_key.encryption_key.key_arn],
+                    # Only when Secrets Manager decrypts this one secret for the function.
+                    conditions={
+                        "StringEquals": {
+                            "kms:ViaService": f"secretsmanager.{Stack.of(self).region}.amazonaws.com",
+                            "kms:EncryptionContext:SecretARN": signing_key.secret_arn,
+                        }
+                    },
+                )
+            )
         self.function.add_to_role_policy(
             iam.PolicyStatement(
                 actions=["s3:GetObject"], resources=[content_bucket.arn_for_objects(key) for key in MANIFEST_KEYS]

@@ -7,11 +7,13 @@ reads the version labelled with its own ``KEY_PAIR_ID``. So a deploy that
 changes ``KEY_PAIR_ID`` switches key and ID together, and containers still
 running the old ID keep signing with the old key until they are replaced.
 
-    .venv/bin/python -m stacks.tools.signing_key create --env prod --public-key-out prod-2026-11.pub.pem
-    # add the public key to CloudFront (the Edge stack's key group) and deploy; note its ID, then:
+    .venv/bin/python -m stacks.tools.signing_key create --env prod --public-key-out assets/keys/prod-2026-11.pub.pem
+    # add that file second in edge.signing_public_keys and deploy; the Edge stack's output
+    # SigningPublicKeyIds gives its CloudFront ID, then:
     .venv/bin/python -m stacks.tools.signing_key activate --env prod --key-pair-id K2JCJMDEHXQW5F \\
-        --public-key prod-2026-11.pub.pem
-    # deploy with playback.key_pair_id = K2JCJMDEHXQW5F; once the old key's URLs have expired:
+        --public-key assets/keys/prod-2026-11.pub.pem
+    # move it first in edge.signing_public_keys and deploy; once the old key's URLs have expired,
+    # remove the old file from the list, deploy, and:
     .venv/bin/python -m stacks.tools.signing_key retire --env prod --key-pair-id KOLDKEYID1234
 
 See docs/operations.md, "The CloudFront signing key".
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from types_boto3_secretsmanager import SecretsManagerClient
 
 SECRET_OUTPUT = "SigningKeySecretArn"  # noqa: S105 (an output name, not a secret)
+ACTIVE_KEY_OUTPUT = "ActiveSigningKeyId"  # of the Edge stack: the key the deployed issuer signs with
 PENDING = "pending-signing-key"
 KEY_BITS = 2048  # the RSA size CloudFront accepts for public keys
 _KEY_PAIR_ID = re.compile(r"[A-Z0-9]{8,64}")
@@ -149,14 +152,14 @@ def main(argv: list[str] | None = None) -> int:
             print("deploy, and run 'activate' with the public key ID CloudFront gave it.")
         elif args.step == "activate":
             version = activate(client, secret_id, args.key_pair_id, args.public_key)
-            print(f"Version {version} is now labelled {args.key_pair_id}. Next: deploy with")
-            print(
-                f"  playback.key_pair_id = {args.key_pair_id} (or the Edge stack's wiring) so the issuer signs with it."
-            )
+            print(f"Version {version} is now labelled {args.key_pair_id}. Next: move its public key first in")
+            print("  edge.signing_public_keys and deploy, so the issuer signs with it.")
         else:
-            if args.key_pair_id == load_config()[args.env].playback.key_pair_id:
+            cloudformation = boto3.client("cloudformation", region_name=region)
+            if args.key_pair_id == stack_output(cloudformation, f"{args.env}-Edge", ACTIVE_KEY_OUTPUT):
                 raise SigningKeyToolError(
-                    f"{args.key_pair_id} is {args.env}'s configured playback.key_pair_id; deploy its successor first"
+                    f"{args.key_pair_id} is the key {args.env}'s issuer signs with ({args.env}-Edge output "
+                    f"{ACTIVE_KEY_OUTPUT}); deploy its successor first"
                 )
             version = retire(client, secret_id, args.key_pair_id)
             print(f"Removed label {args.key_pair_id} from version {version}; no issuer can read that key now.")

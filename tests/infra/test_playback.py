@@ -1,4 +1,4 @@
-"""Playback stack: signing-key secret, issuer route, rewriter Function URL, least-privilege grants."""
+"""Playback stack (signing-key secret and issuer route) and the Edge stack's manifest rewriter: least privilege."""
 
 from __future__ import annotations
 
@@ -6,33 +6,29 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-from aws_cdk import App
-from aws_cdk.assertions import Template
-
-from stacks.config import load_config
-from stacks.playback_stack import PlaybackStack
-from stacks.stage import ShowrunnerStage
-from tests.infra.conftest import Synthesized, cdk_context
+from tests.infra.conftest import Synthesized
 from tests.infra.helpers import logical_id_by_path, resources_of_type
+
+STACK_OF = {"Issuer": "Playback", "Rewriter": "Edge"}
 
 
 def _function(template: dict[str, Any], name: str) -> tuple[str, dict[str, Any]]:
-    logical_id = logical_id_by_path(template, f"Playback/{name}/Function/Resource")
+    logical_id = logical_id_by_path(template, f"{STACK_OF[name]}/{name}/Function/Resource")
     return logical_id, template["Resources"][logical_id]["Properties"]
 
 
 def _statements(template: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    policy = template["Resources"][logical_id_by_path(template, f"Playback/{name}/FunctionRole/DefaultPolicy/Resource")]
+    path = f"{STACK_OF[name]}/{name}/FunctionRole/DefaultPolicy/Resource"
+    policy = template["Resources"][logical_id_by_path(template, path)]
     statements: list[dict[str, Any]] = policy["Properties"]["PolicyDocument"]["Statement"]
     return statements
 
 
-def _storage_output(value: dict[str, Any], env: str, synthesized: Synthesized) -> Any:
-    """What a Fn::GetStackOutput of the Storage stack resolves to there."""
+def _output(value: dict[str, Any], env: str, synthesized: Synthesized, stack: str = "Storage") -> Any:
+    """What a Fn::GetStackOutput of ``stack`` resolves to there."""
     reference = value["Fn::GetStackOutput"]
-    assert reference["StackName"] == f"{env}-Storage"
-    return synthesized.stack(env, "Storage").template["Outputs"][reference["OutputName"]]["Value"]
+    assert reference["StackName"] == f"{env}-{stack}"
+    return synthesized.stack(env, stack).template["Outputs"][reference["OutputName"]]["Value"]
 
 
 def _content_bucket_id(synthesized: Synthesized, env: str) -> str:
@@ -40,9 +36,8 @@ def _content_bucket_id(synthesized: Synthesized, env: str) -> str:
 
 
 def test_functions_are_arm64_python_3_14_in_package_layout(synthesized: Synthesized, env: str):
-    template = synthesized.stack(env, "Playback").template
     for name, package in (("Issuer", "signed_url"), ("Rewriter", "manifest_rewriter")):
-        _, props = _function(template, name)
+        _, props = _function(synthesized.stack(env, STACK_OF[name]).template, name)
         assert props["Runtime"] == "python3.14"
         assert props["Architectures"] == ["arm64"]
         assert props["Handler"] == f"{package}.handler.handler"
@@ -63,11 +58,15 @@ def test_issuer_environment_is_the_contract(synthesized: Synthesized, env: str):
     secret_id = logical_id_by_path(template, "Playback/SigningKey/Resource")
     assert variables["SIGNING_KEY_SECRET_ARN"] == {"Ref": secret_id}
     assert variables["URL_TTL_SECONDS"] == "21600"
-    assert _storage_output(variables["CONTENT_BUCKET"], env, synthesized) == {
-        "Ref": _content_bucket_id(synthesized, env)
+    assert _output(variables["CONTENT_BUCKET"], env, synthesized) == {"Ref": _content_bucket_id(synthesized, env)}
+    # The Edge stack's distribution domain and its key group's active (first) public key.
+    edge = synthesized.stack(env, "Edge").template
+    distribution_id = logical_id_by_path(edge, "Edge/Distribution/Resource")
+    assert _output(variables["DISTRIBUTION_DOMAIN"], env, synthesized, "Edge") == {
+        "Fn::GetAtt": [distribution_id, "DomainName"]
     }
-    # Until the Edge stack (or configuration) supplies them, the issuer answers 503 not_configured.
-    assert (variables["DISTRIBUTION_DOMAIN"], variables["KEY_PAIR_ID"]) == ("", "")
+    (public_key_id,) = resources_of_type(edge, "AWS::CloudFront::PublicKey")
+    assert _output(variables["KEY_PAIR_ID"], env, synthesized, "Edge") == {"Ref": public_key_id}
 
 
 def test_issuer_may_read_only_its_secret_and_head_only_manifests(synthesized: Synthesized, env: str):
@@ -76,18 +75,28 @@ def test_issuer_may_read_only_its_secret_and_head_only_manifests(synthesized: Sy
     assert [s["Action"] for s in statements] == [
         ["logs:CreateLogStream", "logs:PutLogEvents"],
         "secretsmanager:GetSecretValue",
+        "kms:Decrypt",
         "s3:GetObject",
     ]
     assert all(s["Effect"] == "Allow" for s in statements)
-    assert statements[1]["Resource"] == {"Ref": logical_id_by_path(template, "Playback/SigningKey/Resource")}
-    objects = [resource["Fn::Join"][1] for resource in statements[2]["Resource"]]
+    secret_id = logical_id_by_path(template, "Playback/SigningKey/Resource")
+    assert statements[1]["Resource"] == {"Ref": secret_id}
+    key_id = logical_id_by_path(template, "Playback/SigningKeyEncryption/Resource")
+    assert statements[2]["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    assert statements[2]["Condition"] == {
+        "StringEquals": {
+            "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com",
+            "kms:EncryptionContext:SecretARN": {"Ref": secret_id},
+        }
+    }
+    objects = [resource["Fn::Join"][1] for resource in statements[3]["Resource"]]
     bucket_arn = {"Fn::GetAtt": [_content_bucket_id(synthesized, env), "Arn"]}
-    assert [_storage_output(parts[0], env, synthesized) for parts in objects] == [bucket_arn, bucket_arn]
+    assert [_output(parts[0], env, synthesized) for parts in objects] == [bucket_arn, bucket_arn]
     assert sorted(parts[1] for parts in objects) == ["/vod/*/manifest.mpd", "/vod/*/master.m3u8"]
 
 
 def test_rewriter_may_read_only_manifests_and_signs_nothing(synthesized: Synthesized, env: str):
-    template = synthesized.stack(env, "Playback").template
+    template = synthesized.stack(env, "Edge").template
     statements = _statements(template, "Rewriter")
     assert [s["Action"] for s in statements] == [["logs:CreateLogStream", "logs:PutLogEvents"], "s3:GetObject"]
     assert sorted(resource["Fn::Join"][1][1] for resource in statements[1]["Resource"]) == ["/vod/*.m3u8", "/vod/*.mpd"]
@@ -97,19 +106,50 @@ def test_rewriter_may_read_only_manifests_and_signs_nothing(synthesized: Synthes
 
 
 def test_no_managed_policies_on_the_function_roles(synthesized: Synthesized, env: str):
-    for role in resources_of_type(synthesized.stack(env, "Playback").template, "AWS::IAM::Role").values():
-        assert "ManagedPolicyArns" not in role["Properties"]
+    for stack in ("Playback", "Edge"):
+        for role in resources_of_type(synthesized.stack(env, stack).template, "AWS::IAM::Role").values():
+            assert "ManagedPolicyArns" not in role["Properties"]
 
 
-def test_rewriter_function_url_needs_iam_auth_and_nobody_is_granted_it_here(synthesized: Synthesized, env: str):
-    template = synthesized.stack(env, "Playback").template
+def test_only_this_distribution_may_call_the_rewriter_function_url(synthesized: Synthesized, env: str):
+    template = synthesized.stack(env, "Edge").template
     rewriter_id, _ = _function(template, "Rewriter")
     (url,) = resources_of_type(template, "AWS::Lambda::Url").values()
     assert url["Properties"] == {"AuthType": "AWS_IAM", "TargetFunctionArn": {"Fn::GetAtt": [rewriter_id, "Arn"]}}
-    permissions = resources_of_type(template, "AWS::Lambda::Permission").values()
-    assert all(p["Properties"]["Action"] != "lambda:InvokeFunctionUrl" for p in permissions)
-    url_id = logical_id_by_path(template, "Playback/Rewriter/Function/FunctionUrl/Resource")
-    assert template["Outputs"]["RewriterFunctionUrl"]["Value"] == {"Fn::GetAtt": [url_id, "FunctionUrl"]}
+    distribution_id = logical_id_by_path(template, "Edge/Distribution/Resource")
+    source_arn = {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":cloudfront::",
+                {"Ref": "AWS::AccountId"},
+                ":distribution/",
+                {"Ref": distribution_id},
+            ],
+        ]
+    }
+    url_id = logical_id_by_path(template, "Edge/Rewriter/Function/FunctionUrl/Resource")
+    permissions = sorted(
+        (p["Properties"] for p in resources_of_type(template, "AWS::Lambda::Permission").values()),
+        key=lambda p: p["Action"],
+    )
+    assert permissions == [
+        {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": {"Fn::GetAtt": [url_id, "FunctionArn"]},
+            "InvokedViaFunctionUrl": True,
+            "Principal": "cloudfront.amazonaws.com",
+            "SourceArn": source_arn,
+        },
+        {
+            "Action": "lambda:InvokeFunctionUrl",
+            "FunctionName": {"Fn::GetAtt": [url_id, "FunctionArn"]},
+            "Principal": "cloudfront.amazonaws.com",
+            "SourceArn": source_arn,
+        },
+    ]
 
 
 def test_route_is_get_playback_title_behind_the_jwt_authorizer(synthesized: Synthesized, env: str):
@@ -149,6 +189,9 @@ def test_signing_key_secret_holds_a_generated_placeholder_never_a_key(synthesize
         "PasswordLength": 32,
     }
     assert secret["DeletionPolicy"] == ("Retain" if env == "prod" else "Delete")
+    key_id = logical_id_by_path(template, "Playback/SigningKeyEncryption/Resource")
+    assert secret["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    assert template["Resources"][key_id]["Properties"]["EnableKeyRotation"] is True
     assert template["Outputs"]["SigningKeySecretArn"]["Value"] == {
         "Ref": logical_id_by_path(template, "Playback/SigningKey/Resource")
     }
@@ -160,50 +203,10 @@ def test_no_template_or_asset_manifest_contains_key_material(synthesized: Synthe
         assert "PRIVATE KEY" not in text, path
 
 
-def test_playback_depends_on_storage_and_api_only(synthesized: Synthesized, env: str):
+def test_playback_comes_after_the_edge_stack(synthesized: Synthesized, env: str):
     artifacts = sorted(synthesized.stack(env, "Playback").dependencies)  # artifact IDs such as devApiFFD67DB2
-    assert [artifact.removeprefix(env).rstrip("0123456789ABCDEF") for artifact in artifacts] == ["Api", "Storage"]
-
-
-def _issuer_variables(overrides: dict[str, Any], **wiring: str) -> dict[str, str]:
-    """The issuer's environment in dev with ``overrides``; with ``wiring``, of a PlaybackStack given those inputs."""
-    config = load_config(overrides={"dev": overrides})["dev"]
-    stage = ShowrunnerStage(App(context=cdk_context()), config)
-    stack = stage.playback
-    if wiring:
-        stack = PlaybackStack(
-            stage, "Wired", config=config, content_bucket=stage.storage.content_bucket, api=stage.api, **wiring
-        )
-    template = Template.from_stack(stack).to_json()
-    function = template["Resources"][logical_id_by_path(template, "Issuer/Function/Resource")]
-    variables: dict[str, str] = function["Properties"]["Environment"]["Variables"]
-    return variables
-
-
-@pytest.mark.parametrize(
-    ("overrides", "domain", "key_pair_id"),
-    [
-        ({"playback": {"distribution_domain": "d111111abcdef8.cloudfront.net", "key_pair_id": "K2JCJMDEHXQW5F"}},
-         "d111111abcdef8.cloudfront.net", "K2JCJMDEHXQW5F"),
-        ({"domain_name": "watch.example.com",
-          "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f"},
-         "watch.example.com", ""),
-        ({"playback": {"url_ttl_seconds": 900}}, "", ""),
-    ],
-)  # fmt: skip
-def test_distribution_and_key_from_configuration(overrides: dict[str, Any], domain: str, key_pair_id: str):
-    variables = _issuer_variables(overrides)
-    assert (variables["DISTRIBUTION_DOMAIN"], variables["KEY_PAIR_ID"]) == (domain, key_pair_id)
-    assert variables["URL_TTL_SECONDS"] == str(overrides.get("playback", {}).get("url_ttl_seconds", 21600))
-
-
-def test_constructor_inputs_win_over_configuration():
-    variables = _issuer_variables(
-        {"playback": {"distribution_domain": "configured.example.com", "key_pair_id": "KCONFIGURED1"}},
-        distribution_domain="d222222abcdef8.cloudfront.net",
-        key_pair_id="KFROMEDGE123",
-    )
-    assert (variables["DISTRIBUTION_DOMAIN"], variables["KEY_PAIR_ID"]) == (
-        "d222222abcdef8.cloudfront.net",
-        "KFROMEDGE123",
-    )
+    assert [artifact.removeprefix(env).rstrip("0123456789ABCDEF") for artifact in artifacts] == [
+        "Api",
+        "Edge",
+        "Storage",
+    ]

@@ -29,12 +29,21 @@ def test_every_template_resource_is_deployed(deployed: DeployedStage, synthesize
         assert all(r.physical_id for r in record.resources)
 
 
-def test_every_resource_of_todays_stacks_is_emulated_not_just_recorded(deployed: DeployedStage):
-    # (The CLI's synth adds AWS::CDK::Metadata, which is recorded only; the test synth has none.)
+# moto has no API at all for these, so their models record the template's properties only.
+# (The CLI's synth also adds AWS::CDK::Metadata, recorded only; the test synth has none.)
+RECORDED_ONLY = {
+    "AWS::CloudFront::CachePolicy",
+    "AWS::CloudFront::OriginRequestPolicy",
+    "AWS::CloudFront::ResponseHeadersPolicy",
+    "AWS::CloudFront::RealtimeLogConfig",
+}
+
+
+def test_every_resource_is_emulated_except_the_types_moto_has_no_api_for(deployed: DeployedStage):
     recorded = {
         r.resource_type for record in deployed.records for r in record.resources if r.emulation is Emulation.RECORDED
     }
-    assert recorded == set()
+    assert recorded == RECORDED_ONLY
 
 
 def test_buckets_are_encrypted_private_versioned_and_logged(deployed: DeployedStage, synthesized: Synthesized):

@@ -16,7 +16,6 @@ from moto import mock_aws
 from signed_url.aws import SigningKey
 from signed_url.issuer import ServiceUnavailableError
 
-from stacks.config import load_config
 from stacks.tools.signing_key import PENDING, SigningKeyToolError, activate, create, main, retire, secret_arn_from_stack
 
 REGION = "us-east-1"
@@ -148,16 +147,16 @@ def test_command_line(secrets: tuple[Any, str], tmp_path: Path, capsys: pytest.C
         main(["create", "--env", "dev", "--secret-id", arn])  # needs --public-key-out
 
 
-def test_retire_refuses_the_configured_key(
-    secrets: tuple[Any, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_retire_refuses_the_key_the_deployed_issuer_signs_with(
+    secrets: tuple[Any, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ):
     client, arn = secrets
     create(client, arn, tmp_path / "old.pem")
     activate(client, arn, OLD)
-    configured = load_config(overrides={"dev": {"playback": {"key_pair_id": OLD}}})
-    monkeypatch.setattr("stacks.tools.signing_key.load_config", lambda: configured)
+    edge = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}, "Outputs": {"ActiveSigningKeyId": {"Value": OLD}}}
+    boto3.client("cloudformation", region_name=REGION).create_stack(StackName="dev-Edge", TemplateBody=json.dumps(edge))
     assert main(["retire", "--env", "dev", "--secret-id", arn, "--key-pair-id", OLD]) == 1
-    assert "is dev's configured playback.key_pair_id" in capsys.readouterr().err
+    assert "is the key dev's issuer signs with (dev-Edge output ActiveSigningKeyId)" in capsys.readouterr().err
     assert OLD in _labels(client, arn)
 
 

@@ -1,0 +1,104 @@
+"""Cache, origin-request and response-headers policies tuned by content type."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudfront as cloudfront
+from constructs import Construct
+
+from stacks.config import EnvironmentConfig
+
+# CloudFront's signed-URL parameters. CloudFront checks them at the edge; S3 must not see
+# them, because S3 reads a "Signature" query parameter as a second authentication
+# mechanism next to origin access control's SigV4 header and refuses the request.
+TOKEN_PARAMETERS = ("Policy", "Signature", "Key-Pair-Id")
+
+
+class MediaPolicies(Construct):
+    """The policies of the media behaviors.
+
+    * ``manifest_cache``: every query string in the cache key, so each
+      viewer's token gets its own rewritten manifest; TTL 0 to
+      ``edge.manifest_max_ttl_seconds``; gzip and Brotli in the key so the
+      rewriter can compress.
+    * ``segment_cache``: no query string, header or cookie in the key, so all
+      viewers share one cached copy of each segment; long TTLs
+      (``edge.segment_ttl_days``).
+    * ``segment_origin_request``: forwards the query string to S3 except the
+      token parameters (``TOKEN_PARAMETERS``).
+    * ``response_headers``: HSTS (two years, subdomains), nosniff,
+      strict-origin-when-cross-origin referrer policy, frame denial, and CORS
+      for ``edge.cors_allowed_origins`` (GET/HEAD/OPTIONS) when any are set.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig) -> None:
+        super().__init__(scope, construct_id)
+        edge = config.edge
+        prefix = f"showrunner-{config.name}"
+        self.manifest_cache = cloudfront.CachePolicy(
+            self,
+            "ManifestCache",
+            cache_policy_name=f"{prefix}-manifests",
+            comment="Per-viewer manifests: the token is part of the cache key",
+            query_string_behavior=cloudfront.CacheQueryStringBehavior.all(),
+            header_behavior=cloudfront.CacheHeaderBehavior.none(),
+            cookie_behavior=cloudfront.CacheCookieBehavior.none(),
+            min_ttl=Duration.seconds(0),
+            default_ttl=Duration.seconds(min(2, edge.manifest_max_ttl_seconds)),
+            max_ttl=Duration.seconds(edge.manifest_max_ttl_seconds),
+            enable_accept_encoding_gzip=True,
+            enable_accept_encoding_brotli=True,
+        )
+        self.segment_cache = cloudfront.CachePolicy(
+            self,
+            "SegmentCache",
+            cache_policy_name=f"{prefix}-segments",
+            comment="Shared media segments: nothing viewer-specific in the cache key",
+            query_string_behavior=cloudfront.CacheQueryStringBehavior.none(),
+            header_behavior=cloudfront.CacheHeaderBehavior.none(),
+            cookie_behavior=cloudfront.CacheCookieBehavior.none(),
+            min_ttl=Duration.days(1),
+            default_ttl=Duration.days(edge.segment_ttl_days),
+            max_ttl=Duration.days(edge.segment_ttl_days),
+        )
+        self.segment_origin_request = cloudfront.OriginRequestPolicy(
+            self,
+            "SegmentOriginRequest",
+            origin_request_policy_name=f"{prefix}-segments",
+            comment="Forward the query string to S3 without CloudFront's token parameters",
+            query_string_behavior=cloudfront.OriginRequestQueryStringBehavior.deny_list(*TOKEN_PARAMETERS),
+            header_behavior=cloudfront.OriginRequestHeaderBehavior.none(),
+            cookie_behavior=cloudfront.OriginRequestCookieBehavior.none(),
+        )
+        cors = (
+            cloudfront.ResponseHeadersCorsBehavior(
+                access_control_allow_origins=list(edge.cors_allowed_origins),
+                access_control_allow_methods=["GET", "HEAD", "OPTIONS"],
+                access_control_allow_headers=["Authorization", "Content-Type", "Range"],
+                access_control_expose_headers=["Content-Length", "Content-Range", "ETag"],
+                access_control_allow_credentials=False,
+                access_control_max_age=Duration.hours(1),
+                origin_override=True,
+            )
+            if edge.cors_allowed_origins
+            else None
+        )
+        self.response_headers = cloudfront.ResponseHeadersPolicy(
+            self,
+            "ResponseHeaders",
+            response_headers_policy_name=f"{prefix}-security",
+            comment="HSTS, nosniff, referrer policy, frame denial and player CORS",
+            cors_behavior=cors,
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=Duration.days(730), include_subdomains=True, override=True
+                ),
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override=True
+                ),
+                frame_options=cloudfront.ResponseHeadersFrameOptions(
+                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+                ),
+            ),
+        )
