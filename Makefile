@@ -79,6 +79,7 @@ diff: setup
 	$(CDK) diff '$(ENV)/*'
 
 destroy: setup
+	@case '$(ENV)' in dev|staging|prod) ;; *) echo "ENV must be dev, staging or prod (got '$(ENV)'); destroy takes one environment."; exit 2;; esac
 	@if [ "$(ENV)" = "prod" ] && [ "$(CONFIRM)" != "prod" ]; then \
 	  echo "Refusing to destroy prod. Prod stacks have termination protection and retain their data;"; \
 	  echo "if you really mean it, read docs/operations.md and run: make destroy ENV=prod CONFIRM=prod"; \

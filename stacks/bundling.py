@@ -7,6 +7,11 @@ wheels for the Lambda platform (``manylinux2014_aarch64``, CPython 3.14), so
 no compiler, no emulation and no Docker are needed. ``bundling.image`` is
 required by CDK's API but never pulled.
 
+The directory keeps its name inside the asset (``lambda/<name>/`` becomes
+``<name>/`` at the code root, next to the installed requirements), so a
+function's modules import as ``<name>.module`` in Lambda exactly as they do in
+tests, where ``lambda/`` is on the path. The handler is ``<name>.handler.handler``.
+
 Tests skip bundling entirely with the context ``aws:cdk:bundling-stacks: []``.
 """
 
@@ -41,7 +46,10 @@ class LocalPythonBundling:
         self.source = source
 
     def try_bundle(self, output_dir: str, *, image: Any = None, **_: Any) -> bool:
-        shutil.copytree(self.source, output_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*EXCLUDE))
+        package = Path(output_dir) / self.source.name
+        shutil.copytree(
+            self.source, package, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*EXCLUDE, "requirements.txt")
+        )
         requirements = self.source / "requirements.txt"
         if requirements.exists():
             command = [
@@ -54,6 +62,11 @@ class LocalPythonBundling:
             if result.returncode != 0:
                 raise BundlingError(f"pip could not bundle {requirements}: {result.stderr.strip()}")
         return True
+
+
+def handler_name(source: str) -> str:
+    """The Lambda handler of the function in ``lambda/<source>/``."""
+    return f"{source}.handler.handler"
 
 
 def python_code(source: str) -> lambda_.Code:

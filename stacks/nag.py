@@ -3,8 +3,8 @@
 An acknowledgment names a construct path pattern (``fnmatch`` syntax,
 matched against the full construct path such as ``dev/Storage/LogsBucket/Resource``)
 and one rule ID. A rule ID may name settings of the construct's environment
-as ``{env}`` or ``{replica_region}``, because some findings quote names built
-from them. ``acknowledge_findings`` applies them all and fails if an
+as ``{env}``, ``{region}`` or ``{replica_region}``, because some findings quote
+names built from them. ``acknowledge_findings`` applies them all and fails if an
 acknowledgment matches no construct, so stale entries cannot pile up here.
 """
 
@@ -99,6 +99,40 @@ ACKNOWLEDGMENTS: tuple[Ack, ...] = (
         "resets the group's size when origin.min/desired/max_capacity themselves change "
         "(asserted in tests/infra/test_origin.py).",
     ),
+    Ack(
+        "*/Operations/ChaosMonkey/FunctionRole/DefaultPolicy/Resource",
+        "AwsSolutions-IAM5[Resource::*]",
+        "autoscaling:DescribeAutoScalingGroups and autoscaling:DescribeInstanceRefreshes take no resource ARN "
+        "(Service Authorization Reference); the chaos monkey lists the opted-in groups by tag and reads their "
+        "instance refreshes. Nothing in that statement changes anything.",
+    ),
+    Ack(
+        "*/Operations/ChaosMonkey/FunctionRole/DefaultPolicy/Resource",
+        "AwsSolutions-IAM5[Resource::arn:aws:autoscaling:{region}:<AWS::AccountId>:autoScalingGroup:*:"
+        "autoScalingGroupName/*]",
+        "The chaos monkey finds its targets by tag, so TerminateInstanceInAutoScalingGroup names the groups of "
+        "this account and region, conditioned on autoscaling:ResourceTag/showrunner:chaos-monkey=opt-in and "
+        "autoscaling:ResourceTag/environment=<its environment>: only groups that opted in, in its own environment.",
+    ),
+    Ack(
+        "*/Operations/SchedulerRoleForTarget-*/DefaultPolicy/Resource",
+        "AwsSolutions-IAM5[Resource::<ChaosMonkeyFunctionA15AF452.Arn>:*]",
+        "The EventBridge Scheduler role may invoke only the chaos-monkey function; CDK's grantInvoke adds "
+        "'<function ARN>:*' for that one function's versions and aliases.",
+    ),
+    Ack(
+        "*/Operations/Experiments/Policy/Resource",
+        "AwsSolutions-IAM5[Resource::*]",
+        "ec2:DescribeInstances and tag:GetResources (FIS resolving the tagged targets) and ssm:ListCommands and "
+        "ssm:CancelCommand (following and stopping the CPU-stress command) take no resource ARN.",
+    ),
+    Ack(
+        "*/Operations/Experiments/Policy/Resource",
+        "AwsSolutions-IAM5[Resource::arn:aws:ec2:{region}:<AWS::AccountId>:instance/*]",
+        "FIS selects origin instances when an experiment starts, so ec2:TerminateInstances and ssm:SendCommand "
+        "name the instances of this account and region, each conditioned on the tags showrunner:component=origin "
+        "and environment=<its environment>; ssm:SendCommand may send only the AWSFIS-Run-CPU-Stress document.",
+    ),
 )
 
 
@@ -125,4 +159,4 @@ def _settings(construct: IConstruct) -> dict[str, str]:
     config = getattr(Stage.of(construct), "config", None)
     if not isinstance(config, EnvironmentConfig):
         return {}
-    return {"env": config.name, "replica_region": config.edge.replica_region or ""}
+    return {"env": config.name, "region": config.region, "replica_region": config.edge.replica_region or ""}

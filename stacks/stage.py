@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Stage, Tags
+from aws_cdk import Aspects, Stage, Tags
 from constructs import Construct
 
 from stacks.alerts_stack import AlertsStack
 from stacks.api_stack import ApiStack
 from stacks.config import EnvironmentConfig
+from stacks.constructs.observed import Observed
 from stacks.content_replica_stack import ContentReplicaStack
+from stacks.cost_allocation import TagProviderResources
 from stacks.edge_security_stack import EdgeSecurityStack
 from stacks.network_stack import NetworkStack
+from stacks.operations_stack import OperationsStack
 from stacks.origin_stack import OriginStack
 from stacks.storage_stack import StorageStack
 
@@ -27,6 +30,7 @@ class ShowrunnerStage(Stage):
         self.config = config
         Tags.of(self).add("project", PROJECT_TAG)
         Tags.of(self).add("environment", config.name)
+        Aspects.of(self).add(TagProviderResources({"project": PROJECT_TAG, "environment": config.name}))
 
         self.alerts = AlertsStack(self, "Alerts", config=config)
         self.edge_security = EdgeSecurityStack(self, "EdgeSecurity", config=config)
@@ -47,4 +51,17 @@ class ShowrunnerStage(Stage):
             logs_bucket=self.storage.logs_bucket,
             alerts_topic=self.alerts.topic,
             alerts_key=self.alerts.key,
+        )
+        # Last: it watches the others. Wire the Edge distribution, the Playback and Analytics
+        # functions, the Analytics streams and nightly state machine into Observed as they land.
+        self.operations = OperationsStack(
+            self,
+            "Operations",
+            config=config,
+            alerts_topic=self.alerts.topic,
+            observed=Observed(
+                group=self.origin.fleet.group,
+                load_balancer=self.origin.load_balancer.load_balancer,
+                target_group=self.origin.target_group,
+            ),
         )

@@ -9,13 +9,13 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from stacks.bundling import RUNTIME, python_code
+from stacks.bundling import RUNTIME, handler_name, python_code
 from stacks.config import EnvironmentConfig
 from stacks.log_groups import log_group
 
 
 class PythonFunction(lambda_.Function):
-    """arm64, the newest Python runtime aws-cdk-lib knows, ``handler.handler``, code bundled without Docker.
+    """arm64, the newest Python runtime aws-cdk-lib knows, ``<source>.handler.handler``, bundled without Docker.
 
     * Its own role, which may write only to its own log group (no
       ``AWSLambdaBasicExecutionRole`` managed policy); callers grant the rest.
@@ -48,7 +48,7 @@ class PythonFunction(lambda_.Function):
             construct_id,
             runtime=RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
-            handler="handler.handler",
+            handler=handler_name(source),
             code=python_code(source),
             description=description,
             environment=environment,

@@ -28,7 +28,11 @@ class SecureBucket(s3.Bucket):
       incomplete multipart uploads are aborted after 7 days.
     * ``intelligent_tiering``: objects move to S3 Intelligent-Tiering from day 0.
     * Removal: ``retain`` environments keep the bucket and its data;
-      ``destroy`` environments delete the bucket and empty it first.
+      ``destroy`` environments delete the bucket and empty it first. Before
+      emptying, CDK's auto-delete handler adds a statement to the bucket policy
+      that denies every ``s3:PutObject``; the policy itself is ``Retain``, so that
+      deny stays until the bucket is gone and a late log delivery cannot refill
+      the bucket between emptying and deletion (docs/operations.md, "Teardown").
     """
 
     def __init__(
@@ -68,6 +72,10 @@ class SecureBucket(s3.Bucket):
             auto_delete_objects=not retain,
             **kwargs,
         )
+        if not retain:
+            assert self.policy is not None  # enforce_ssl always creates one
+            # Deleted with the bucket: CloudFormation must not remove the policy (and its deny) first.
+            self.policy.apply_removal_policy(RemovalPolicy.RETAIN)
 
     def allow_cloudfront_read(self, key_pattern: str) -> None:
         """Let CloudFront distributions of this account read ``key_pattern`` through origin access control.

@@ -402,7 +402,8 @@ def test_spot_with_capacity_rebalancing_in_dev_and_staging_and_an_on_demand_base
         "SpotAllocationStrategy": "price-capacity-optimized",
     }
     assert [o["InstanceType"] for o in policy["LaunchTemplate"]["Overrides"]] == origin.instance_types
-    assert all(re.fullmatch(r"[cm][67]g\.medium", o["InstanceType"]) for o in policy["LaunchTemplate"]["Overrides"])
+    graviton = r"t4g\.(micro|small)" if env == "dev" else r"[cm][67]g\.medium"
+    assert all(re.fullmatch(graviton, o["InstanceType"]) for o in policy["LaunchTemplate"]["Overrides"])
     assert policy["LaunchTemplate"]["LaunchTemplateSpecification"] == {
         "LaunchTemplateId": {"Ref": launch_template_id},
         "Version": {"Fn::GetAtt": [launch_template_id, "LatestVersionNumber"]},
@@ -460,7 +461,7 @@ def test_target_tracking_on_cpu_and_on_requests_per_target(synthesized: Synthesi
         assert policy["Properties"]["AutoScalingGroupName"] == {"Ref": group_id}
         assert policy["Properties"]["PolicyType"] == "TargetTrackingScaling"
     cpu = policies["ASGAverageCPUUtilization"]["Properties"]["TargetTrackingConfiguration"]
-    assert cpu["TargetValue"] == origin.cpu_target_percent == 50
+    assert cpu["TargetValue"] == origin.cpu_target_percent == (10 if env == "dev" else 50)  # dev: t4g.micro baseline
     requests = policies["ALBRequestCountPerTarget"]["Properties"]["TargetTrackingConfiguration"]
     assert requests["TargetValue"] == origin.requests_per_target == 1000
     label = requests["PredefinedMetricSpecification"]["ResourceLabel"]["Fn::Join"][1]

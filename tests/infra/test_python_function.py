@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -40,7 +42,7 @@ def test_function_is_arm64_python_3_14_with_its_own_log_group_and_minimal_role(l
     props = function["Properties"]
     assert props["Runtime"] == "python3.14"
     assert props["Architectures"] == ["arm64"]
-    assert props["Handler"] == "handler.handler"
+    assert props["Handler"] == "probe.handler.handler"
     assert props["Environment"] == {"Variables": {"MODE": "test"}}
     (log_group_id, log_group) = next(iter(resources_of_type(template, "AWS::Logs::LogGroup").items()))
     assert props["LoggingConfig"] == {"LogFormat": "JSON", "LogGroup": {"Ref": log_group_id}}
@@ -68,7 +70,23 @@ def test_local_bundling_copies_sources_without_caches(lambda_root: Path, tmp_pat
     out = tmp_path / "out"
     out.mkdir()
     assert LocalPythonBundling(lambda_root / "probe").try_bundle(str(out)) is True
-    assert sorted(p.name for p in out.iterdir()) == ["handler.py", "logic.py"]
+    assert [p.name for p in out.iterdir()] == ["probe"]
+    assert sorted(p.name for p in (out / "probe").iterdir()) == ["handler.py", "logic.py"]
+
+
+def test_the_bundle_imports_the_package_by_its_own_name_as_the_handler_says(lambda_root: Path, tmp_path: Path):
+    source = lambda_root / "probe"
+    (source / "handler.py").write_text(
+        "from probe.logic import VALUE\n\ndef handler(event, context):\n    return VALUE\n"
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    LocalPythonBundling(source).try_bundle(str(out))
+    module, function = bundling.handler_name("probe").rsplit(".", 1)
+    # What the Lambda runtime does: the code root on sys.path, then import the handler's module.
+    probe = f"import importlib; print(getattr(importlib.import_module({module!r}), {function!r})({{}}, None))"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=out, capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stdout.strip()) == (0, "1"), result.stderr
 
 
 def test_local_bundling_installs_aarch64_wheels_for_the_lambda_runtime(lambda_root: Path, tmp_path: Path):
