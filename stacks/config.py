@@ -622,7 +622,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "edge": {"price_class": "PriceClass_100", "realtime_log_sampling_percent": 100},
         "retention": {"cloudwatch_logs_days": 14, "access_logs_days": 30, "noncurrent_versions_days": 7},
         "data_removal": "destroy",
-        "operations": {"chaos_monkey": {"enabled": True}, "budget": {"monthly_limit_usd": 100}},
+        "operations": {"chaos_monkey": {"enabled": True}, "budget": {"monthly_limit_usd": 150}},
     },
     "staging": {
         **_COMMON,
@@ -639,7 +639,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "edge": {"price_class": "PriceClass_100", "realtime_log_sampling_percent": 50},
         "retention": {"cloudwatch_logs_days": 30, "access_logs_days": 90, "noncurrent_versions_days": 30},
         "data_removal": "destroy",
-        "operations": {"chaos_monkey": {"enabled": True}, "budget": {"monthly_limit_usd": 300}},
+        "operations": {"chaos_monkey": {"enabled": True}, "budget": {"monthly_limit_usd": 400}},
     },
     "prod": {
         **_COMMON,

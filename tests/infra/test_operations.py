@@ -482,7 +482,7 @@ def test_every_environment_has_a_budget_with_actual_and_forecast_alerts_to_the_t
         "BudgetName": f"showrunner-{env}-monthly",
         "BudgetType": "COST",
         "TimeUnit": "MONTHLY",
-        "BudgetLimit": {"Amount": {"dev": 100, "staging": 300, "prod": 2500}[env], "Unit": "USD"},
+        "BudgetLimit": {"Amount": {"dev": 150, "staging": 400, "prod": 2500}[env], "Unit": "USD"},
         "CostFilters": {"TagKeyValue": [f"user:environment${env}"]},
     }
     notifications = [

@@ -27,8 +27,8 @@ def test_chaos_monkey_runs_in_dev_and_staging_and_is_off_in_prod_by_default():
 def test_every_environment_has_a_budget_with_actual_and_forecast_alerts():
     configs = load_config()
     assert {n: c.operations.budget.monthly_limit_usd for n, c in configs.items()} == {
-        "dev": 100,
-        "staging": 300,
+        "dev": 150,
+        "staging": 400,
         "prod": 2500,
     }
     for config in configs.values():
