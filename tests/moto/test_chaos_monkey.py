@@ -9,6 +9,7 @@ shape, with whatever refreshes a test sets.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 from collections.abc import Iterator
@@ -138,6 +139,8 @@ def test_one_instance_is_terminated_and_the_group_returns_to_three_in_service(ca
     assert before - after == {victim}  # and nothing else was touched
     (logged,) = [r for r in caplog.records if r.getMessage() == "chaos-monkey decision"]
     assert logged.decision == record  # type: ignore[attr-defined]
+    # Lambda's JSON log format writes extra record attributes as top-level JSON fields.
+    assert json.loads(json.dumps(logged.decision)) == record  # type: ignore[attr-defined]
     assert record["time"] == "2026-11-25T17:00:00+00:00"
 
 
