@@ -444,6 +444,81 @@ class OperationsConfig(_Model):
     alarms: AlarmThresholds = Field(default_factory=AlarmThresholds)
 
 
+_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+_SCHEDULE = re.compile(r"^cron\([^()]+\)$")
+
+
+class StreamSettings(_Model):
+    """One Kinesis data stream: ``provisioned`` with ``shards`` shards, or ``on_demand`` (``shards`` unused)."""
+
+    mode: Literal["provisioned", "on_demand"]
+    shards: Annotated[int, Field(ge=1, le=500)] = 1
+
+
+class EmrSettings(_Model):
+    """The nightly transient EMR cluster that runs the Spark jobs (docs/architecture.md#analytics)."""
+
+    release_label: Annotated[str, Field(pattern=r"^emr-7\.[0-9]{1,2}\.[0-9]{1,2}$")]
+    schedule: str
+    primary_instance_types: Annotated[list[str], Field(min_length=1, max_length=5)]
+    core_instance_types: Annotated[list[str], Field(min_length=1, max_length=5)]
+    task_instance_types: Annotated[list[str], Field(min_length=1, max_length=15)]
+    core_units: Annotated[int, Field(ge=1, le=100)]
+    task_spot_units: Annotated[int, Field(ge=1, le=500)]
+    max_units: Annotated[int, Field(ge=2, le=1000)]
+    step_timeout_minutes: Annotated[int, Field(ge=10, le=1440)]
+    idle_timeout_minutes: Annotated[int, Field(ge=5, le=1440)]
+
+    @field_validator("primary_instance_types", "core_instance_types", "task_instance_types")
+    @classmethod
+    def _instance_types(cls, value: list[str]) -> list[str]:
+        bad = [t for t in value if not _INSTANCE_TYPE.fullmatch(t)]
+        if bad:
+            raise ValueError(f"must be EC2 instance types such as m7g.xlarge, got {bad}")
+        if len(set(value)) != len(value):
+            raise ValueError("lists an instance type more than once")
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        if not _SCHEDULE.fullmatch(value) or len(value[5:-1].split()) != 6:
+            raise ValueError(f"must be an EventBridge cron expression such as 'cron(0 3 * * ? *)', got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _capacity(self) -> EmrSettings:
+        if self.max_units < self.core_units + self.task_spot_units:
+            raise _FieldError(
+                "max_units",
+                f"is {self.max_units}, below core_units + task_spot_units "
+                f"({self.core_units} + {self.task_spot_units}), the capacity every run starts with",
+            )
+        return self
+
+
+class AnalyticsConfig(_Model):
+    """Viewing analytics: Kinesis streams, Firehose to the data lake, nightly EMR."""
+
+    player_events: StreamSettings
+    cdn_logs: StreamSettings
+    stream_retention_hours: Annotated[int, Field(ge=24, le=8760)]
+    iterator_age_alarm_minutes: Annotated[int, Field(ge=1, le=1440)]
+    firehose_buffer_seconds: Annotated[int, Field(ge=0, le=900)]
+    firehose_buffer_mib: Annotated[int, Field(ge=1, le=128)]
+    emr: EmrSettings
+
+    @model_validator(mode="after")
+    def _alarm_before_loss(self) -> AnalyticsConfig:
+        if self.iterator_age_alarm_minutes * 60 >= self.stream_retention_hours * 3600:
+            raise _FieldError(
+                "iterator_age_alarm_minutes",
+                f"is {self.iterator_age_alarm_minutes} minutes, not less than the stream retention "
+                f"({self.stream_retention_hours} hours): records would expire before the alarm fires",
+            )
+        return self
+
+
 class EnvironmentConfig(_Model):
     """Everything that differs between dev, staging and prod."""
 
@@ -459,6 +534,7 @@ class EnvironmentConfig(_Model):
     origin: OriginCapacity
     api: ApiConfig
     edge: EdgeConfig
+    analytics: AnalyticsConfig
     retention: Retention
     data_removal: Literal["destroy", "retain"]
     domain_name: str | None = None
@@ -603,6 +679,17 @@ _COMMON: dict[str, Any] = {
     "availability_zones": ["us-east-1a", "us-east-1b"],
 }
 
+# The nightly EMR run; every environment overrides the capacity.
+_EMR: dict[str, Any] = {
+    "release_label": "emr-7.13.0",
+    "schedule": "cron(0 3 * * ? *)",
+    "primary_instance_types": ["m7g.xlarge", "m6g.xlarge"],
+    "core_instance_types": ["m7g.xlarge", "m6g.xlarge"],
+    "task_instance_types": ["m7g.xlarge", "m6g.xlarge", "r7g.xlarge", "c7g.xlarge"],
+    "step_timeout_minutes": 120,
+    "idle_timeout_minutes": 30,
+}
+
 DEFAULTS: dict[str, dict[str, Any]] = {
     "dev": {
         **_COMMON,
@@ -620,6 +707,15 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         },
         "api": {"throttle_rate_limit": 50, "throttle_burst_limit": 100},
         "edge": {"price_class": "PriceClass_100", "realtime_log_sampling_percent": 100},
+        "analytics": {
+            "player_events": {"mode": "provisioned", "shards": 1},
+            "cdn_logs": {"mode": "provisioned", "shards": 1},
+            "stream_retention_hours": 24,
+            "iterator_age_alarm_minutes": 30,
+            "firehose_buffer_seconds": 900,
+            "firehose_buffer_mib": 64,
+            "emr": {**_EMR, "core_units": 1, "task_spot_units": 1, "max_units": 4},
+        },
         "retention": {"cloudwatch_logs_days": 14, "access_logs_days": 30, "noncurrent_versions_days": 7},
         "data_removal": "destroy",
         "operations": {"chaos_monkey": {"enabled": True}, "budget": {"monthly_limit_usd": 150}},
@@ -637,6 +733,15 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         },
         "api": {"throttle_rate_limit": 200, "throttle_burst_limit": 400},
         "edge": {"price_class": "PriceClass_100", "realtime_log_sampling_percent": 50},
+        "analytics": {
+            "player_events": {"mode": "provisioned", "shards": 1},
+            "cdn_logs": {"mode": "provisioned", "shards": 1},
+            "stream_retention_hours": 24,
+            "iterator_age_alarm_minutes": 30,
+            "firehose_buffer_seconds": 300,
+            "firehose_buffer_mib": 64,
+            "emr": {**_EMR, "core_units": 1, "task_spot_units": 2, "max_units": 6},
+        },
         "retention": {"cloudwatch_logs_days": 30, "access_logs_days": 90, "noncurrent_versions_days": 30},
         "data_removal": "destroy",
         "operations": {"chaos_monkey": {"enabled": True}, "budget": {"monthly_limit_usd": 400}},
@@ -658,6 +763,22 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         },
         "api": {"throttle_rate_limit": 5000, "throttle_burst_limit": 10000},
         "edge": {"price_class": "PriceClass_All", "realtime_log_sampling_percent": 5, "replica_region": "us-west-2"},
+        "analytics": {
+            "player_events": {"mode": "on_demand"},
+            "cdn_logs": {"mode": "on_demand"},
+            "stream_retention_hours": 168,
+            "iterator_age_alarm_minutes": 15,
+            "firehose_buffer_seconds": 300,
+            "firehose_buffer_mib": 128,
+            "emr": {
+                **_EMR,
+                "core_instance_types": ["m7g.2xlarge", "m6g.2xlarge"],
+                "task_instance_types": ["m7g.2xlarge", "m6g.2xlarge", "r7g.2xlarge", "c7g.2xlarge"],
+                "core_units": 2,
+                "task_spot_units": 4,
+                "max_units": 20,
+            },
+        },
         "retention": {"cloudwatch_logs_days": 365, "access_logs_days": 365, "noncurrent_versions_days": 90},
         "data_removal": "retain",
         "operations": {"chaos_monkey": {"enabled": False}, "budget": {"monthly_limit_usd": 2500}},

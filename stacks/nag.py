@@ -3,13 +3,14 @@
 An acknowledgment names a construct path pattern (``fnmatch`` syntax,
 matched against the full construct path such as ``dev/Storage/LogsBucket/Resource``)
 and one rule ID. A rule ID may name settings of the construct's environment
-as ``{env}``, ``{region}`` or ``{replica_region}``, because some findings quote
-names built from them. ``acknowledge_findings`` applies them all and fails if an
+as ``{env}``, ``{region}`` or ``{replica_region}`` (literal braces doubled), because some findings quote names built
+from them. ``acknowledge_findings`` applies them all and fails if an
 acknowledgment matches no construct, so stale entries cannot pile up here.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
@@ -37,6 +38,96 @@ _PINNED_AZS = (
     "offline with no AZ lookup, and every environment's subnet layout is reviewable in the template."
 )
 
+
+def _storage_objects(output: str, suffix: str) -> str:
+    """How cdk-nag names a wildcard under a Storage bucket's ARN read through a weak cross-stack reference."""
+    stack_output = {"StackName": "ENV-Storage", "Region": "REGION", "OutputName": output}
+    reference = json.dumps({"Fn::GetStackOutput": stack_output}, separators=(",", ":"))
+    template = reference.replace("{", "{{").replace("}", "}}").replace("ENV", "{env}").replace("REGION", "{region}")
+    return f"Resource::{template}/{suffix}"
+
+
+_DATA_LAKE_ARN = "PublishOutputFnGetAttDataLakeBucket0256EA8EArn8D77EE2E"
+_LOGS_ARN = "PublishOutputFnGetAttLogsBucket9C4D8843ArnEA733603"
+_FIREHOSE = (
+    "aws-cdk-lib's Firehose S3 destination grants its role read/write on the data-lake bucket's objects and "
+    "the data-lake key: the permissions Firehose documents for S3 delivery (multipart uploads, error output). "
+    "Only Firehose can assume the role."
+)
+_SPARK_PREFIXES = (
+    "The objects under one prefix the nightly Spark jobs use: they read events/, write trending/ and "
+    "recommendations/ (data lake), and EMR writes its logs under emr/ (logs bucket)."
+)
+_EMR_TASKS = "aws-cdk-lib's Step Functions EMR tasks"
+
+
+def _analytics_acknowledgments() -> tuple[Ack, ...]:
+    firehose_findings = (
+        "Action::s3:GetObject*",
+        "Action::s3:GetBucket*",
+        "Action::s3:List*",
+        "Action::s3:DeleteObject*",
+        "Action::s3:Abort*",
+        "Action::kms:GenerateDataKey*",
+        "Action::kms:ReEncrypt*",
+        _storage_objects(_DATA_LAKE_ARN, "*"),
+    )
+    spark_prefixes = (
+        _storage_objects(_DATA_LAKE_ARN, "events/*"),
+        _storage_objects(_DATA_LAKE_ARN, "trending/*"),
+        _storage_objects(_DATA_LAKE_ARN, "recommendations/*"),
+        _storage_objects(_LOGS_ARN, "emr/*"),
+    )
+    state_machine = (
+        ("Resource::*", f"elasticmapreduce:RunJobFlow has no resource-level permissions ({_EMR_TASKS})."),
+        (
+            "Resource::arn:aws:elasticmapreduce:{region}:<AWS::AccountId>:cluster/*",
+            "The nightly cluster's ID exists only at run time, so adding steps to it and terminating it "
+            f"cannot name one cluster ARN ({_EMR_TASKS}).",
+        ),
+        (
+            "Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/aws-service-role/"
+            "elasticmapreduce.amazonaws.com*/AWSServiceRoleForEMRCleanup*",
+            f"EMR's cleanup service-linked role, whose path AWS names ({_EMR_TASKS}).",
+        ),
+    )
+    return (
+        Ack(
+            "*/Analytics/*ToLake/DeliveryStream/Resource",
+            "AwsSolutions-KDF1",
+            "Firehose refuses delivery-stream encryption when its source is a Kinesis stream; the records are "
+            "encrypted in the source stream (aws/kinesis key) and in S3 (SSE-KMS with the data-lake key).",
+        ),
+        *(
+            Ack(
+                "*/Analytics/*ToLake/DeliveryStream/S3 Destination Role/DefaultPolicy/Resource",
+                f"AwsSolutions-IAM5[{f}]",
+                _FIREHOSE,
+            )
+            for f in firehose_findings
+        ),
+        *(
+            Ack(
+                "*/Analytics/NightlySpark/InstanceRole/DefaultPolicy/Resource",
+                f"AwsSolutions-IAM5[{f}]",
+                _SPARK_PREFIXES,
+            )
+            for f in spark_prefixes
+        ),
+        Ack(
+            "*/Analytics/NightlySpark/ServiceRole/Resource",
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEMRServicePolicy_v2]",
+            "AmazonEMRServicePolicy_v2 is AWS's scoped EMR service policy: it acts only on resources tagged "
+            "for-use-with-amazon-emr-managed-policies=true (our private subnets, EMR security groups and "
+            "clusters); a hand-written copy would have to track EMR's needs as they change.",
+        ),
+        *(
+            Ack("*/Analytics/NightlySpark/StateMachine/Role/DefaultPolicy/Resource", f"AwsSolutions-IAM5[{f}]", reason)
+            for f, reason in state_machine
+        ),
+    )
+
+
 ACKNOWLEDGMENTS: tuple[Ack, ...] = (
     Ack("*/Network/Vpc/*Subnet*/Subnet", "CloudFormation-Validate::W3010", _PINNED_AZS),
     Ack("*/Network/Vpc/publicSubnet*/NatInstance/Resource", "CloudFormation-Validate::W3010", _PINNED_AZS),
@@ -47,6 +138,7 @@ ACKNOWLEDGMENTS: tuple[Ack, ...] = (
         "the pool's Plus-plan threat protection (FULL_FUNCTION) demands MFA on risky sign-ins and "
         "blocks compromised credentials.",
     ),
+    *_analytics_acknowledgments(),
     Ack(
         "*/Storage/ContentBucket/ReplicationRole/DefaultPolicy/Resource",
         "AwsSolutions-IAM5[Resource::<ContentBucket52D4B12C.Arn>/*]",

@@ -54,7 +54,7 @@ class OperationsStack(ShowrunnerStack):
             "Dashboard",
             config=config,
             observed=observed,
-            functions=[self.chaos_monkey.function, *observed.functions],
+            functions={"ChaosMonkey": self.chaos_monkey.function, **observed.functions},
             alarms=self.alarms.alarms,
         )
         self.budget = CostBudget(self, "Budget", config=config, topic=alerts_topic)

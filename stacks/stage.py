@@ -8,6 +8,7 @@ from aws_cdk import Aspects, Stage, Tags
 from constructs import Construct
 
 from stacks.alerts_stack import AlertsStack
+from stacks.analytics_stack import AnalyticsStack
 from stacks.api_stack import ApiStack
 from stacks.config import EnvironmentConfig
 from stacks.constructs.observed import Observed
@@ -52,8 +53,19 @@ class ShowrunnerStage(Stage):
             alerts_topic=self.alerts.topic,
             alerts_key=self.alerts.key,
         )
-        # Last: it watches the others. Wire the Edge distribution, the Playback and Analytics
-        # functions, the Analytics streams and nightly state machine into Observed as they land.
+        self.analytics = AnalyticsStack(
+            self,
+            "Analytics",
+            config=config,
+            vpc=self.network.vpc,
+            data_lake_bucket=self.storage.data_lake_bucket,
+            data_lake_key=self.storage.data_lake_key,
+            logs_bucket=self.storage.logs_bucket,
+            alarm_topic=self.alerts.topic,
+            http_api=self.api.http_api,
+            route_authorizer=self.api.route_authorizer,
+        )
+        # Last: it watches the others. Wire the Edge distribution and the Playback functions into Observed as they land.
         self.operations = OperationsStack(
             self,
             "Operations",
@@ -63,5 +75,11 @@ class ShowrunnerStage(Stage):
                 group=self.origin.fleet.group,
                 load_balancer=self.origin.load_balancer.load_balancer,
                 target_group=self.origin.target_group,
+                functions={"EventIngest": self.analytics.ingestion.function},
+                streams={
+                    "player-events": self.analytics.player_events_stream,
+                    "cdn-logs": self.analytics.cdn_logs_stream,
+                },
+                nightly_run=self.analytics.nightly.state_machine,
             ),
         )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from aws_cdk import Duration
 from aws_cdk import aws_autoscaling as autoscaling
@@ -31,8 +31,10 @@ class Observed:
     is absent shows on the dashboard as "not wired".
 
     * ``distribution``: the CloudFront distribution (Edge stack).
-    * ``functions``: Lambda functions to chart and alarm on (Playback, Analytics).
-    * ``streams``: Kinesis streams whose consumers' iterator age is charted (Analytics).
+    * ``functions``: Lambda functions to chart and alarm on, by display name
+      (``EventIngest``; Playback's later). Names label the dashboard and name the alarms.
+    * ``streams``: Kinesis streams whose consumers' iterator age is charted, by
+      display name (Analytics: ``player-events``, ``cdn-logs``).
     * ``nightly_run``: the Step Functions state machine of the nightly EMR run (Analytics).
     """
 
@@ -40,8 +42,8 @@ class Observed:
     load_balancer: elbv2.IApplicationLoadBalancer
     target_group: elbv2.IApplicationTargetGroup
     distribution: cloudfront.IDistribution | None = None
-    functions: Sequence[lambda_.IFunction] = ()
-    streams: Sequence[kinesis.IStream] = ()
+    functions: Mapping[str, lambda_.IFunction] = field(default_factory=dict)
+    streams: Mapping[str, kinesis.IStream] = field(default_factory=dict)
     nightly_run: sfn.IStateMachine | None = None
 
     def origin_5xx_percent(self) -> cloudwatch.MathExpression:

@@ -122,8 +122,7 @@ class OperationsAlarms(Construct):
                 comparison_operator=GT,
                 evaluation_periods=3,
             )
-        for function in observed.functions:
-            name = function.node.id
+        for name, function in observed.functions.items():
             alarm(
                 f"{name}Errors",
                 f"{_kebab(name)}-errors",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -58,7 +58,7 @@ class OperationsDashboard(Construct):
         *,
         config: EnvironmentConfig,
         observed: Observed,
-        functions: Sequence[lambda_.IFunction],
+        functions: Mapping[str, lambda_.IFunction],
         alarms: Sequence[cloudwatch.IAlarm],
     ) -> None:
         super().__init__(scope, construct_id)
@@ -131,11 +131,14 @@ class OperationsDashboard(Construct):
         ]
 
     @staticmethod
-    def _functions(functions: Sequence[lambda_.IFunction]) -> list[cloudwatch.IWidget]:
+    def _functions(functions: Mapping[str, lambda_.IFunction]) -> list[cloudwatch.IWidget]:
         def per_function(title: str, metric: str, statistic: str) -> cloudwatch.GraphWidget:
             return _graph(
                 title,
-                [f.metric(metric, statistic=statistic, period=FIVE_MINUTES, label=f.node.id) for f in functions],
+                [
+                    f.metric(metric, statistic=statistic, period=FIVE_MINUTES, label=name)
+                    for name, f in functions.items()
+                ],
             )
 
         return [
@@ -152,10 +155,10 @@ class OperationsDashboard(Construct):
             _graph(
                 "Kinesis iterator age, maximum (ms)",
                 [
-                    s.metric_get_records_iterator_age_milliseconds(
-                        statistic="Maximum", period=FIVE_MINUTES, label=s.node.id
+                    stream.metric_get_records_iterator_age_milliseconds(
+                        statistic="Maximum", period=FIVE_MINUTES, label=name
                     )
-                    for s in observed.streams
+                    for name, stream in observed.streams.items()
                 ],
                 width=WIDTH,
             )

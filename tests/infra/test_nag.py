@@ -21,9 +21,14 @@ def test_the_app_has_no_unacknowledged_findings(synthesized: Synthesized):
     assert validation_failures(synthesized.outdir) == 0
 
 
+class _Wildcards(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "\0"
+
+
 def _rule_pattern(ack: Ack) -> re.Pattern[str]:
-    """The rule ID with its {setting} placeholders as wildcards."""
-    return re.compile(re.sub(r"\\\{\w+\\\}", ".+", re.escape(ack.rule)))
+    """The rule ID with its {setting} placeholders as wildcards ({{ and }} are literal braces)."""
+    return re.compile(re.escape(ack.rule.format_map(_Wildcards())).replace("\0", ".+"))
 
 
 def test_every_acknowledgment_in_the_assembly_comes_from_nag_py_with_its_reason(synthesized: Synthesized):

@@ -76,7 +76,7 @@ def test_every_stack_that_writes_to_the_logs_bucket_is_deleted_before_storage(sy
 
 def _make_destroy(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["make", "--no-print-directory", "-s", "destroy", "CDK=echo", *args],
+        ["make", "--no-print-directory", "-s", "destroy", "CDK=echo", "TEARDOWN=echo teardown", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -89,17 +89,19 @@ def _make_destroy(*args: str) -> subprocess.CompletedProcess[str]:
 def test_make_destroy_runs_cdk_destroy_on_one_environment(env: str):
     result = _make_destroy(f"ENV={env}")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == f"destroy {env}/*"
+    # First EMR's own rules and runs (stacks/tools/teardown.py), then the stacks.
+    assert result.stdout.strip().splitlines()[-2:] == [f"teardown --env {env}", f"destroy {env}/*"]
 
 
 def test_make_destroy_refuses_prod_without_confirmation():
     result = _make_destroy("ENV=prod")
     assert result.returncode != 0
     assert "Refusing to destroy prod" in result.stdout
+    assert "teardown" not in result.stdout
     assert "destroy prod/*" not in result.stdout
     confirmed = _make_destroy("ENV=prod", "CONFIRM=prod")
     assert confirmed.returncode == 0, confirmed.stderr
-    assert confirmed.stdout.strip().splitlines()[-1] == "destroy prod/*"
+    assert confirmed.stdout.strip().splitlines()[-2:] == ["teardown --env prod", "destroy prod/*"]
 
 
 @pytest.mark.parametrize("selector", ["*", "dev/*", "prod*", "Prod", ""])
@@ -107,4 +109,5 @@ def test_make_destroy_takes_exactly_one_environment_name(selector: str):
     result = _make_destroy(f"ENV={selector}", "CONFIRM=prod")
     assert result.returncode != 0
     assert "ENV must be dev, staging or prod" in result.stdout
+    assert "teardown" not in result.stdout
     assert "destroy " not in result.stdout.replace("destroy takes", "")

@@ -1,0 +1,167 @@
+"""POST /events: validate player events one by one and put the valid ones on Kinesis.
+
+The body is one event (a JSON object) or a batch (a JSON array of up to 500).
+
+* The whole body is refused, and nothing is written, when it cannot be read
+  as events at all: 413 when it is too large or holds more than 500 events,
+  400 when it is not JSON, not an object or array, or an empty array. The
+  client can fix or split it and send it again.
+* Otherwise each event is checked on its own (``schema.check``). Valid events
+  are written with ``userId`` as the partition key; invalid ones come back
+  under ``rejected`` with their reasons, and do not stop the valid ones.
+* Records Kinesis refuses (throttling, an internal error) are retried twice
+  with a short backoff; any still refused come back under ``failed`` with
+  ``retryable: true``, so the client can resend exactly those.
+
+Status: 200 when every event was written; 207 when some were rejected or
+failed; 400 when every event was rejected; 503 when valid events could not be
+written and none were. The body always has ``accepted``, ``rejected`` and
+``failed``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+if TYPE_CHECKING:
+    from types_boto3_kinesis import KinesisClient
+
+try:  # imported as the package event_ingest (tests) or from the function's code root (Lambda)
+    from event_ingest.schema import PlayerEvent, check, to_record
+except ImportError:  # pragma: no cover - the Lambda runtime
+    from schema import PlayerEvent, check, to_record  # type: ignore[import-not-found,no-redef]
+
+MAX_EVENTS = 500
+MAX_BODY_BYTES = 1_048_576  # 500 events of about 300 bytes fit many times over; Kinesis takes 5 MiB a call
+ATTEMPTS = 3
+BACKOFF_SECONDS = 0.05
+
+logger = logging.getLogger(__name__)
+
+
+def _response(status: int, body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"content-type": "application/json", "cache-control": "no-store"},
+        "body": json.dumps(body, separators=(",", ":")),
+    }
+
+
+def _refuse(status: int, error: str, message: str) -> dict[str, Any]:
+    return _response(status, {"error": error, "message": message, "accepted": 0, "rejected": [], "failed": []})
+
+
+def _subject(event: dict[str, Any]) -> str | None:
+    claims = event.get("requestContext", {}).get("authorizer", {}).get("jwt", {}).get("claims", {})
+    subject = claims.get("sub") if isinstance(claims, dict) else None
+    return subject if isinstance(subject, str) and subject else None
+
+
+def _body_bytes(event: dict[str, Any]) -> bytes:
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        return base64.b64decode(body, validate=True)
+    return body.encode() if isinstance(body, str) else b""
+
+
+def _event_id(record: object) -> object:
+    return record.get("eventId") if isinstance(record, dict) else None
+
+
+def put_events(
+    kinesis: KinesisClient,
+    stream_arn: str,
+    events: list[tuple[int, PlayerEvent]],
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[dict[str, Any]]:
+    """Put ``(index, event)`` pairs; return the ones still not written after retries."""
+    pending = events
+    errors: dict[int, str] = {}
+    for attempt in range(ATTEMPTS):
+        if attempt:
+            sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
+        try:
+            results = kinesis.put_records(
+                StreamARN=stream_arn,
+                Records=[{"Data": to_record(event), "PartitionKey": event.user_id} for _, event in pending],
+            )["Records"]
+        except (ClientError, BotoCoreError) as exc:
+            code = exc.response["Error"]["Code"] if isinstance(exc, ClientError) else type(exc).__name__
+            logger.warning("PutRecords failed for %d records: %s", len(pending), code)
+            errors.update({index: code for index, _ in pending})
+            continue
+        still = []
+        for (index, event), result in zip(pending, results, strict=True):
+            if "ErrorCode" in result:
+                errors[index] = result["ErrorCode"]
+                still.append((index, event))
+            else:
+                errors.pop(index, None)
+        pending = still
+        if not pending:
+            break
+    if pending:
+        logger.warning("%d records not written after %d attempts", len(pending), ATTEMPTS)
+    return [
+        {"index": index, "eventId": event.event_id, "error": errors[index], "retryable": True}
+        for index, event in pending
+    ]
+
+
+def handle(event: dict[str, Any], *, kinesis: KinesisClient, stream_arn: str) -> dict[str, Any]:
+    """The API Gateway HTTP API (payload 2.0) request -> response."""
+    subject = _subject(event)
+    if subject is None:
+        return _refuse(401, "unauthorized", "no signed-in user in the request")
+    try:
+        raw = _body_bytes(event)
+    except (binascii.Error, ValueError):
+        return _refuse(400, "malformed_body", "the body is marked base64 but is not valid base64")
+    if len(raw) > MAX_BODY_BYTES:
+        return _refuse(413, "body_too_large", f"the body is {len(raw)} bytes; at most {MAX_BODY_BYTES} are accepted")
+    try:
+        parsed = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = f" at line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+        return _refuse(400, "malformed_json", f"the body is not valid UTF-8 JSON{where}")
+    if isinstance(parsed, dict):
+        records: list[object] = [parsed]
+    elif isinstance(parsed, list):
+        records = parsed
+    else:
+        return _refuse(400, "invalid_body", "the body must be one event (a JSON object) or a JSON array of events")
+    if not records:
+        return _refuse(400, "empty_batch", "the batch holds no events")
+    if len(records) > MAX_EVENTS:
+        return _refuse(413, "too_many_events", f"the batch holds {len(records)} events; at most {MAX_EVENTS} a request")
+
+    valid: list[tuple[int, PlayerEvent]] = []
+    rejected: list[dict[str, Any]] = []
+    for index, record in enumerate(records):
+        result = check(record, subject)
+        if isinstance(result, PlayerEvent):
+            valid.append((index, result))
+        else:
+            rejected.append({"index": index, "eventId": _event_id(record), "errors": result})
+
+    failed = put_events(kinesis, stream_arn, valid) if valid else []
+    accepted = len(valid) - len(failed)
+    body = {"accepted": accepted, "rejected": rejected, "failed": failed}
+    if accepted == len(records):
+        status = 200
+    elif accepted:
+        status = 207
+    elif failed:
+        status = 503
+    else:
+        status = 400
+    logger.info("events: %d accepted, %d rejected, %d failed", accepted, len(rejected), len(failed))
+    return _response(status, body)

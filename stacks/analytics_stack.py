@@ -1,0 +1,98 @@
+"""Analytics: Kinesis streams, POST /events, Firehose into the data lake, and the nightly Spark run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from stacks.base_stack import ShowrunnerStack
+from stacks.constructs.event_ingestion import EventIngestion
+from stacks.constructs.event_stream import EventStream
+from stacks.constructs.lake_delivery import LakeDelivery
+from stacks.constructs.nightly_spark import NightlySpark
+
+
+class AnalyticsStack(ShowrunnerStack):
+    """Viewing analytics of one environment (docs/architecture.md#analytics).
+
+    * ``player_events`` (``<env>-player-events``) fed by ``POST /events``;
+      ``cdn_logs`` (``<env>-cdn-logs``) for CloudFront real-time logs, which
+      the Edge stack points at this stream.
+    * Firehose copies each stream into the data lake under ``events/`` and ``cdn-logs/``.
+    * ``NightlySpark`` runs the EMR jobs in ``assets/emr/jobs/`` every night.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc: ec2.IVpc,
+        data_lake_bucket: s3.IBucket,
+        data_lake_key: kms.IKey,
+        logs_bucket: s3.IBucket,
+        alarm_topic: sns.ITopic,
+        http_api: apigwv2.IHttpApi,
+        route_authorizer: apigwv2.IHttpRouteAuthorizer,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, description="event streams, ingestion, data lake delivery, EMR", **kwargs)
+        config = self.config
+        analytics = config.analytics
+
+        player_events = EventStream(
+            self,
+            "PlayerEvents",
+            config=config,
+            name="player-events",
+            settings=analytics.player_events,
+            alarm_topic=alarm_topic,
+        )
+        cdn_logs = EventStream(
+            self, "CdnLogs", config=config, name="cdn-logs", settings=analytics.cdn_logs, alarm_topic=alarm_topic
+        )
+        self.player_events_stream = player_events.stream
+        self.cdn_logs_stream = cdn_logs.stream
+
+        self.ingestion = EventIngestion(
+            self,
+            "Ingestion",
+            config=config,
+            stream=self.player_events_stream,
+            http_api=http_api,
+            authorizer=route_authorizer,
+        )
+        for delivery_id, stream, prefix, extension in (
+            ("EventsToLake", self.player_events_stream, "events", ".json.gz"),
+            ("CdnLogsToLake", self.cdn_logs_stream, "cdn-logs", ".log.gz"),
+        ):
+            LakeDelivery(
+                self,
+                delivery_id,
+                config=config,
+                stream=stream,
+                bucket=data_lake_bucket,
+                key=data_lake_key,
+                prefix=prefix,
+                file_extension=extension,
+            )
+        self.nightly = NightlySpark(
+            self,
+            "NightlySpark",
+            config=config,
+            vpc=vpc,
+            data_lake_bucket=data_lake_bucket,
+            data_lake_key=data_lake_key,
+            logs_bucket=logs_bucket,
+            alarm_topic=alarm_topic,
+        )
+        CfnOutput(self, "PlayerEventsStreamName", value=self.player_events_stream.stream_name)
+        CfnOutput(self, "CdnLogsStreamArn", value=self.cdn_logs_stream.stream_arn)
+        CfnOutput(self, "NightlyStateMachineArn", value=self.nightly.state_machine.state_machine_arn)

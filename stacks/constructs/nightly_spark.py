@@ -1,0 +1,399 @@
+"""The nightly Spark run: a transient EMR cluster per night, driven by Step Functions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Duration, Size, Stack, Tags
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_emr as emr
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from stacks.config import EnvironmentConfig
+from stacks.log_groups import log_group
+
+JOBS_DIR = Path(__file__).resolve().parents[2] / "assets" / "emr" / "jobs"
+JOBS = ("trending", "recommendations")
+EMR_TAG = "for-use-with-amazon-emr-managed-policies"  # AmazonEMRServicePolicy_v2 acts only on resources tagged so
+TLS_CERTIFICATES_KEY = "emr/tls/certificates.zip"  # made by `python -m stacks.tools.emr_certificates`
+INPUT_PREFIX = "events/"
+CLUSTER_ID = "$.cluster.ClusterId"
+Fleet = tasks.EmrCreateCluster.InstanceFleetConfigProperty
+
+
+def _fleet(role: tasks.EmrCreateCluster.InstanceRoleType, types: list[str], *, on_demand: int, spot: int) -> Fleet:
+    """Every type weighs 1 unit; each instance gets one encrypted 64 GiB gp3 volume for shuffle and HDFS."""
+    volume = tasks.EmrCreateCluster.EbsBlockDeviceConfigProperty(
+        volume_specification=tasks.EmrCreateCluster.VolumeSpecificationProperty(
+            volume_size=Size.gibibytes(64), volume_type=tasks.EmrCreateCluster.EbsBlockDeviceVolumeType.GP3
+        ),
+        volumes_per_instance=1,
+    )
+    spot_specification = tasks.EmrCreateCluster.InstanceFleetProvisioningSpecificationsProperty(
+        spot_specification=tasks.EmrCreateCluster.SpotProvisioningSpecificationProperty(
+            allocation_strategy=tasks.EmrCreateCluster.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED,
+            timeout_action=tasks.EmrCreateCluster.SpotTimeoutAction.SWITCH_TO_ON_DEMAND,
+            timeout=Duration.minutes(10),
+        )
+    )
+    return Fleet(
+        instance_fleet_type=role,
+        name=role.value.lower(),
+        target_on_demand_capacity=on_demand,
+        target_spot_capacity=spot,
+        instance_type_configs=[
+            tasks.EmrCreateCluster.InstanceTypeConfigProperty(
+                instance_type=instance_type,
+                weighted_capacity=1,
+                ebs_configuration=tasks.EmrCreateCluster.EbsConfigurationProperty(
+                    ebs_block_device_configs=[volume], ebs_optimized=True
+                ),
+            )
+            for instance_type in types
+        ],
+        launch_specifications=spot_specification if spot else None,
+    )
+
+
+class NightlySpark(Construct):
+    """Runs ``trending.py`` and ``recommendations.py`` on a transient EMR cluster every night.
+
+    An EventBridge rule (``analytics.emr.schedule``) starts a state machine:
+    create the cluster (and wait for it) -> trending -> recommendations ->
+    terminate. A failed or timed-out step is caught and the cluster is
+    terminated before the execution fails; the terminate calls retry. The
+    cluster also carries an idle auto-termination policy
+    (``idle_timeout_minutes``), so even a cluster whose execution was stopped
+    by hand ends by itself. docs/architecture.md#analytics explains the choice.
+
+    The cluster runs in the private subnets with EMR-managed security groups
+    of its own, a security configuration that encrypts S3 (SSE-KMS, the data
+    lake key), local disks and EBS (KMS) and traffic between nodes (TLS), and
+    roles that reach only ``events/`` (read), ``trending/`` and
+    ``recommendations/`` (write), the job scripts, its TLS certificates and
+    its log prefix.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        vpc: ec2.IVpc,
+        data_lake_bucket: s3.IBucket,
+        data_lake_key: kms.IKey,
+        logs_bucket: s3.IBucket,
+        alarm_topic: sns.ITopic,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        settings = config.analytics.emr
+        lake = data_lake_bucket
+        subnets = vpc.select_subnets(subnet_group_name="private")
+        for subnet in subnets.subnets:
+            Tags.of(subnet).add(EMR_TAG, "true")
+
+        self.jobs_package = s3_assets.Asset(self, "JobsPackage", path=str(JOBS_DIR), exclude=["__pycache__", "*.pyc"])
+        self.job_scripts = {
+            job: s3_assets.Asset(self, f"{job.capitalize()}Script", path=str(JOBS_DIR / f"{job}.py")) for job in JOBS
+        }
+
+        self.instance_role = self._instance_role(config, lake, data_lake_key, logs_bucket)
+        self.service_role = self._service_role(config, data_lake_key)
+        security_groups = {
+            name: ec2.SecurityGroup(
+                self,
+                f"{name}SecurityGroup",
+                vpc=vpc,
+                description=f"Showrunner {config.name} EMR {name.lower()} (EMR-managed rules)",
+                allow_all_outbound=True,
+            )
+            for name in ("Primary", "Worker", "ServiceAccess")
+        }
+        for group in security_groups.values():
+            Tags.of(group).add(EMR_TAG, "true")
+
+        self.security_configuration = emr.CfnSecurityConfiguration(
+            self,
+            "SecurityConfiguration",  # unnamed: changing one means replacing it, and a fixed name would collide
+            security_configuration=self.security_configuration_document(lake.bucket_name, data_lake_key.key_arn),
+        )
+
+        create = tasks.EmrCreateCluster(
+            self,
+            "CreateCluster",
+            name=f"showrunner-{config.name}-nightly",
+            release_label=settings.release_label,
+            applications=[tasks.EmrCreateCluster.ApplicationConfigProperty(name="Spark")],
+            instances=tasks.EmrCreateCluster.InstancesConfigProperty(
+                ec2_subnet_ids=subnets.subnet_ids,
+                emr_managed_master_security_group=security_groups["Primary"].security_group_id,
+                emr_managed_slave_security_group=security_groups["Worker"].security_group_id,
+                service_access_security_group=security_groups["ServiceAccess"].security_group_id,
+                termination_protected=False,
+                instance_fleets=[
+                    _fleet(
+                        tasks.EmrCreateCluster.InstanceRoleType.MASTER,
+                        settings.primary_instance_types,
+                        on_demand=1,
+                        spot=0,
+                    ),
+                    _fleet(
+                        tasks.EmrCreateCluster.InstanceRoleType.CORE,
+                        settings.core_instance_types,
+                        on_demand=settings.core_units,
+                        spot=0,
+                    ),
+                    _fleet(
+                        tasks.EmrCreateCluster.InstanceRoleType.TASK,
+                        settings.task_instance_types,
+                        on_demand=0,
+                        spot=settings.task_spot_units,
+                    ),
+                ],
+            ),
+            managed_scaling_policy=tasks.EmrCreateCluster.ManagedScalingPolicyProperty(
+                compute_limits=tasks.EmrCreateCluster.ManagedScalingComputeLimitsProperty(
+                    unit_type=tasks.EmrCreateCluster.ComputeLimitsUnitType.INSTANCE_FLEET_UNITS,
+                    minimum_capacity_units=settings.core_units,
+                    maximum_capacity_units=settings.max_units,
+                    maximum_core_capacity_units=settings.core_units,
+                    maximum_on_demand_capacity_units=settings.core_units,  # scale out on Spot task nodes only
+                )
+            ),
+            auto_termination_policy_idle_timeout=Duration.minutes(settings.idle_timeout_minutes),
+            log_uri=f"s3://{logs_bucket.bucket_name}/emr/",
+            security_configuration=self.security_configuration.ref,
+            service_role=self.service_role,
+            cluster_role=self.instance_role,
+            visible_to_all_users=True,
+            tags={EMR_TAG: "true", "project": "showrunner", "environment": config.name},
+            integration_pattern=sfn.IntegrationPattern.RUN_JOB,
+            result_selector={"ClusterId.$": "$.ClusterId"},
+            result_path="$.cluster",
+        )
+        steps = [self._step(job, lake, settings.step_timeout_minutes) for job in JOBS]
+        terminate = self._terminate("TerminateCluster")
+        terminate_after_failure = self._terminate("TerminateAfterFailure")
+        failed = sfn.Fail(
+            self, "RunFailed", error="NightlySparkRunFailed", cause="A step failed; the cluster was terminated"
+        )
+        cluster_failed = sfn.Fail(
+            self, "ClusterFailed", error="NightlySparkClusterFailed", cause="The cluster did not start"
+        )
+        create.add_catch(cluster_failed, result_path="$.error")
+        for step in steps:
+            step.add_catch(terminate_after_failure, result_path="$.error")
+        terminate_after_failure.next(failed)
+
+        chain = sfn.Chain.start(create)
+        for step in steps:
+            chain = chain.next(step)
+        chain = chain.next(terminate).next(sfn.Succeed(self, "Done"))
+
+        self.state_machine = sfn.StateMachine(
+            self,
+            "StateMachine",
+            state_machine_name=f"showrunner-{config.name}-nightly-spark",
+            definition_body=sfn.DefinitionBody.from_chainable(chain),
+            timeout=Duration.minutes(60 + len(JOBS) * settings.step_timeout_minutes + 30),
+            tracing_enabled=True,
+            logs=sfn.LogOptions(destination=log_group(self, "StateMachineLogs", config), level=sfn.LogLevel.ALL),
+        )
+        self.schedule = events.Rule(
+            self,
+            "Schedule",
+            description=f"Showrunner {config.name}: start the nightly Spark run",
+            schedule=events.Schedule.expression(settings.schedule),
+            targets=[targets.SfnStateMachine(self.state_machine)],
+        )
+        self.alarm = cloudwatch.Alarm(
+            self,
+            "RunFailedAlarm",
+            alarm_description=f"Showrunner {config.name}: the nightly Spark run failed or timed out",
+            metric=cloudwatch.MathExpression(
+                expression="failed + timedOut",
+                using_metrics={
+                    "failed": self.state_machine.metric_failed(period=Duration.minutes(5), statistic="Sum"),
+                    "timedOut": self.state_machine.metric_timed_out(period=Duration.minutes(5), statistic="Sum"),
+                },
+                period=Duration.minutes(5),
+            ),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        self.alarm.add_alarm_action(actions.SnsAction(alarm_topic))
+
+    @staticmethod
+    def security_configuration_document(bucket_name: str, key_arn: str) -> dict[str, object]:
+        return {
+            "EncryptionConfiguration": {
+                "EnableAtRestEncryption": True,
+                "EnableInTransitEncryption": True,
+                "AtRestEncryptionConfiguration": {
+                    "S3EncryptionConfiguration": {"EncryptionMode": "SSE-KMS", "AwsKmsKey": key_arn},
+                    "LocalDiskEncryptionConfiguration": {
+                        "EncryptionKeyProviderType": "AwsKms",
+                        "AwsKmsKey": key_arn,
+                        "EnableEbsEncryption": True,
+                    },
+                },
+                "InTransitEncryptionConfiguration": {
+                    "TLSCertificateConfiguration": {
+                        "CertificateProviderType": "PEM",
+                        "S3Object": f"s3://{bucket_name}/{TLS_CERTIFICATES_KEY}",
+                    }
+                },
+            }
+        }
+
+    @staticmethod
+    def submit_command(*, package: str, script: str, events: str, output: str) -> str:
+        return f"spark-submit --deploy-mode cluster --py-files {package} {script} --events {events} --output {output}"
+
+    def _step(self, job: str, lake: s3.IBucket, timeout_minutes: int) -> tasks.EmrAddStep:
+        return tasks.EmrAddStep(
+            self,
+            job.capitalize(),
+            cluster_id=sfn.JsonPath.string_at(CLUSTER_ID),
+            name=job,
+            jar="command-runner.jar",
+            # Step Functions cannot put a JSON path inside Args, so the step's shell dates the output (UTC).
+            args=[
+                "bash",
+                "-c",
+                self.submit_command(
+                    package=self.jobs_package.s3_object_url,
+                    script=self.job_scripts[job].s3_object_url,
+                    events=f"s3://{lake.bucket_name}/{INPUT_PREFIX}",
+                    output=f"s3://{lake.bucket_name}/{job}/date=$(date -u +%Y-%m-%d)/",
+                ),
+            ],
+            action_on_failure=tasks.ActionOnFailure.CONTINUE,
+            integration_pattern=sfn.IntegrationPattern.RUN_JOB,
+            task_timeout=sfn.Timeout.duration(Duration.minutes(timeout_minutes)),
+            result_path=sfn.JsonPath.DISCARD,
+        )
+
+    def _terminate(self, state_id: str) -> tasks.EmrTerminateCluster:
+        terminate = tasks.EmrTerminateCluster(
+            self,
+            state_id,
+            cluster_id=sfn.JsonPath.string_at(CLUSTER_ID),
+            integration_pattern=sfn.IntegrationPattern.RUN_JOB,
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        terminate.add_retry(errors=["States.ALL"], interval=Duration.seconds(30), max_attempts=6, backoff_rate=2)
+        return terminate
+
+    def _instance_role(
+        self, config: EnvironmentConfig, lake: s3.IBucket, key: kms.IKey, logs_bucket: s3.IBucket
+    ) -> iam.Role:
+        """The EC2 instance profile role: the data-lake prefixes, the job scripts, the certificates, the logs."""
+        role = iam.Role(
+            self,
+            "InstanceRole",
+            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
+            description=f"Showrunner {config.name} EMR nodes of the nightly Spark run",
+        )
+        outputs = [f"{job}/" for job in JOBS]
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ListOnlyOurPrefixes",
+                actions=["s3:ListBucket"],
+                resources=[lake.bucket_arn],
+                # "events*" covers the listing of "events" itself as well as everything under "events/".
+                conditions={"StringLike": {"s3:prefix": [f"{p.rstrip('/')}*" for p in (INPUT_PREFIX, *outputs)]}},
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadEventsAndCertificates",
+                actions=["s3:GetObject"],
+                resources=[lake.arn_for_objects(f"{INPUT_PREFIX}*"), lake.arn_for_objects(TLS_CERTIFICATES_KEY)],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="WriteResults",
+                actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+                resources=[lake.arn_for_objects(f"{prefix}*") for prefix in outputs],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="WriteLogs",
+                actions=["s3:PutObject"],
+                resources=[logs_bucket.arn_for_objects("emr/*")],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadTheJobScripts",
+                actions=["s3:GetObject"],
+                resources=[
+                    Stack.of(self).format_arn(
+                        service="s3",
+                        region="",
+                        account="",
+                        resource=asset.s3_bucket_name,
+                        resource_name=asset.s3_object_key,
+                    )
+                    for asset in (self.jobs_package, *self.job_scripts.values())
+                ],
+            )
+        )
+        key.grant(role, "kms:Decrypt", "kms:GenerateDataKey")  # SSE-KMS objects and local-disk encryption keys
+        return role
+
+    def _service_role(self, config: EnvironmentConfig, key: kms.IKey) -> iam.Role:
+        """EMR's own role: AWS's scoped v2 policy, passing only our instance role, and the key for EBS."""
+        role = iam.Role(
+            self,
+            "ServiceRole",
+            assumed_by=iam.ServicePrincipal(
+                "elasticmapreduce.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+            ),
+            description=f"Showrunner {config.name} EMR service role of the nightly Spark run",
+            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AmazonEMRServicePolicy_v2")],
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="PassOnlyTheInstanceRole",
+                actions=["iam:PassRole"],
+                resources=[self.instance_role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+            )
+        )
+        # What launching instances with KMS-encrypted EBS volumes needs.
+        key.grant(
+            role,
+            "kms:DescribeKey",
+            "kms:Decrypt",
+            "kms:ReEncryptFrom",
+            "kms:ReEncryptTo",
+            "kms:GenerateDataKeyWithoutPlaintext",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="EncryptEbsVolumes",
+                actions=["kms:CreateGrant"],
+                resources=[key.key_arn],
+                conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            )
+        )
+        return role
