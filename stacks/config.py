@@ -714,7 +714,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
             "iterator_age_alarm_minutes": 30,
             "firehose_buffer_seconds": 900,
             "firehose_buffer_mib": 64,
-            "emr": {**_EMR, "core_units": 1, "task_spot_units": 1, "max_units": 4},
+            # Weekly in dev (Sundays 03:00 UTC): a dev data lake changes little, and each run costs ≈ $0.26
+            # (docs/cost.md, "Dev, and the $75 target"). Start one by hand any time (docs/operations.md).
+            "emr": {**_EMR, "schedule": "cron(0 3 ? * SUN *)", "core_units": 1, "task_spot_units": 1, "max_units": 4},
         },
         "retention": {"cloudwatch_logs_days": 14, "access_logs_days": 30, "noncurrent_versions_days": 7},
         "data_removal": "destroy",

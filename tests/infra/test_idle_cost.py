@@ -19,7 +19,8 @@ from aws_cdk.assertions import Template
 from tests.infra.conftest import Synthesized, cdk_context
 from tests.infra.helpers import resources_of_type
 
-# Mirrors the "Idle cost per environment" tables of docs/cost.md.
+PROVISIONED_ONE_SHARD = [("PROVISIONED", 1), ("PROVISIONED", 1)]
+# Mirrors the "Idle cost per environment" table of docs/cost.md.
 EXPECTED: dict[str, dict[str, Any]] = {
     "dev": {
         "nat_gateways": 0,
@@ -33,7 +34,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "web_acl_rules": [4],
         "interface_endpoints": 0,
         "dashboards": 1,
-        "alarm_metrics": 6,
+        "alarm_metrics": 17,
+        "kinesis_streams": PROVISIONED_ONE_SHARD,
     },
     "staging": {
         "nat_gateways": 1,
@@ -47,7 +49,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "web_acl_rules": [4],
         "interface_endpoints": 0,
         "dashboards": 1,
-        "alarm_metrics": 6,
+        "alarm_metrics": 17,
+        "kinesis_streams": PROVISIONED_ONE_SHARD,
     },
     "prod": {
         "nat_gateways": 3,
@@ -61,7 +64,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "web_acl_rules": [4],
         "interface_endpoints": 0,
         "dashboards": 1,
-        "alarm_metrics": 6,
+        "alarm_metrics": 17,
+        "kinesis_streams": [("ON_DEMAND", None), ("ON_DEMAND", None)],
     },
 }
 
@@ -77,13 +81,16 @@ def _alarm_metrics(alarm: dict[str, Any]) -> int:
 def inventory(synthesized: Synthesized, env: str) -> dict[str, Any]:
     templates = [s.template for s in synthesized.stacks if s.stage == env]
     counts: Counter[str] = Counter()
-    found: dict[str, Any] = {"nat_instances": [], "web_acl_rules": []}
+    found: dict[str, Any] = {"nat_instances": [], "web_acl_rules": [], "kinesis_streams": []}
     for template in templates:
         for resource in template["Resources"].values():
             kind, props = resource["Type"], resource.get("Properties", {})
             counts[kind] += 1
             if kind == "AWS::EC2::Instance":
                 found["nat_instances"].append(props["InstanceType"])
+            elif kind == "AWS::Kinesis::Stream":
+                mode = props.get("StreamModeDetails", {}).get("StreamMode", "PROVISIONED")
+                found["kinesis_streams"].append((mode, props.get("ShardCount")))
             elif kind == "AWS::WAFv2::WebACL":
                 found["web_acl_rules"].append(len(props["Rules"]))
             elif kind == "AWS::EC2::VPCEndpoint" and props.get("VpcEndpointType") == "Interface":
@@ -112,6 +119,7 @@ def inventory(synthesized: Synthesized, env: str) -> dict[str, Any]:
         "interface_endpoints": counts["interface"],
         "dashboards": counts["AWS::CloudWatch::Dashboard"],
         "alarm_metrics": counts["alarm_metrics"],
+        "kinesis_streams": sorted(found["kinesis_streams"], key=str),
     }
 
 

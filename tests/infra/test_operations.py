@@ -352,7 +352,14 @@ def test_every_alarm_notifies_the_alerts_topic_when_it_fires_and_clears(synthesi
     names = sorted(a["Properties"]["AlarmName"] for a in alarms.values())
     assert names == sorted(
         f"showrunner-{env}-{n}"
-        for n in ("origin-5xx", "origin-p99-latency", "origin-fleet-below-minimum", "chaos-monkey-failed")
+        for n in (
+            "origin-5xx",
+            "origin-p99-latency",
+            "origin-fleet-below-minimum",
+            "chaos-monkey-failed",
+            "event-ingest-errors",
+            "event-ingest-throttles",
+        )
     )
     topic = _alerts_topic(synthesized, env)
     for alarm in alarms.values():
@@ -418,7 +425,9 @@ def test_latency_and_chaos_monkey_alarms(synthesized: Synthesized, env: str):
 # --- dashboard ---------------------------------------------------------------------------------
 
 
-def test_dashboard_covers_alarms_origin_fleet_and_lambda_and_says_what_is_not_wired(synthesized: Synthesized, env: str):
+def test_dashboard_covers_alarms_origin_fleet_lambda_kinesis_and_emr_and_says_what_is_not_wired(
+    synthesized: Synthesized, env: str
+):
     template = synthesized.stack(env, "Operations").template
     _, dashboard = _one(template, "AWS::CloudWatch::Dashboard")
     assert dashboard["Properties"]["DashboardName"] == f"showrunner-{env}"
@@ -429,11 +438,7 @@ def test_dashboard_covers_alarms_origin_fleet_and_lambda_and_says_what_is_not_wi
     assert {_intrinsic(a)["Fn::GetAtt"][0] for a in alarm_widget["properties"]["alarms"]} == alarm_ids
 
     texts = [w["properties"]["markdown"] for w in widgets if w["type"] == "text"]
-    assert texts == [
-        "**CloudFront**: nothing is wired into the Operations stack yet (Edge stack).",
-        "**Kinesis**: nothing is wired into the Operations stack yet (Analytics stack).",
-        "**EMR nightly run**: nothing is wired into the Operations stack yet (Analytics stack).",
-    ]
+    assert texts == ["**CloudFront**: nothing is wired into the Operations stack yet (Edge stack)."]
     graphs = {w["properties"]["title"]: w["properties"]["metrics"] for w in widgets if w["type"] == "metric"}
     assert set(graphs) == {
         "Origin ALB requests and 5xx",
@@ -443,6 +448,8 @@ def test_dashboard_covers_alarms_origin_fleet_and_lambda_and_says_what_is_not_wi
         "Lambda errors",
         "Lambda throttles",
         "Lambda duration p99 (ms)",
+        "Kinesis iterator age, maximum (ms)",
+        "EMR nightly run (Step Functions executions per day)",
     }
     alb = _alb_full_name(synthesized, env)
     assert [m[:3] for m in graphs["Origin ALB requests and 5xx"]] == [
@@ -457,16 +464,42 @@ def test_dashboard_covers_alarms_origin_fleet_and_lambda_and_says_what_is_not_wi
         "GroupDesiredCapacity",
         "GroupMinSize",
     ]
-    function_id, _ = _one(template, "AWS::Lambda::Function")
+    chaos_id, _ = _one(template, "AWS::Lambda::Function")
+    analytics = synthesized.stack(env, "Analytics").template
+    ingest = (f"{env}-Analytics", {"Ref": logical_id_by_path(analytics, "Ingestion/Function/Resource")})
     for title, metric, stat in (
         ("Lambda errors", "Errors", "Sum"),
         ("Lambda throttles", "Throttles", "Sum"),
         ("Lambda duration p99 (ms)", "Duration", "p99"),
     ):
-        ((namespace, name, dimension, value, options),) = graphs[title]
-        assert (namespace, name, dimension) == ("AWS/Lambda", metric, "FunctionName")
-        assert _intrinsic(value) == {"Ref": function_id}
-        assert options == {"label": "Function", "stat": stat}  # the 5-minute period is the dashboard's default
+        chaos, event_ingest = graphs[title]
+        for namespace, name, dimension, _value, _options in (chaos, event_ingest):
+            assert (namespace, name, dimension) == ("AWS/Lambda", metric, "FunctionName")
+        assert _intrinsic(chaos[3]) == {"Ref": chaos_id}
+        assert _output(synthesized, env, _intrinsic(event_ingest[3])) == ingest
+        # the 5-minute period is the dashboard's default, so it is not written
+        assert [chaos[4], event_ingest[4]] == [
+            {"label": "ChaosMonkey", "stat": stat},
+            {"label": "EventIngest", "stat": stat},
+        ]
+    streams = {
+        name: (f"{env}-Analytics", {"Ref": logical_id_by_path(analytics, f"{construct}/Stream/Resource")})
+        for name, construct in (("player-events", "PlayerEvents"), ("cdn-logs", "CdnLogs"))
+    }
+    ages = graphs["Kinesis iterator age, maximum (ms)"]
+    assert [(m[1], m[-1]["label"], m[-1]["stat"]) for m in ages] == [
+        ("GetRecords.IteratorAgeMilliseconds", name, "Maximum") for name in streams
+    ]
+    assert [_output(synthesized, env, _intrinsic(m[3])) for m in ages] == list(streams.values())
+    runs = graphs["EMR nightly run (Step Functions executions per day)"]
+    machine = (f"{env}-Analytics", {"Ref": logical_id_by_path(analytics, "NightlySpark/StateMachine/Resource")})
+    assert [m[1] for m in runs] == [
+        "ExecutionsSucceeded",
+        "ExecutionsFailed",
+        "ExecutionsTimedOut",
+        "ExecutionsAborted",
+    ]
+    assert {json.dumps(_output(synthesized, env, _intrinsic(m[3]))) for m in runs} == {json.dumps(machine)}
 
 
 # --- budget ------------------------------------------------------------------------------------
@@ -515,22 +548,22 @@ def _wired(region_overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         distribution=cloudfront.Distribution.from_distribution_attributes(
             imports, "Distribution", distribution_id="E2EXAMPLE", domain_name="d111111abcdef8.cloudfront.net"
         ),
-        functions=[
-            lambda_.Function.from_function_arn(
+        functions={
+            "SignedUrl": lambda_.Function.from_function_arn(
                 imports, "SignedUrl", f"arn:aws:lambda:{config.region}:{account}:function:signed-url"
             ),
-            lambda_.Function.from_function_arn(
+            "EventIngest": lambda_.Function.from_function_arn(
                 imports, "EventIngest", f"arn:aws:lambda:{config.region}:{account}:function:event-ingest"
             ),
-        ],
-        streams=[
-            kinesis.Stream.from_stream_arn(
+        },
+        streams={
+            "player-events": kinesis.Stream.from_stream_arn(
                 imports, "PlayerEvents", f"arn:aws:kinesis:{config.region}:{account}:stream/player-events"
             ),
-            kinesis.Stream.from_stream_arn(
+            "cdn-logs": kinesis.Stream.from_stream_arn(
                 imports, "CdnLogs", f"arn:aws:kinesis:{config.region}:{account}:stream/cdn-logs"
             ),
-        ],
+        },
         nightly_run=sfn.StateMachine.from_state_machine_arn(
             imports, "Nightly", f"arn:aws:states:{config.region}:{account}:stateMachine:nightly"
         ),
@@ -560,10 +593,10 @@ def test_wired_inputs_add_cloudfront_lambda_kinesis_and_emr_to_the_dashboard(wir
         "TotalErrorRate",
     ]
     assert [m[1] for m in graphs["CloudFront cache-hit rate (%)"]["metrics"]] == ["CacheHitRate"]
-    assert [m[-1]["label"] for m in graphs["Lambda errors"]["metrics"]] == ["Function", "SignedUrl", "EventIngest"]
-    assert [(m[1], m[3], m[-1]["stat"]) for m in graphs["Kinesis iterator age, maximum (ms)"]["metrics"]] == [
-        ("GetRecords.IteratorAgeMilliseconds", "player-events", "Maximum"),
-        ("GetRecords.IteratorAgeMilliseconds", "cdn-logs", "Maximum"),
+    assert [m[-1]["label"] for m in graphs["Lambda errors"]["metrics"]] == ["ChaosMonkey", "SignedUrl", "EventIngest"]
+    assert [(m[1], m[3], m[-1]["label"]) for m in graphs["Kinesis iterator age, maximum (ms)"]["metrics"]] == [
+        ("GetRecords.IteratorAgeMilliseconds", "player-events", "player-events"),
+        ("GetRecords.IteratorAgeMilliseconds", "cdn-logs", "cdn-logs"),
     ]
     nightly = graphs["EMR nightly run (Step Functions executions per day)"]
     assert nightly["view"] == "bar"
