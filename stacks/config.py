@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 ENVIRONMENT_NAMES = ("dev", "staging", "prod")
 
@@ -148,28 +148,30 @@ class NatConfig(_Model):
         return value
 
 
+def _clock(value: str) -> str:
+    if not _CLOCK.fullmatch(value):
+        raise ValueError(f"must be a 24-hour time HH:MM such as '18:30', got {value!r}")
+    return value
+
+
+def _time_zone(value: str | None) -> str | None:
+    if value is not None and value not in available_time_zones():
+        raise ValueError(f"unknown IANA time zone {value!r} (for example 'America/New_York')")
+    return value
+
+
+# A local time of day, and an IANA time zone (unset means the region's, REGION_TIME_ZONES).
+Clock = Annotated[str, AfterValidator(_clock)]
+TimeZoneName = Annotated[str | None, AfterValidator(_time_zone)]
+
+
 class PrimeTime(_Model):
     """Scheduled scale-out for the evening peak: ``min_capacity`` from ``start`` to ``end`` (local time)."""
 
-    start: str
-    end: str
+    start: Clock
+    end: Clock
     min_capacity: Annotated[int, Field(ge=1, le=100)]
-    # IANA time zone; unset means the region's (REGION_TIME_ZONES).
-    time_zone: str | None = None
-
-    @field_validator("start", "end")
-    @classmethod
-    def _clock(cls, value: str) -> str:
-        if not _CLOCK.fullmatch(value):
-            raise ValueError(f"must be a 24-hour time HH:MM such as '18:30', got {value!r}")
-        return value
-
-    @field_validator("time_zone")
-    @classmethod
-    def _zone(cls, value: str | None) -> str | None:
-        if value is not None and value not in available_time_zones():
-            raise ValueError(f"unknown IANA time zone {value!r} (for example 'America/New_York')")
-        return value
+    time_zone: TimeZoneName = None
 
     @model_validator(mode="after")
     def _window(self) -> PrimeTime:
@@ -363,10 +365,9 @@ class BusinessHours(_Model):
         "THU",
         "FRI",
     ]
-    start: str = "10:00"
-    end: str = "16:00"
-    # IANA time zone; unset means the region's (REGION_TIME_ZONES).
-    time_zone: str | None = None
+    start: Clock = "10:00"
+    end: Clock = "16:00"
+    time_zone: TimeZoneName = None
 
     @field_validator("days")
     @classmethod
@@ -374,20 +375,6 @@ class BusinessHours(_Model):
         if len(set(value)) != len(value):
             raise ValueError(f"lists a day more than once: {value}")
         return sorted(value, key=WEEKDAYS.index)
-
-    @field_validator("start", "end")
-    @classmethod
-    def _clock(cls, value: str) -> str:
-        if not _CLOCK.fullmatch(value):
-            raise ValueError(f"must be a 24-hour time HH:MM such as '10:00', got {value!r}")
-        return value
-
-    @field_validator("time_zone")
-    @classmethod
-    def _zone(cls, value: str | None) -> str | None:
-        if value is not None and value not in available_time_zones():
-            raise ValueError(f"unknown IANA time zone {value!r} (for example 'America/New_York')")
-        return value
 
     @model_validator(mode="after")
     def _window(self) -> BusinessHours:

@@ -112,7 +112,7 @@ BAD_OPERATIONS_INPUTS: list[tuple[str, dict[str, Any], str]] = [
         "dev.operations.chaos_monkey.business_hours.days.1: Input should be 'MON'",
     ),
     ("repeated day", _hours(days=["MON", "MON"]), "business_hours.days: lists a day more than once: ['MON', 'MON']"),
-    ("bad clock", _hours(start="9am"), "business_hours.start: must be a 24-hour time HH:MM such as '10:00', got '9am'"),
+    ("bad clock", _hours(start="9am"), "business_hours.start: must be a 24-hour time HH:MM such as '18:30', got '9am'"),
     ("overnight window", _hours(start="22:00", end="02:00"), "business_hours.end: is 02:00, not after start 22:00"),
     ("empty window", _hours(start="10:00", end="10:00"), "business_hours.end: is 10:00, not after start 10:00"),
     ("unknown zone", _hours(time_zone="Eastern"), "business_hours.time_zone: unknown IANA time zone 'Eastern'"),
