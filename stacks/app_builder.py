@@ -6,7 +6,7 @@ from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
 from stacks.config import ENVIRONMENT_NAMES, EnvironmentConfig, load_config
-from stacks.nag import acknowledge_findings
+from stacks.nag import acknowledge_findings, skip_checkov_checks
 from stacks.stage import ShowrunnerStage
 
 
@@ -23,5 +23,6 @@ def build_app(app: App, configs: dict[str, EnvironmentConfig] | None = None) -> 
     configs = configs if configs is not None else configs_from_context(app)
     stages = {name: ShowrunnerStage(app, configs[name]) for name in ENVIRONMENT_NAMES}
     acknowledge_findings(app)
+    skip_checkov_checks(app)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stages

@@ -1,37 +1,40 @@
 """Docker-free Lambda bundling.
 
 CDK normally bundles Python functions inside a Docker image. ``LocalPythonBundling``
-does the same work on the host: it copies the function's directory and, if
-it has a ``requirements.txt``, installs those pinned packages as prebuilt
-wheels for the Lambda platform (``manylinux2014_aarch64``, CPython 3.14), so
-no compiler, no emulation and no Docker are needed. ``bundling.image`` is
+does the same work on the host: it copies the function's package and, if it
+has a ``requirements.txt``, installs those pinned packages as prebuilt wheels
+for the Lambda platform (``manylinux2014_aarch64``, CPython 3.14), so no
+compiler, no emulation and no Docker are needed. ``bundling.image`` is
 required by CDK's API but never pulled.
 
-The directory keeps its name inside the asset (``lambda/<name>/`` becomes
-``<name>/`` at the code root, next to the installed requirements), so a
-function's modules import as ``<name>.module`` in Lambda exactly as they do in
-tests, where ``lambda/`` is on the path. The handler is ``<name>.handler.handler``.
+Every function is bundled as a package, exactly as the tests import it with
+``lambda/`` on the path (``from signed_url.issuer import ...``):
+``lambda/<source>/`` goes to ``<asset>/<source>/``, each shared package
+(``cloudfront_token``) to ``<asset>/<package>/``, and the handler is
+``<source>.handler.handler``.
 
 Tests skip bundling entirely with the context ``aws:cdk:bundling-stacks: []``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import jsii
-from aws_cdk import BundlingOptions, ILocalBundling
+from aws_cdk import AssetHashType, BundlingOptions, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
 LAMBDA_ROOT = Path(__file__).resolve().parents[1] / "lambda"
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 PYTHON_VERSION = "3.14"
 PLATFORM = "manylinux2014_aarch64"
-EXCLUDE = ("__pycache__", "*.pyc", "tests", "requirements-dev.txt")
+EXCLUDE = ("__pycache__", "*.pyc", "tests", "requirements.txt", "requirements-dev.txt")
 
 
 class BundlingError(RuntimeError):
@@ -40,16 +43,16 @@ class BundlingError(RuntimeError):
 
 @jsii.implements(ILocalBundling)
 class LocalPythonBundling:
-    """Copies ``source`` and pip-installs its requirements for the Lambda platform."""
+    """Copies ``source`` and the ``shared`` packages as packages, and pip-installs ``source``'s requirements."""
 
-    def __init__(self, source: Path) -> None:
+    def __init__(self, source: Path, shared: Sequence[Path] = ()) -> None:
         self.source = source
+        self.shared = shared
 
     def try_bundle(self, output_dir: str, *, image: Any = None, **_: Any) -> bool:
-        package = Path(output_dir) / self.source.name
-        shutil.copytree(
-            self.source, package, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*EXCLUDE, "requirements.txt")
-        )
+        ignore = shutil.ignore_patterns(*EXCLUDE)
+        for package in (self.source, *self.shared):
+            shutil.copytree(package, Path(output_dir) / package.name, dirs_exist_ok=True, ignore=ignore)
         requirements = self.source / "requirements.txt"
         if requirements.exists():
             command = [
@@ -64,18 +67,30 @@ class LocalPythonBundling:
         return True
 
 
-def handler_name(source: str) -> str:
-    """The Lambda handler of the function in ``lambda/<source>/``."""
-    return f"{source}.handler.handler"
-
-
-def python_code(source: str) -> lambda_.Code:
-    """The code asset of the function in ``lambda/<source>/``, bundled locally."""
+def python_code(source: str, shared: Sequence[str] = ()) -> lambda_.Code:
+    """The code asset of the function package ``lambda/<source>/`` plus the ``shared`` packages, bundled locally."""
     path = LAMBDA_ROOT / source
     if not (path / "handler.py").is_file():
         raise BundlingError(f"lambda/{source}/handler.py does not exist")
+    packages = [LAMBDA_ROOT / name for name in shared]
+    for package in (path, *packages):
+        if not (package / "__init__.py").is_file():
+            raise BundlingError(f"lambda/{package.name}/ is not a package (it has no __init__.py)")
     return lambda_.Code.from_asset(
         str(path),
         exclude=list(EXCLUDE),
-        bundling=BundlingOptions(image=RUNTIME.bundling_image, local=LocalPythonBundling(path)),
+        # CDK hashes only ``path``; the shared packages must change the asset too.
+        asset_hash=_tree_hash([path, *packages]),
+        asset_hash_type=AssetHashType.CUSTOM,
+        bundling=BundlingOptions(image=RUNTIME.bundling_image, local=LocalPythonBundling(path, packages)),
     )
+
+
+def _tree_hash(roots: Sequence[Path]) -> str:
+    digest = hashlib.sha256(f"{PLATFORM} {PYTHON_VERSION} package-layout".encode())
+    for root in roots:
+        for file in sorted(root.rglob("*")):
+            if file.is_file() and "__pycache__" not in file.parts and file.suffix != ".pyc":
+                digest.update(f"{root.name}/{file.relative_to(root).as_posix()}\0".encode())
+                digest.update(file.read_bytes())
+    return digest.hexdigest()

@@ -506,6 +506,29 @@ class AnalyticsConfig(_Model):
         return self
 
 
+class PlaybackConfig(_Model):
+    """The playback Lambdas: the signed-URL issuer and the manifest rewriter.
+
+    ``url_ttl_seconds`` is how long a play's signed URLs and cookies stay valid.
+    The rewriter copies the same token into every segment URI, so it must
+    outlast the longest viewing session; shorter limits what a leaked token is
+    worth. ``distribution_domain`` and ``key_pair_id`` are what the issuer
+    signs for (the CloudFront domain and public key ID) until the Edge stack
+    passes them in; ``distribution_domain`` falls back to ``domain_name``.
+    """
+
+    url_ttl_seconds: Annotated[int, Field(ge=300, le=86_400)] = 21_600
+    distribution_domain: str | None = None
+    key_pair_id: Annotated[str, Field(pattern=r"^[A-Z0-9]{8,64}$")] | None = None
+
+    @field_validator("distribution_domain")
+    @classmethod
+    def _distribution_domain(cls, value: str | None) -> str | None:
+        if value is not None and not _DOMAIN.fullmatch(value):
+            raise ValueError(f"must be a lowercase DNS name such as 'd111111abcdef8.cloudfront.net', got {value!r}")
+        return value
+
+
 class EnvironmentConfig(_Model):
     """Everything that differs between dev, staging and prod."""
 
@@ -530,6 +553,7 @@ class EnvironmentConfig(_Model):
     blocked_countries: list[str] = []
     alarm_email: str | None = None
     operations: OperationsConfig
+    playback: PlaybackConfig = PlaybackConfig()
 
     @field_validator("name")
     @classmethod

@@ -1,4 +1,4 @@
-"""Every cdk-nag acknowledgment in the project, each with its reason.
+"""Every cdk-nag acknowledgment and checkov skip in the project, each with its reason.
 
 An acknowledgment names a construct path pattern (``fnmatch`` syntax,
 matched against the full construct path such as ``dev/Storage/LogsBucket/Resource``)
@@ -6,6 +6,8 @@ and one rule ID. A rule ID may name settings of the construct's environment
 as ``{env}``, ``{region}`` or ``{replica_region}`` (literal braces doubled), because some findings quote names built
 from them. ``acknowledge_findings`` applies them all and fails if an
 acknowledgment matches no construct, so stale entries cannot pile up here.
+``CHECKOV_SKIPS`` (same shape, checkov check IDs) are written into the matched
+resources' CloudFormation metadata by ``skip_checkov_checks``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from aws_cdk import Acknowledgment, App, Stage, Validations
+from aws_cdk import Acknowledgment, App, CfnResource, Stage, Validations
 from constructs import IConstruct
 
 from stacks.config import EnvironmentConfig
@@ -128,6 +130,18 @@ def _analytics_acknowledgments() -> tuple[Ack, ...]:
     )
 
 
+_CONTENT_ARN = "PublishOutputFnGetAttContentBucket52D4B12CArn5110A173"
+_ISSUER_HEAD = (
+    "The issuer checks that a title exists with HEAD (s3:GetObject) on exactly two keys per title, "
+    "vod/<titleId>/master.m3u8 and vod/<titleId>/manifest.mpd; the titleId is the request's validated path "
+    "parameter, so the wildcard stands for the title segment only and no media or other object is readable."
+)
+_REWRITER_READ = (
+    "The manifest rewriter reads whichever title's manifest CloudFront forwards, so it may GetObject HLS and "
+    "DASH manifests (vod/*.m3u8, vod/*.mpd) and nothing else: no media segment or other object is readable."
+)
+
+
 ACKNOWLEDGMENTS: tuple[Ack, ...] = (
     Ack("*/Network/Vpc/*Subnet*/Subnet", "CloudFormation-Validate::W3010", _PINNED_AZS),
     Ack("*/Network/Vpc/publicSubnet*/NatInstance/Resource", "CloudFormation-Validate::W3010", _PINNED_AZS),
@@ -192,6 +206,34 @@ ACKNOWLEDGMENTS: tuple[Ack, ...] = (
         "(asserted in tests/infra/test_origin.py).",
     ),
     Ack(
+        "*/Playback/Issuer/FunctionRole/DefaultPolicy/Resource",
+        f"AwsSolutions-IAM5[{_storage_objects(_CONTENT_ARN, 'vod/*/master.m3u8')}]",
+        _ISSUER_HEAD,
+    ),
+    Ack(
+        "*/Playback/Issuer/FunctionRole/DefaultPolicy/Resource",
+        f"AwsSolutions-IAM5[{_storage_objects(_CONTENT_ARN, 'vod/*/manifest.mpd')}]",
+        _ISSUER_HEAD,
+    ),
+    Ack(
+        "*/Playback/Rewriter/FunctionRole/DefaultPolicy/Resource",
+        f"AwsSolutions-IAM5[{_storage_objects(_CONTENT_ARN, 'vod/*.m3u8')}]",
+        _REWRITER_READ,
+    ),
+    Ack(
+        "*/Playback/Rewriter/FunctionRole/DefaultPolicy/Resource",
+        f"AwsSolutions-IAM5[{_storage_objects(_CONTENT_ARN, 'vod/*.mpd')}]",
+        _REWRITER_READ,
+    ),
+    Ack(
+        "*/Playback/SigningKey/Resource",
+        "AwsSolutions-SMG4",
+        "The CloudFront signing key is rotated by a staged procedure instead of a rotation Lambda: CloudFront "
+        "must trust a new public key (Edge key group) before the issuer signs with its private key, and the "
+        "issuer reads the secret version labelled with its KEY_PAIR_ID, so key and ID switch in one deploy. "
+        "stacks/tools/signing_key.py adds and labels versions (docs/operations.md, Rotating the signing key).",
+    ),
+    Ack(
         "*/Operations/ChaosMonkey/FunctionRole/DefaultPolicy/Resource",
         "AwsSolutions-IAM5[Resource::*]",
         "autoscaling:DescribeAutoScalingGroups and autoscaling:DescribeInstanceRefreshes take no resource ARN "
@@ -236,13 +278,17 @@ def _walk(root: IConstruct) -> list[IConstruct]:
     return list(root.node.find_all())
 
 
+def _matching(constructs: list[IConstruct], ack: Ack, kind: str) -> list[IConstruct]:
+    matched = [c for c in constructs if fnmatchcase(c.node.path, ack.path)]
+    if not matched:
+        raise StaleAcknowledgmentError(f"{kind} {ack.rule} matches no construct: {ack.path}")
+    return matched
+
+
 def acknowledge_findings(app: App, acknowledgments: tuple[Ack, ...] = ACKNOWLEDGMENTS) -> None:
     constructs = _walk(app)
     for ack in acknowledgments:
-        matched = [c for c in constructs if fnmatchcase(c.node.path, ack.path)]
-        if not matched:
-            raise StaleAcknowledgmentError(f"cdk-nag acknowledgment {ack.rule} matches no construct: {ack.path}")
-        for construct in matched:
+        for construct in _matching(constructs, ack, "cdk-nag acknowledgment"):
             rule = ack.rule.format_map(_settings(construct))
             Validations.of(construct).acknowledge(Acknowledgment(id=rule, reason=ack.reason))
 
@@ -252,3 +298,132 @@ def _settings(construct: IConstruct) -> dict[str, str]:
     if not isinstance(config, EnvironmentConfig):
         return {}
     return {"env": config.name, "region": config.region, "replica_region": config.edge.replica_region or ""}
+
+
+# checkov (run on cdk.out by `make review`) reads skips from each resource's
+# CloudFormation metadata: {"checkov": {"skip": [{"id": ..., "comment": ...}]}}.
+# Same Ack shape: construct path pattern, check ID, specific reason.
+_CDK_PROVIDER = (
+    "aws-cdk-lib's own custom-resource provider (S3 auto-delete-objects, VPC restrict-default-SG), "
+    "invoked by CloudFormation only while the stack is created, updated or deleted: "
+)
+_CDK_PROVIDER_HANDLER = "*/Custom::*CustomResourceProvider/Handler"
+
+_ORIGIN_HTTP = (
+    "Without origin.certificate_arn there is no origin domain to present a certificate for, so the "
+    "listener is HTTP on port 80; it admits only CloudFront's origin-facing prefix list, forwards only "
+    "requests carrying the secret X-Origin-Verify header and answers everything else 403. Setting "
+    "origin.certificate_arn and origin.domain_name makes it HTTPS with ELBSecurityPolicy-TLS13-1-2-2021-06."
+)
+
+_OUR_FUNCTION = "A Showrunner function invoked synchronously (API Gateway, Function URL) that calls only AWS APIs: "
+# Our Python functions (stacks/constructs/python_function.py), by construct path.
+_FUNCTIONS = ("*/Analytics/Ingestion/Function/Resource",)
+
+CHECKOV_SKIPS: tuple[Ack, ...] = (
+    Ack(
+        "*Logs/Resource",
+        "CKV_AWS_158",
+        "Every log group (API access logs, WAF logs with credentials and tokens redacted, Lambda, Firehose "
+        "and Step Functions logs) holds operational metadata, never secrets or viewer tokens, and CloudWatch "
+        "Logs encrypts it at rest; a customer managed key would add a key and a logs-service key policy per "
+        "environment without excluding any reader that IAM does not already exclude.",
+    ),
+    *(
+        Ack(path, check, _OUR_FUNCTION + reason)
+        for path in _FUNCTIONS
+        for check, reason in (
+            (
+                "CKV_AWS_115",
+                "API Gateway throttling bounds its concurrency; reserving concurrency would fail in new "
+                "accounts whose limit leaves no unreserved pool.",
+            ),
+            (
+                "CKV_AWS_116",
+                "its caller gets the error synchronously, so a dead-letter queue would never receive anything.",
+            ),
+            (
+                "CKV_AWS_117",
+                "inside the VPC it would need NAT or interface endpoints to reach them, and it holds no data.",
+            ),
+            (
+                "CKV_AWS_173",
+                "its environment variables hold only resource names and limits, never secrets, and Lambda "
+                "encrypts them at rest with its service key.",
+            ),
+        )
+    ),
+    Ack(
+        "*/Analytics/NightlySpark/StateMachine/Role/DefaultPolicy/Resource",
+        "CKV_AWS_111",
+        "Step Functions' EMR integration must call RunJobFlow before the cluster (and so its ARN) exists, and "
+        "its log delivery and X-Ray actions do not support resource-level permissions; every other statement "
+        "names clusters, roles or rules (the cdk-nag IAM5 acknowledgments above give each wildcard's reason).",
+    ),
+    Ack(
+        "*/Storage/LogsBucket/Resource",
+        "CKV_AWS_18",
+        "The logs bucket is the target of every other bucket's server access logs; logging its own "
+        "access would write a log record about every log record.",
+    ),
+    Ack(
+        "*/ContentReplica/ReplicaLogsBucket/Resource",
+        "CKV_AWS_18",
+        "The replica region's logs bucket receives the replica bucket's server access logs; logging its "
+        "own access would write a log record about every log record.",
+    ),
+    Ack(
+        "*/Alerts/AlertsKey/Resource",
+        "CKV_AWS_33",
+        "The one '*' principal (AllowAutoScalingNotifications) is narrowed by aws:PrincipalArn to this "
+        "account's AWSServiceRoleForAutoScaling and by kms:CallerAccount to this account; the role cannot "
+        "be named as the principal because it may not exist yet, and a missing principal invalidates the key policy.",
+    ),
+    Ack("*/Origin/Alb/LoadBalancer/Listener/Resource", "CKV_AWS_2", _ORIGIN_HTTP),
+    Ack("*/Origin/Alb/LoadBalancer/Listener/Resource", "CKV_AWS_103", _ORIGIN_HTTP),
+    Ack(
+        "*/Origin/OriginHeader/Secret/Resource",
+        "CKV_AWS_149",
+        "Only CloudFormation reads the origin-header secret, through dynamic references while it deploys; "
+        "no function or instance does. The AWS managed key encrypts it at rest, and a customer managed key "
+        "would separate no reader from another.",
+    ),
+    Ack(
+        _CDK_PROVIDER_HANDLER,
+        "CKV_AWS_115",
+        _CDK_PROVIDER + "a few invocations per deploy, so reserving concurrency would only take capacity "
+        "from the account's pool.",
+    ),
+    Ack(
+        _CDK_PROVIDER_HANDLER,
+        "CKV_AWS_116",
+        _CDK_PROVIDER + "CloudFormation invokes it synchronously and rolls the stack back on failure, so a "
+        "dead-letter queue for asynchronous invocations would never receive anything.",
+    ),
+    Ack(
+        _CDK_PROVIDER_HANDLER,
+        "CKV_AWS_117",
+        _CDK_PROVIDER + "it calls only S3 and EC2 APIs and holds no data; inside the VPC it would need NAT "
+        "or interface endpoints to reach them.",
+    ),
+)
+
+CHECKOV_METADATA_KEY = "checkov"
+
+
+def skip_checkov_checks(app: App, skips: tuple[Ack, ...] = CHECKOV_SKIPS) -> None:
+    """Write each skip, with its reason, into the matched resources' CloudFormation metadata.
+
+    Fails if a skip matches no construct, or matches a construct that is not a
+    CloudFormation resource (its metadata would never reach the template).
+    """
+    constructs = _walk(app)
+    for skip in skips:
+        for construct in _matching(constructs, skip, "checkov skip"):
+            if not isinstance(construct, CfnResource):
+                raise TypeError(
+                    f"checkov skip {skip.rule} must name a CloudFormation resource, not {construct.node.path}"
+                )
+            existing = construct.get_metadata(CHECKOV_METADATA_KEY) or {"skip": []}
+            entries = [*existing["skip"], {"id": skip.rule, "comment": skip.reason}]
+            construct.add_metadata(CHECKOV_METADATA_KEY, {"skip": entries})

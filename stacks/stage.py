@@ -18,6 +18,7 @@ from stacks.edge_security_stack import EdgeSecurityStack
 from stacks.network_stack import NetworkStack
 from stacks.operations_stack import OperationsStack
 from stacks.origin_stack import OriginStack
+from stacks.playback_stack import PlaybackStack
 from stacks.storage_stack import StorageStack
 
 PROJECT_TAG = "showrunner"
@@ -44,6 +45,9 @@ class ShowrunnerStage(Stage):
             self.storage.node.add_dependency(self.content_replica)
         self.network = NetworkStack(self, "Network", config=config, logs_bucket=self.storage.logs_bucket)
         self.api = ApiStack(self, "Api", config=config)
+        self.playback = PlaybackStack(
+            self, "Playback", config=config, content_bucket=self.storage.content_bucket, api=self.api
+        )
         self.origin = OriginStack(
             self,
             "Origin",
@@ -65,7 +69,7 @@ class ShowrunnerStage(Stage):
             http_api=self.api.http_api,
             route_authorizer=self.api.route_authorizer,
         )
-        # Last: it watches the others. Wire the Edge distribution and the Playback functions into Observed as they land.
+        # Last: it watches the others. Wire the Edge distribution into Observed when it lands.
         self.operations = OperationsStack(
             self,
             "Operations",
@@ -75,7 +79,11 @@ class ShowrunnerStage(Stage):
                 group=self.origin.fleet.group,
                 load_balancer=self.origin.load_balancer.load_balancer,
                 target_group=self.origin.target_group,
-                functions={"EventIngest": self.analytics.ingestion.function},
+                functions={
+                    "SignedUrl": self.playback.issuer.function,
+                    "ManifestRewriter": self.playback.rewriter_function,
+                    "EventIngest": self.analytics.ingestion.function,
+                },
                 streams={
                     "player-events": self.analytics.player_events_stream,
                     "cdn-logs": self.analytics.cdn_logs_stream,

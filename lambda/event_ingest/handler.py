@@ -11,10 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-try:  # imported as the package event_ingest (tests) or from the function's code root (Lambda)
-    from event_ingest.ingest import handle
-except ImportError:  # pragma: no cover - the Lambda runtime
-    from ingest import handle  # type: ignore[import-not-found,no-redef]
+from event_ingest.ingest import handle
 
 if TYPE_CHECKING:
     from types_boto3_kinesis import KinesisClient

@@ -34,10 +34,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 if TYPE_CHECKING:
     from types_boto3_kinesis import KinesisClient
 
-try:  # imported as the package event_ingest (tests) or from the function's code root (Lambda)
-    from event_ingest.schema import PlayerEvent, check, to_record
-except ImportError:  # pragma: no cover - the Lambda runtime
-    from schema import PlayerEvent, check, to_record  # type: ignore[import-not-found,no-redef]
+from event_ingest.schema import PlayerEvent, check, to_record
 
 MAX_EVENTS = 500
 MAX_BODY_BYTES = 1_048_576  # 500 events of about 300 bytes fit many times over; Kinesis takes 5 MiB a call

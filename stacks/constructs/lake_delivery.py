@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Size
+from aws_cdk import Duration, RemovalPolicy, Size
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -48,6 +49,7 @@ class LakeDelivery(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         analytics = config.analytics
+        errors_log = log_group(self, "Logs", config)
         self.delivery_stream = firehose.DeliveryStream(
             self,
             "DeliveryStream",
@@ -62,6 +64,10 @@ class LakeDelivery(Construct):
                 buffering_interval=Duration.seconds(analytics.firehose_buffer_seconds),
                 buffering_size=Size.mebibytes(analytics.firehose_buffer_mib),
                 encryption_key=key,
-                logging_config=firehose.EnableLogging(log_group(self, "Logs", config)),
+                logging_config=firehose.EnableLogging(errors_log),
             ),
         )
+        # Firehose's L2 adds its log stream with CDK's default (Retain); it belongs with its group.
+        for child in errors_log.node.children:
+            if isinstance(child, logs.LogStream):
+                child.apply_removal_policy(RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY)

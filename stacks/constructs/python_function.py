@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import Duration
@@ -9,14 +10,17 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from stacks.bundling import RUNTIME, handler_name, python_code
+from stacks.bundling import RUNTIME, python_code
 from stacks.config import EnvironmentConfig
 from stacks.log_groups import log_group
 
 
 class PythonFunction(lambda_.Function):
-    """arm64, the newest Python runtime aws-cdk-lib knows, ``<source>.handler.handler``, bundled without Docker.
+    """arm64, the newest Python runtime aws-cdk-lib knows, code bundled without Docker.
 
+    * The package ``lambda/<source>/`` and the ``shared`` packages are bundled as
+      packages (``stacks/bundling.py``) and the handler is ``<source>.handler.handler``,
+      so its imports are the same as in the tests.
     * Its own role, which may write only to its own log group (no
       ``AWSLambdaBasicExecutionRole`` managed policy); callers grant the rest.
     * Its own log group, with the environment's retention, and JSON logs.
@@ -33,6 +37,7 @@ class PythonFunction(lambda_.Function):
         environment: dict[str, str] | None = None,
         memory_size: int = 256,
         timeout: Duration | None = None,
+        shared: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
         logs = log_group(scope, f"{construct_id}Logs", config)
@@ -48,8 +53,8 @@ class PythonFunction(lambda_.Function):
             construct_id,
             runtime=RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
-            handler=handler_name(source),
-            code=python_code(source),
+            handler=f"{source}.handler.handler",
+            code=python_code(source, shared),
             description=description,
             environment=environment,
             memory_size=memory_size,

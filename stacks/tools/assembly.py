@@ -57,6 +57,19 @@ class StackArtifact:
                         found.append((path, rule.removeprefix("Annotation::"), reason))
         return found
 
+    def acknowledged_rules(self) -> list[tuple[str, str, str]]:
+        """(construct path, rule, reason) for every acknowledged validation rule: cdk-nag and CDK's own validations."""
+        if self.metadata_file is None:
+            return []
+        metadata = json.loads((self.directory / self.metadata_file).read_text(encoding="utf-8"))
+        return [
+            (path, rule.removeprefix("Annotation::"), reason)
+            for path, entries in metadata.items()
+            for entry in entries
+            if entry.get("type") == "aws:cdk:acknowledged-rules"
+            for rule, reason in entry["data"].items()
+        ]
+
 
 def _stacks_in(directory: Path, stage: str) -> list[StackArtifact]:
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
@@ -100,3 +113,25 @@ def validation_failures(outdir: str | Path = "cdk.out") -> int:
         for plugin in report.get("pluginReports", [])
         for violation in plugin.get("violations", [])
     )
+
+
+@dataclass(frozen=True)
+class Violation:
+    plugin: str
+    rule: str
+    construct_path: str
+    description: str
+
+
+def validation_violations(outdir: str | Path = "cdk.out") -> list[Violation]:
+    """Each unacknowledged violation in ``validation-report.json``, one per violating construct."""
+    report_path = Path(outdir) / "validation-report.json"
+    if not report_path.exists():
+        return []
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    return [
+        Violation(plugin["pluginName"], violation["ruleName"], construct["constructPath"], violation["description"])
+        for plugin in report.get("pluginReports", [])
+        for violation in plugin.get("violations", [])
+        for construct in violation.get("violatingConstructs", [])
+    ]

@@ -22,6 +22,7 @@ import boto3
 
 from stacks.config import ENVIRONMENT_NAMES, load_config
 from stacks.constructs.origin_header_secret import HEADER_LENGTH, version_stage
+from stacks.tools.stack_outputs import stack_output
 
 if TYPE_CHECKING:
     from types_boto3_secretsmanager import SecretsManagerClient
@@ -84,12 +85,10 @@ def rotate(client: SecretsManagerClient, secret_id: str, generation: int) -> Rot
 
 def secret_arn_from_stack(cloudformation: Any, stack_name: str) -> str:
     """The origin header secret's ARN, from the Origin stack's outputs."""
-    (stack,) = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
-    for output in stack.get("Outputs", []):
-        if output["OutputKey"] == SECRET_OUTPUT:
-            value: str = output["OutputValue"]
-            return value
-    raise RotationError(f"stack {stack_name} has no output {SECRET_OUTPUT}; is the Origin stack deployed?")
+    arn = stack_output(cloudformation, stack_name, SECRET_OUTPUT)
+    if arn is None:
+        raise RotationError(f"stack {stack_name} has no output {SECRET_OUTPUT}; is the Origin stack deployed?")
+    return arn
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -357,6 +357,10 @@ def test_every_alarm_notifies_the_alerts_topic_when_it_fires_and_clears(synthesi
             "origin-p99-latency",
             "origin-fleet-below-minimum",
             "chaos-monkey-failed",
+            "signed-url-errors",
+            "signed-url-throttles",
+            "manifest-rewriter-errors",
+            "manifest-rewriter-throttles",
             "event-ingest-errors",
             "event-ingest-throttles",
         )
@@ -466,22 +470,24 @@ def test_dashboard_covers_alarms_origin_fleet_lambda_kinesis_and_emr_and_says_wh
     ]
     chaos_id, _ = _one(template, "AWS::Lambda::Function")
     analytics = synthesized.stack(env, "Analytics").template
-    ingest = (f"{env}-Analytics", {"Ref": logical_id_by_path(analytics, "Ingestion/Function/Resource")})
+    playback = synthesized.stack(env, "Playback").template
+    observed = {
+        "SignedUrl": (f"{env}-Playback", {"Ref": logical_id_by_path(playback, "Issuer/Function/Resource")}),
+        "ManifestRewriter": (f"{env}-Playback", {"Ref": logical_id_by_path(playback, "Rewriter/Function/Resource")}),
+        "EventIngest": (f"{env}-Analytics", {"Ref": logical_id_by_path(analytics, "Ingestion/Function/Resource")}),
+    }
     for title, metric, stat in (
         ("Lambda errors", "Errors", "Sum"),
         ("Lambda throttles", "Throttles", "Sum"),
         ("Lambda duration p99 (ms)", "Duration", "p99"),
     ):
-        chaos, event_ingest = graphs[title]
-        for namespace, name, dimension, _value, _options in (chaos, event_ingest):
+        chaos, *others = graphs[title]
+        for namespace, name, dimension, _value, _options in graphs[title]:
             assert (namespace, name, dimension) == ("AWS/Lambda", metric, "FunctionName")
         assert _intrinsic(chaos[3]) == {"Ref": chaos_id}
-        assert _output(synthesized, env, _intrinsic(event_ingest[3])) == ingest
+        assert [_output(synthesized, env, _intrinsic(m[3])) for m in others] == list(observed.values())
         # the 5-minute period is the dashboard's default, so it is not written
-        assert [chaos[4], event_ingest[4]] == [
-            {"label": "ChaosMonkey", "stat": stat},
-            {"label": "EventIngest", "stat": stat},
-        ]
+        assert [m[4] for m in graphs[title]] == [{"label": label, "stat": stat} for label in ("ChaosMonkey", *observed)]
     streams = {
         name: (f"{env}-Analytics", {"Ref": logical_id_by_path(analytics, f"{construct}/Stream/Resource")})
         for name, construct in (("player-events", "PlayerEvents"), ("cdn-logs", "CdnLogs"))

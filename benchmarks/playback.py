@@ -1,0 +1,297 @@
+"""Playback hot-path benchmarks, each measured side by side with its baseline in one run.
+
+Run with ``make bench``. Every group interleaves its contenders round by round
+(so a noisy neighbour slows all of them alike), reports medians, and states the
+ratio against the issue's target. The exit status is 1 when a target is missed.
+
+* issuer: warm handler vs a bare RSA-2048 signature of the same policy, and botocore's CloudFrontSigner;
+* rewriter: 2-hour and 10-hour HLS media playlists and a master playlist vs the m3u8 library, and a
+  DASH SegmentList MPD vs lxml, each also vs a bare ``replace`` floor;
+* cold import of each handler module vs ``import boto3``, in fresh interpreters.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "lambda")]
+# Fake credentials for moto: nothing leaves the process.
+os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")  # noqa: S106
+
+import m3u8  # noqa: E402
+from botocore.signers import CloudFrontSigner  # noqa: E402
+from cloudfront_token.policy import custom_policy, title_resource  # noqa: E402
+from cryptography.hazmat.primitives import hashes  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import padding  # noqa: E402
+from lxml import etree  # noqa: E402
+from manifest_rewriter.dash import rewrite_mpd  # noqa: E402
+from manifest_rewriter.hls import rewrite_hls  # noqa: E402
+from manifest_rewriter.scope import UriScope  # noqa: E402
+
+from tests import playback_samples as samples  # noqa: E402
+
+MPD_NS = "{urn:mpeg:dash:schema:mpd:2011}"
+
+
+@dataclass
+class Result:
+    name: str
+    medians: dict[str, float]  # contender -> median seconds
+
+
+@dataclass
+class Target:
+    description: str
+    ratio: float
+    limit: float
+    at_most: bool  # True: ratio <= limit; False: ratio >= limit
+
+    @property
+    def met(self) -> bool:
+        return self.ratio <= self.limit if self.at_most else self.ratio >= self.limit
+
+
+def side_by_side(name: str, contenders: dict[str, Callable[[], Any]], rounds: int) -> Result:
+    """Median time of each contender, calling each once per round in a rotating order."""
+    for contender in contenders.values():
+        contender()  # warm up: caches, lazy imports, allocator
+    samples_: dict[str, list[float]] = {key: [] for key in contenders}
+    names = list(contenders)
+    gc.collect()  # once per group: a collection before every call would flush the caches it measures
+    for round_number in range(rounds):
+        for key in names[round_number % len(names) :] + names[: round_number % len(names)]:
+            start = time.perf_counter()
+            contenders[key]()
+            samples_[key].append(time.perf_counter() - start)
+    return Result(name, {key: statistics.median(values) for key, values in samples_.items()})
+
+
+def cold_imports(statements: dict[str, str], runs: int) -> Result:
+    """Median import time in a fresh interpreter (byte code already compiled, as in a warm deployment)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "lambda"), str(ROOT)])}
+    program = "import time; t = time.perf_counter(); {}; print(time.perf_counter() - t)"
+    samples_: dict[str, list[float]] = {key: [] for key in statements}
+    for statement in statements.values():  # compile .pyc files first
+        subprocess.run([sys.executable, "-c", statement], env=env, check=True)  # noqa: S603 - fixed argv
+    for _ in range(runs):
+        for key, statement in statements.items():
+            output = subprocess.run(  # noqa: S603 - fixed argv
+                [sys.executable, "-c", program.format(statement)], env=env, check=True, capture_output=True, text=True
+            ).stdout
+            samples_[key].append(float(output))
+    return Result("cold import", {key: statistics.median(values) for key, values in samples_.items()})
+
+
+# --- issuer ---------------------------------------------------------------------------------------------
+
+
+def issuer() -> tuple[Result, list[Target]]:
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket="bench-content")
+        s3.put_object(Bucket="bench-content", Key=f"vod/{samples.TITLE}/master.m3u8", Body=b"#EXTM3U\n")
+        secret = boto3.client("secretsmanager").create_secret(Name="bench-key", SecretString=samples.private_pem())
+        os.environ.update(
+            DISTRIBUTION_DOMAIN=samples.DOMAIN,
+            KEY_PAIR_ID=samples.KEY_PAIR_ID,
+            SIGNING_KEY_SECRET_ARN=secret["ARN"],
+            CONTENT_BUCKET="bench-content",
+            URL_TTL_SECONDS="21600",
+        )
+        from signed_url.handler import handler
+
+        event = {
+            "pathParameters": {"titleId": samples.TITLE},
+            "requestContext": {"authorizer": {"jwt": {"claims": {"sub": "user-1"}}}},
+        }
+        assert handler(event, None)["statusCode"] == 200  # cold: reads the key, HEADs the title
+
+        key = samples.private_key()
+        policy = custom_policy(title_resource(samples.DOMAIN, samples.TITLE), int(time.time()) + 21600)
+        policy_bytes = policy.encode()
+        url = f"https://{samples.DOMAIN}/vod/{samples.TITLE}/master.m3u8"
+        botocore_signer = CloudFrontSigner(
+            samples.KEY_PAIR_ID,
+            lambda message: key.sign(message, padding.PKCS1v15(), hashes.SHA1()),  # noqa: S303
+        )
+        result = side_by_side(
+            "issuer (one play)",
+            {
+                "bare RSA-2048 sign": lambda: key.sign(policy_bytes, padding.PKCS1v15(), hashes.SHA1()),  # noqa: S303
+                "botocore CloudFrontSigner": lambda: botocore_signer.generate_presigned_url(url, policy=policy),
+                "warm handler": lambda: handler(event, None),
+            },
+            rounds=401,
+        )
+    medians = result.medians
+    return result, [
+        Target(
+            "issuer warm handler / bare RSA sign",
+            medians["warm handler"] / medians["bare RSA-2048 sign"],
+            1.15,
+            at_most=True,
+        )
+    ]
+
+
+# --- rewriter -------------------------------------------------------------------------------------------
+
+
+def _m3u8_rewrite(text: str, query: str) -> str:
+    playlist = m3u8.loads(text)
+    for segment in playlist.segments:
+        segment.uri = f"{segment.uri}?{query}"
+        if segment.init_section is not None and "?" not in segment.init_section.uri:
+            segment.init_section.uri = f"{segment.init_section.uri}?{query}"
+    for variant in playlist.playlists:
+        variant.uri = f"{variant.uri}?{query}"
+    for media in playlist.media:
+        if media.uri:
+            media.uri = f"{media.uri}?{query}"
+    for iframe in playlist.iframe_playlists:
+        iframe.uri = f"{iframe.uri}?{query}"
+    result: str = playlist.dumps()
+    return result
+
+
+def _lxml_rewrite(data: bytes, query: str) -> bytes:
+    root = etree.fromstring(data)  # the baseline; our own generated document
+    for element in root.iter(f"{MPD_NS}SegmentURL", f"{MPD_NS}Initialization"):
+        attribute = "media" if element.tag.endswith("SegmentURL") else "sourceURL"
+        element.set(attribute, f"{element.get(attribute)}?{query}")
+    result: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return result
+
+
+def rewriter() -> tuple[list[Result], list[Target]]:
+    viewer = samples.token()
+    scope = UriScope(viewer, viewer.scope())
+    query = viewer.query
+    suffix = "?" + query
+    xml_suffix = b"?" + query.replace("&", "&amp;").encode()
+    path = f"/vod/{samples.TITLE}/1080p/index.m3u8"
+    results, targets = [], []
+
+    hls_cases = (("2-hour HLS (1,800 segments)", 1800, 61), ("10-hour HLS (9,000 segments)", 9000, 21))
+    for label, segments, rounds in hls_cases:
+        text = samples.media_playlist(segments)
+        ours = rewrite_hls(text, scope, path)
+        assert ours.count(query) == segments + 1
+        assert _m3u8_rewrite(text, query).count(query) >= segments
+        result = side_by_side(
+            label,
+            {
+                "m3u8 load+dump": lambda text=text: _m3u8_rewrite(text, query),
+                "ours": lambda text=text: rewrite_hls(text, scope, path),
+                "str.replace floor": lambda text=text: text.replace(".m4s\n", ".m4s" + suffix + "\n"),
+            },
+            rounds,
+        )
+        results.append(result)
+        if segments == 1800:
+            medians = result.medians
+            targets.append(
+                Target("HLS 2 h: m3u8 / ours", medians["m3u8 load+dump"] / medians["ours"], 15, at_most=False)
+            )
+            targets.append(
+                Target("HLS 2 h: ours / str.replace", medians["ours"] / medians["str.replace floor"], 12, at_most=True)
+            )
+
+    master = samples.master_playlist()
+    master_path = f"/vod/{samples.TITLE}/master.m3u8"
+    assert rewrite_hls(master, scope, master_path).count(query) == 11
+    results.append(
+        side_by_side(
+            "master playlist (4 variants, 3 renditions)",
+            {
+                "m3u8 load+dump": lambda: _m3u8_rewrite(master, query),
+                "ours": lambda: rewrite_hls(master, scope, master_path),
+                "str.replace floor": lambda: master.replace(".m3u8\n", ".m3u8" + suffix + "\n"),
+            },
+            rounds=301,
+        )
+    )
+
+    mpd_path = f"/vod/{samples.TITLE}/manifest.mpd"
+    for label, data in (
+        ("DASH SegmentList (1,800 URLs)", samples.segment_list_mpd(1800)),
+        (
+            "DASH SegmentList (1,800 URLs) under a BaseURL",
+            samples.segment_list_mpd(1800, base_url=f"https://{samples.DOMAIN}/vod/{samples.TITLE}/"),
+        ),
+    ):
+        assert rewrite_mpd(data, scope, mpd_path).count(xml_suffix) == 1801 + (b"BaseURL" in data)
+        result = side_by_side(
+            label,
+            {
+                "lxml rewrite": lambda data=data: _lxml_rewrite(data, query),
+                "ours": lambda data=data: rewrite_mpd(data, scope, mpd_path),
+                "bytes.replace floor": lambda data=data: data.replace(b'.m4s"', b".m4s" + xml_suffix + b'"'),
+            },
+            rounds=61,
+        )
+        results.append(result)
+        if b"BaseURL" not in data:
+            targets.append(
+                Target("DASH: lxml / ours", result.medians["lxml rewrite"] / result.medians["ours"], 3, at_most=False)
+            )
+    return results, targets
+
+
+def imports() -> tuple[Result, list[Target]]:
+    result = cold_imports(
+        {
+            "import boto3": "import boto3",
+            "import signed_url.handler": "import signed_url.handler",
+            "import manifest_rewriter.handler": "import manifest_rewriter.handler",
+        },
+        runs=15,
+    )
+    boto3_median = result.medians["import boto3"]
+    return result, [
+        Target(f"cold {name} / import boto3", result.medians[name] / boto3_median, 0.5, at_most=True)
+        for name in ("import signed_url.handler", "import manifest_rewriter.handler")
+    ]
+
+
+def _format(seconds: float) -> str:
+    return f"{seconds * 1e6:9.1f} µs" if seconds < 1e-3 else f"{seconds * 1e3:9.3f} ms"
+
+
+def main() -> int:
+    print(f"Playback benchmarks: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; medians, interleaved rounds\n")
+    results: list[Result] = []
+    targets: list[Target] = []
+    for group in (issuer, rewriter, imports):
+        found, aims = group()
+        results.extend(found if isinstance(found, list) else [found])
+        targets.extend(aims)
+    for result in results:
+        print(result.name)
+        fastest = min(result.medians.values())
+        for name, median in result.medians.items():
+            print(f"  {name:<34} {_format(median)}   {median / fastest:7.2f}x the fastest")
+        print()
+    print("targets")
+    for target in targets:
+        sign = "<=" if target.at_most else ">="
+        verdict = "met" if target.met else "MISSED"
+        print(f"  {target.description:<52} {target.ratio:7.2f}x  (target {sign} {target.limit}x)  {verdict}")
+    return 0 if all(target.met for target in targets) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

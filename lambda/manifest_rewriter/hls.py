@@ -1,0 +1,100 @@
+"""HLS playlists (RFC 8216bis): add the viewer's token to every in-scope URI, line by line.
+
+No object model: the playlist is split on ``\\n`` and each line is either kept
+as it is or has the token inserted, so every other byte (tag order, CRLF, a
+BOM, unknown tags, comments) survives unchanged.
+
+* A URI line (not blank, not starting with ``#``) is a URI.
+* ``URI="…"`` is a URI in EXT-X-KEY, -MAP, -MEDIA, -I-FRAME-STREAM-INF,
+  -SESSION-KEY, -SESSION-DATA, -PART, -PRELOAD-HINT and -RENDITION-REPORT.
+* Relative URIs resolve against the playlist's own directory.
+
+The common line (``seg-00001.m4s``) is recognized with a few C-level string
+operations inside one list comprehension; anything else goes through
+``UriScope.tokenize``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from manifest_rewriter.scope import SAFE_CHARS, SAFE_FIRST, UriScope
+
+URI_TAGS = (
+    "EXT-X-KEY",
+    "EXT-X-MAP",
+    "EXT-X-MEDIA",
+    "EXT-X-I-FRAME-STREAM-INF",
+    "EXT-X-SESSION-KEY",
+    "EXT-X-SESSION-DATA",
+    "EXT-X-PART",
+    "EXT-X-PRELOAD-HINT",
+    "EXT-X-RENDITION-REPORT",
+)
+_URI_TAG = re.compile("#(?:" + "|".join(re.escape(tag) for tag in URI_TAGS) + "):")
+# One attribute of an attribute list (RFC 8216 §4.2): NAME=value, the value quoted or not.
+_ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=("[^"\r\n]*"|[^",\r\n]*)')
+
+
+class _Lines:
+    def __init__(self, scope: UriScope, base_dir: str) -> None:
+        self.scope = scope
+        self.bases = (base_dir,)
+
+    def line(self, line: str) -> str:
+        """Any line the fast path did not settle."""
+        body = line[:-1] if line.endswith("\r") else line
+        bom = "\ufeff" if body.startswith("\ufeff") else ""
+        body = body[len(bom) :]
+        if body.startswith("#"):
+            if _URI_TAG.match(body) is None:
+                return line
+            return bom + self._tag(body) + line[len(bom) + len(body) :]
+        uri = body.strip(" \t")
+        if not uri or uri[0] == "#":  # blank, or an indented comment
+            return line
+        new = self.scope.tokenize(uri, self.bases)
+        if new is None:
+            return line
+        start = len(bom) + body.find(uri)
+        return line[:start] + new + line[start + len(uri) :]
+
+    def _tag(self, body: str) -> str:
+        """Rewrite ``URI="…"`` in a well-formed attribute list; leave a malformed one alone."""
+        position = body.index(":") + 1
+        edits: list[tuple[int, int, str]] = []
+        while position < len(body):
+            match = _ATTRIBUTE.match(body, position)
+            if match is None:
+                return body
+            name, value = match.groups()
+            if name == "URI" and len(value) >= 2 and value[0] == '"':
+                new = self.scope.tokenize(value[1:-1], self.bases)
+                if new is not None:
+                    edits.append((match.start(2) + 1, match.end(2) - 1, new))
+            position = match.end()
+            if position < len(body):
+                if body[position] != ",":
+                    return body
+                position += 1
+        for start, end, new in reversed(edits):
+            body = body[:start] + new + body[end:]
+        return body
+
+
+def rewrite_hls(text: str, scope: UriScope, playlist_path: str) -> str:
+    """``text`` with the token on every in-scope URI; ``playlist_path`` is the request path."""
+    base_dir = playlist_path[: playlist_path.rfind("/") + 1]
+    slow = _Lines(scope, base_dir).line
+    suffix = "?" + scope.query
+    in_title = base_dir.startswith(scope.prefix)
+    return "\n".join(
+        [
+            line + suffix
+            if in_title and line and line[0] in SAFE_FIRST and not line.strip(SAFE_CHARS) and "/." not in line
+            else line
+            if not line or (line[0] == "#" and not line.startswith("#EXT-X-"))
+            else slow(line)
+            for line in text.split("\n")
+        ]
+    )

@@ -1,0 +1,86 @@
+"""The issuer's two AWS calls: HEAD on a manifest, and reading the signing key.
+
+Imported on the first request, not at module import, so a cold start does not
+pay for botocore before it has to.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from cloudfront_token.signer import Signer, SigningKeyError, load_signer
+
+from signed_url.issuer import ServiceUnavailableError
+
+LOGGER = logging.getLogger(__name__)
+
+# Without s3:ListBucket (least privilege), S3 answers a HEAD on a missing key with 403, not 404.
+_ABSENT = {"404", "NoSuchKey", "NotFound", "403", "AccessDenied", "Forbidden"}
+
+
+class ObjectExists:
+    """``exists(key)`` for one bucket, by HEAD."""
+
+    def __init__(self, client: Any, bucket: str) -> None:
+        self._client = client
+        self._bucket = bucket
+
+    def __call__(self, key: str) -> bool:
+        try:
+            self._client.head_object(Bucket=self._bucket, Key=key)
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code in _ABSENT:
+                return False
+            LOGGER.error("HEAD %s failed: %s", key, code)
+            raise ServiceUnavailableError("catalog_unavailable", "cannot check the title") from None
+        except BotoCoreError as exc:
+            LOGGER.error("HEAD %s failed: %s", key, type(exc).__name__)
+            raise ServiceUnavailableError("catalog_unavailable", "cannot check the title") from None
+        return True
+
+
+class SigningKey:
+    """The ``Signer``, read from Secrets Manager once per container and kept; failures are retried next time.
+
+    The secret version labelled with the key-pair ID is preferred over ``AWSCURRENT``, so a key
+    rotation can switch the PEM and ``KEY_PAIR_ID`` together (docs/operations.md). The PEM is
+    never logged, and neither is any error text that could quote it.
+    """
+
+    def __init__(self, client: Any, secret_arn: str, key_pair_id: str) -> None:
+        self._client = client
+        self._secret_arn = secret_arn
+        self._key_pair_id = key_pair_id
+        self._signer: Signer | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> Signer:
+        signer = self._signer
+        if signer is None:
+            with self._lock:
+                if self._signer is None:
+                    self._signer = self._load()
+                signer = self._signer
+        return signer
+
+    def _load(self) -> Signer:
+        try:
+            try:
+                secret = self._client.get_secret_value(SecretId=self._secret_arn, VersionStage=self._key_pair_id)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+                    raise
+                secret = self._client.get_secret_value(SecretId=self._secret_arn)
+            pem = secret.get("SecretString")
+            if not isinstance(pem, str):
+                raise SigningKeyError("the secret has no SecretString")
+            return load_signer(pem, self._key_pair_id)
+        except ClientError as exc:
+            LOGGER.error("cannot read the signing key: %s", exc.response.get("Error", {}).get("Code", "?"))
+        except (BotoCoreError, SigningKeyError) as exc:
+            LOGGER.error("cannot use the signing key: %s", exc if isinstance(exc, SigningKeyError) else type(exc))
+        raise ServiceUnavailableError("signing_key_unavailable", "the signing key cannot be read")

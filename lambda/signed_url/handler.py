@@ -1,0 +1,57 @@
+"""Lambda entry point of the signed-URL issuer (``GET /playback/{titleId}``, HTTP API payload v2.0).
+
+Thin on purpose: it validates the environment once, builds the ``Issuer`` on the
+first request (importing boto3 only then, so the module imports in a few
+milliseconds), and keeps it, with its caches, for the container's lifetime.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any
+
+from signed_url.issuer import ConfigurationError, Issuer, Settings, TitleCatalog, error
+
+LOGGER = logging.getLogger(__name__)
+LOGGER.setLevel(logging.INFO)
+# botocore logs response bodies at DEBUG, and a GetSecretValue body is the private key: whatever
+# the function's log level, botocore stays at WARNING here.
+for _name in ("botocore", "boto3", "urllib3"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
+
+_issuer: Issuer | None = None
+_lock = threading.Lock()
+
+
+def _build() -> Issuer:
+    import boto3  # deferred: botocore is most of a cold start's import time
+
+    from signed_url.aws import ObjectExists, SigningKey  # imports botocore
+
+    settings = Settings.from_env(os.environ)
+    exists = ObjectExists(boto3.client("s3"), settings.content_bucket)
+    key = SigningKey(boto3.client("secretsmanager"), settings.signing_key_secret_arn, settings.key_pair_id)
+    return Issuer(settings, formats=TitleCatalog(exists).formats, signer=key)
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    global _issuer  # one Issuer per container, with its caches
+    issuer = _issuer
+    if issuer is None:
+        with _lock:
+            if _issuer is None:
+                try:
+                    _issuer = _build()
+                except ConfigurationError as exc:
+                    LOGGER.error("misconfigured: %s", exc)
+                    return error(503, "not_configured", "playback is not configured")
+            issuer = _issuer
+    return issuer.handle(event)
+
+
+def reset() -> None:
+    """Forget the Issuer and its caches (tests: a fresh container)."""
+    global _issuer
+    _issuer = None

@@ -1,0 +1,252 @@
+"""The manifest rewriter's handler against moto S3: every status code, gzip, the ETag cache."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+from typing import Any
+
+import pytest
+from cloudfront_token.policy import Token
+from manifest_rewriter.handler import handler
+from manifest_rewriter.service import MAX_MANIFEST_BYTES
+
+from tests.functions.conftest import BUCKET
+from tests.playback_samples import DASH_BILLION_LAUGHS, TITLE, media_playlist, segment_list_mpd, token
+
+LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024
+HLS = "application/vnd.apple.mpegurl"
+
+
+@pytest.fixture
+def rewriter_env(monkeypatch: pytest.MonkeyPatch, s3: Any) -> Any:
+    monkeypatch.setenv("CONTENT_BUCKET", BUCKET)
+    return s3
+
+
+def put(s3: Any, key: str, body: str | bytes) -> None:
+    s3.put_object(Bucket=BUCKET, Key=key, Body=body.encode() if isinstance(body, str) else body)
+
+
+def event(
+    path: str = f"/vod/{TITLE}/master.m3u8",
+    query: str | None = None,
+    method: str = "GET",
+    accept_encoding: str | None = None,
+) -> dict[str, Any]:
+    """A Function URL payload v2.0 event as CloudFront forwards a viewer request through OAC."""
+    headers = {"host": "abc123.lambda-url.us-east-1.on.aws", "x-amz-cf-id": "cf-1"}
+    if accept_encoding is not None:
+        headers["accept-encoding"] = accept_encoding
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": token().query if query is None else query,
+        "headers": headers,
+        "requestContext": {"http": {"method": method, "path": path}},
+        "isBase64Encoded": False,
+    }
+
+
+def call(request: dict[str, Any]) -> dict[str, Any]:
+    response = handler(request, None)
+    assert len(json.dumps(response)) <= LAMBDA_RESPONSE_LIMIT
+    return response
+
+
+def error_of(response: dict[str, Any]) -> tuple[int, str]:
+    assert response["headers"]["Content-Type"] == "application/json"
+    return response["statusCode"], json.loads(response["body"])["error"]
+
+
+# --- 200 ----------------------------------------------------------------------------------------------
+
+
+def test_200_hls_master_playlist(rewriter_env: Any):
+    put(rewriter_env, f"vod/{TITLE}/master.m3u8", "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n1080p/index.m3u8\n")
+    response = call(event())
+    assert response["statusCode"] == 200
+    assert response["headers"] == {"Content-Type": HLS, "Cache-Control": "private, no-store", "Vary": "Accept-Encoding"}
+    assert response["body"] == f"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n1080p/index.m3u8?{token().query}\n"
+    assert "isBase64Encoded" not in response
+
+
+def test_200_dash_manifest_with_the_token_xml_escaped(rewriter_env: Any):
+    put(rewriter_env, f"vod/{TITLE}/manifest.mpd", segment_list_mpd(2))
+    response = call(event(f"/vod/{TITLE}/manifest.mpd", accept_encoding="gzip"))
+    assert response["statusCode"] == 200
+    assert response["headers"]["Content-Type"] == "application/dash+xml"
+    escaped = token().query.replace("&", "&amp;")
+    assert response["body"] == segment_list_mpd(2).decode().replace('.m4s"', f'.m4s?{escaped}"').replace(
+        'init.mp4"', f'init.mp4?{escaped}"'
+    )
+
+
+def test_200_with_other_query_parameters_and_head(rewriter_env: Any):
+    put(rewriter_env, f"vod/{TITLE}/1080p/index.m3u8", "#EXTM3U\nseg.ts\n")
+    query = f"_HLS_msn=3&{token().query}&lang=en"
+    for method in ("GET", "HEAD"):
+        response = call(event(f"/vod/{TITLE}/1080p/index.m3u8", query, method=method))
+        assert response["statusCode"] == 200
+        assert response["body"] == f"#EXTM3U\nseg.ts?{token().query}\n"
+
+
+def test_10_hour_playlist_fits_the_response_limit_as_it_is(rewriter_env: Any):
+    put(rewriter_env, f"vod/{TITLE}/1080p/index.m3u8", media_playlist(9000))
+    response = call(event(f"/vod/{TITLE}/1080p/index.m3u8"))
+    assert response["statusCode"] == 200
+    assert response["body"].count(token().query) == 9001  # 9,000 segments and the init segment
+
+
+def test_10_hour_playlist_of_a_long_title_is_gzipped_to_fit(rewriter_env: Any):
+    title = "T" + "x" * 127
+    viewer = token(title=title)
+    playlist = media_playlist(9000, uri="segment-{:06d}.m4s")
+    put(rewriter_env, f"vod/{title}/1080p/index.m3u8", playlist)
+    path = f"/vod/{title}/1080p/index.m3u8"
+
+    refused = call(event(path, viewer.query))
+    assert error_of(refused) == (406, "gzip_required")
+
+    response = call(event(path, viewer.query, accept_encoding="br, gzip;q=0.8"))
+    assert response["statusCode"] == 200
+    assert response["isBase64Encoded"] is True
+    assert response["headers"]["Content-Encoding"] == "gzip"
+    text = gzip.decompress(base64.b64decode(response["body"])).decode()
+    assert len(text) > LAMBDA_RESPONSE_LIMIT  # would not have fitted
+    assert text.count(viewer.query) == 9001
+    assert text.replace("?" + viewer.query, "") == playlist
+
+
+@pytest.mark.parametrize("accept", ["gzip;q=0", "br", "identity", "deflate, x-gzip;q=0.0"])
+def test_gzip_only_when_the_viewer_accepts_it(rewriter_env: Any, accept: str):
+    title = "T" + "x" * 127
+    put(rewriter_env, f"vod/{title}/i.m3u8", media_playlist(9000, uri="segment-{:06d}.m4s"))
+    assert error_of(call(event(f"/vod/{title}/i.m3u8", token(title=title).query, accept_encoding=accept))) == (
+        406,
+        "gzip_required",
+    )
+
+
+def test_etag_cache_serves_the_current_object(rewriter_env: Any):
+    key = f"vod/{TITLE}/master.m3u8"
+    put(rewriter_env, key, "#EXTM3U\na.ts\n")
+    assert call(event())["body"].startswith("#EXTM3U\na.ts?")
+    assert call(event())["body"].startswith("#EXTM3U\na.ts?")  # 304 from S3, served from memory
+    put(rewriter_env, key, "#EXTM3U\nb.ts\n")
+    assert call(event())["body"].startswith("#EXTM3U\nb.ts?")
+    rewriter_env.delete_object(Bucket=BUCKET, Key=key)
+    assert error_of(call(event())) == (404, "not_found")
+
+
+# --- 400 ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/vod/{TITLE}/../other/master.m3u8",
+        f"/vod/{TITLE}/./master.m3u8",
+        f"/vod/{TITLE}/.hidden.m3u8",
+        f"/vod/{TITLE}//master.m3u8",
+        f"/vod/{TITLE}/master.m3u8/",
+        f"/vod/{TITLE}/seg.ts",
+        f"/vod/{TITLE}/master.M3U8",
+        f"/vod/{TITLE}/a%2f..%2fmaster.m3u8",
+        f"/vod/{TITLE}/a b.m3u8",
+        f"/vod/{TITLE}*/master.m3u8",
+        "/vod/master.m3u8",
+        f"/other/{TITLE}/master.m3u8",
+        f"/vod/{TITLE}/" + "a/" * 9 + "x.m3u8",
+        f"/vod/{TITLE}/" + "a" * 1100 + ".m3u8",
+        "",
+    ],
+)
+def test_400_bad_path(rewriter_env: Any, path: str):
+    assert error_of(call(event(path))) == (400, "bad_path")
+
+
+def test_400_missing_path(rewriter_env: Any):
+    request = event()
+    del request["rawPath"]
+    assert error_of(call(request)) == (400, "bad_path")
+
+
+def _other_title_query() -> str:
+    return token(title="another-title").query
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("", "missing_token"),
+        ("Expires=1900000000&Signature=abc&Key-Pair-Id=K2JCJMDEHXQW5F", "missing_token"),
+        (token().query.split("&Key-Pair-Id")[0], "missing_token"),
+        (token().query + "&Signature=abc", "duplicate_token"),
+        (token().query + "&" + token().query, "duplicate_token"),
+        (token().query.replace("Policy=", "Policy=%%%"), "malformed_token"),
+        ("Policy=bm90IGpzb24_&Signature=abc&Key-Pair-Id=K1", "malformed_token"),
+        (_other_title_query(), "token_scope_mismatch"),
+    ],
+)
+def test_400_missing_duplicated_malformed_or_foreign_token(rewriter_env: Any, query: str, code: str):
+    put(rewriter_env, f"vod/{TITLE}/master.m3u8", "#EXTM3U\n")
+    assert error_of(call(event(query=query))) == (400, code)
+
+
+# --- 404, 405, 413, 502, 503 ----------------------------------------------------------------------------
+
+
+def test_404_missing_object(rewriter_env: Any):
+    assert error_of(call(event(f"/vod/{TITLE}/nothing.m3u8"))) == (404, "not_found")
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "OPTIONS"])
+def test_405_other_methods(rewriter_env: Any, method: str):
+    assert error_of(call(event(method=method))) == (405, "method_not_allowed")
+
+
+def test_413_oversized_object(rewriter_env: Any):
+    put(rewriter_env, f"vod/{TITLE}/master.m3u8", "#EXTM3U\n" + "#" * MAX_MANIFEST_BYTES)
+    assert error_of(call(event())) == (413, "manifest_too_large")
+
+
+def test_413_object_with_too_many_uris_to_rewrite(rewriter_env: Any):
+    put(rewriter_env, f"vod/{TITLE}/master.m3u8", "a\n" * (MAX_MANIFEST_BYTES // 2 - 8))
+    assert error_of(call(event())) == (413, "manifest_too_large")
+
+
+@pytest.mark.parametrize(
+    ("key", "body"),
+    [
+        ("master.m3u8", b"#EXTM3U\n\xff\xfeseg.ts\n"),
+        ("manifest.mpd", DASH_BILLION_LAUGHS),
+        ("manifest.mpd", b'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]><MPD>&x;</MPD>'),
+        ("manifest.mpd", b"<MPD><Period></MPD>"),
+    ],
+)
+def test_502_for_a_stored_manifest_that_cannot_be_rewritten_safely(rewriter_env: Any, key: str, body: bytes):
+    put(rewriter_env, f"vod/{TITLE}/{key}", body)
+    response = call(event(f"/vod/{TITLE}/{key}"))
+    assert error_of(response) == (502, "invalid_manifest")
+    assert "root:" not in response["body"]
+    assert "lol" not in response["body"]
+
+
+def test_503_when_storage_fails(rewriter_env: Any, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CONTENT_BUCKET", "no-such-bucket-anywhere")
+    assert error_of(call(event())) == (503, "storage_unavailable")
+
+
+def test_503_when_not_configured(rewriter_env: Any, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("CONTENT_BUCKET")
+    assert error_of(call(event())) == (503, "not_configured")
+
+
+def test_the_token_is_propagated_not_resigned(rewriter_env: Any):
+    put(rewriter_env, f"vod/{TITLE}/master.m3u8", "#EXTM3U\na.ts\n")
+    viewer = Token(policy=token().policy, signature="AAAA", key_pair_id="K2JCJMDEHXQW5F")
+    response = call(event(query=viewer.query))
+    assert response["body"] == f"#EXTM3U\na.ts?{viewer.query}\n"

@@ -1,0 +1,57 @@
+"""checkov skips: written into the resources' CloudFormation metadata with their reasons, never stale."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk import App, Stack, Stage
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Template
+
+from stacks.nag import CHECKOV_SKIPS, Ack, StaleAcknowledgmentError, skip_checkov_checks
+from tests.infra.conftest import Synthesized, cdk_context
+
+
+def _app() -> tuple[App, Stack]:
+    app = App(context=cdk_context())
+    stack = Stack(Stage(app, "dev"), "Storage")
+    s3.Bucket(stack, "LogsBucket")
+    return app, stack
+
+
+def test_skips_on_one_resource_accumulate_in_its_metadata():
+    app, stack = _app()
+    skips = (
+        Ack("*/Storage/LogsBucket/Resource", "CKV_AWS_18", "the logs bucket does not log to itself"),
+        Ack("dev/*/LogsBucket/Resource", "CKV_AWS_21", "versioning is decided elsewhere in this probe"),
+    )
+    skip_checkov_checks(app, skips)
+    (bucket,) = Template.from_stack(stack).find_resources("AWS::S3::Bucket").values()
+    assert bucket["Metadata"]["checkov"] == {
+        "skip": [
+            {"id": "CKV_AWS_18", "comment": "the logs bucket does not log to itself"},
+            {"id": "CKV_AWS_21", "comment": "versioning is decided elsewhere in this probe"},
+        ]
+    }
+
+
+def test_a_skip_that_matches_nothing_is_an_error():
+    app, _ = _app()
+    with pytest.raises(StaleAcknowledgmentError, match="NoSuchBucket"):
+        skip_checkov_checks(app, (Ack("*/Storage/NoSuchBucket/Resource", "CKV_AWS_18", "left over"),))
+
+
+def test_a_skip_must_name_a_cloudformation_resource():
+    app, _ = _app()
+    with pytest.raises(TypeError, match="dev/Storage/LogsBucket"):
+        skip_checkov_checks(app, (Ack("*/Storage/LogsBucket", "CKV_AWS_18", "the L2 construct, not its resource"),))
+
+
+def test_every_registered_skip_reaches_a_template(synthesized: Synthesized):
+    found = {
+        (entry["id"], entry["comment"])
+        for stack in synthesized.stacks
+        for resource in stack.resources.values()
+        for entry in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    }
+    assert found == {(skip.rule, skip.reason) for skip in CHECKOV_SKIPS}
+    assert all(len(skip.reason) > 60 for skip in CHECKOV_SKIPS), "each skip needs a specific reason"
