@@ -27,7 +27,7 @@ APT_PACKAGES := nginx shellcheck graphviz fonts-dejavu-core
 # checkov pins its own boto3, so it gets a venv of its own (make review).
 CHECKOV_VENV := .venv-checkov
 
-.PHONY: help setup apt-packages synth test lint typecheck pytest deploy diff destroy lock clean review review-diff
+.PHONY: help setup apt-packages synth test lint typecheck pytest deploy diff destroy lock clean review review-diff rehearse
 
 help:
 	@echo "make synth               synthesize dev, staging and prod offline, with cdk-nag and cfn-lint"
@@ -35,6 +35,7 @@ help:
 	@echo "make deploy ENV=dev      cdk deploy '<env>/*' to the AWS account in your credentials"
 	@echo "make diff ENV=dev        cdk diff '<env>/*'"
 	@echo "make destroy ENV=dev     cdk destroy '<env>/*' (prod needs CONFIRM=prod)"
+	@echo "make rehearse ENV=dev    deploy into a local moto server with the CDK CLI, check, tear down (KEEP=1 keeps it)"
 	@echo "make setup               create .venv and node_modules (idempotent; the targets above run it)"
 	@echo "make lock                re-resolve requirements.lock from the pins in pyproject.toml"
 	@echo "make review [ENV=dev]    synthesize and write docs/review/<env>.md and diagrams (all environments by default)"
@@ -81,7 +82,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 
 typecheck: setup
-	$(VENV)/bin/mypy app.py stacks tests
+	$(VENV)/bin/mypy app.py stacks lambda tests
 
 pytest: setup
 	$(PY) -m pytest
@@ -104,6 +105,10 @@ destroy: setup
 	  exit 1; fi
 	$(TEARDOWN) --env $(ENV)
 	$(CDK) destroy '$(ENV)/*'
+
+# Try a deploy without an AWS account: an embedded moto server, the real CDK CLI (docs/rehearsal.md).
+rehearse: synth
+	$(PY) -m stacks.tools.rehearsal --env $(ENV) --outdir $(CDK_OUT) $(if $(KEEP),--keep)
 
 lock:
 	rm -rf build/lock-venv

@@ -318,7 +318,11 @@ _ORIGIN_HTTP = (
 
 _OUR_FUNCTION = "A Showrunner function invoked synchronously (API Gateway, Function URL) that calls only AWS APIs: "
 # Our Python functions (stacks/constructs/python_function.py), by construct path.
-_FUNCTIONS = ("*/Analytics/Ingestion/Function/Resource",)
+_FUNCTIONS = (
+    "*/Analytics/Ingestion/Function/Resource",
+    "*/Issuer/Function/Resource",
+    "*/Rewriter/Function/Resource",
+)
 
 CHECKOV_SKIPS: tuple[Ack, ...] = (
     Ack(
@@ -352,6 +356,12 @@ CHECKOV_SKIPS: tuple[Ack, ...] = (
                 "encrypts them at rest with its service key.",
             ),
         )
+    ),
+    Ack(
+        "*/Playback/SigningKey/Resource",
+        "CKV_AWS_149",
+        "Interim: the signing-key secret uses the AWS managed key until it moves to a customer managed key "
+        "with the Edge wiring.",
     ),
     Ack(
         "*/Analytics/NightlySpark/StateMachine/Role/DefaultPolicy/Resource",

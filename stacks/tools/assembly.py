@@ -27,6 +27,8 @@ class StackArtifact:
     template_file: str
     dependencies: tuple[str, ...]
     metadata_file: str | None = field(default=None)
+    template_object_url: str = ""
+    requires_bootstrap_version: int = 0
 
     @property
     def template_path(self) -> Path:
@@ -92,6 +94,8 @@ def _stacks_in(directory: Path, stage: str) -> list[StackArtifact]:
                     template_file=props["templateFile"],
                     dependencies=tuple(d for d in artifact.get("dependencies", []) if not d.endswith(".assets")),
                     metadata_file=artifact.get("additionalMetadataFile"),
+                    template_object_url=props.get("stackTemplateAssetObjectUrl", ""),
+                    requires_bootstrap_version=int(props.get("requiresBootstrapStackVersion", 0)),
                 )
             )
     return stacks

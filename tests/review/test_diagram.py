@@ -93,6 +93,7 @@ def test_diagram_renders_to_a_valid_svg_and_png(tmp_path: Path):
     diagram.render(svg, png)
 
     root = ElementTree.parse(svg).getroot()
+    assert root is not None
     assert root.tag == f"{SVG}svg"
     groups = list(root.iter(f"{SVG}g"))
     assert sum(1 for g in groups if g.get("class") == "node") == len(diagram.nodes)

@@ -1,0 +1,1 @@
+"""Offline deployment of the synthesized cloud assembly into moto (see docs/rehearsal.md)."""
