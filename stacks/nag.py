@@ -416,6 +416,30 @@ CHECKOV_SKIPS: tuple[Ack, ...] = (
         _CDK_PROVIDER + "it calls only S3 and EC2 APIs and holds no data; inside the VPC it would need NAT "
         "or interface endpoints to reach them.",
     ),
+    *(
+        Ack(
+            "*/Operations/ChaosMonkey/Function/Resource",
+            check,
+            "The chaos monkey, run hourly by EventBridge Scheduler with no retries (reserved concurrency 1), "
+            "calls only the Auto Scaling and SSM APIs: " + reason,
+        )
+        for check, reason in (
+            (
+                "CKV_AWS_116",
+                "Lambda's own retries are off and every run logs its decision, a failed run included, and "
+                "raises the chaos-monkey-failed alarm; a dead-letter queue would hold only the empty schedule event.",
+            ),
+            (
+                "CKV_AWS_117",
+                "inside the VPC it would need NAT or interface endpoints to reach them, and it holds no data.",
+            ),
+            (
+                "CKV_AWS_173",
+                "its environment variables hold the environment's name, the kill switch's parameter name and "
+                "the business hours, never secrets, and Lambda encrypts them at rest with its service key.",
+            ),
+        )
+    ),
 )
 
 CHECKOV_METADATA_KEY = "checkov"

@@ -40,7 +40,7 @@ class ChaosMonkey(Construct):
       function acts only while it reads ``enabled``; it is created ``enabled`` when
       ``operations.chaos_monkey.enabled`` is true, else ``disabled``.
     * ``function``: ``lambda/chaos_monkey`` (``PythonFunction``), reserved
-      concurrency 1 so two runs never overlap. Its role may read the kill switch,
+      concurrency 1 so two runs never overlap, and no asynchronous retries. Its role may read the kill switch,
       describe groups and instance refreshes, and terminate instances only in
       groups tagged ``showrunner:chaos-monkey=opt-in`` and ``environment=<env>``.
     * ``schedule``: EventBridge Scheduler, hourly within the business hours in
@@ -77,6 +77,8 @@ class ChaosMonkey(Construct):
             },
             timeout=Duration.seconds(60),
             reserved_concurrent_executions=1,
+            # The schedule invokes asynchronously: no Lambda retries either, or one run could terminate twice.
+            retry_attempts=0,
         )
         role = self.function.role
         assert role is not None

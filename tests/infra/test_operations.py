@@ -125,6 +125,8 @@ def test_chaos_monkey_function_and_its_settings(synthesized: Synthesized, env: s
     assert (props["Runtime"], props["Architectures"]) == ("python3.14", ["arm64"])
     assert props["ReservedConcurrentExecutions"] == 1
     assert props["Timeout"] == 60
+    (invoke_config,) = resources_of_type(template, "AWS::Lambda::EventInvokeConfig").values()
+    assert invoke_config["Properties"]["MaximumRetryAttempts"] == 0  # a retried run could terminate twice
     assert props["Environment"]["Variables"] == {
         "ENVIRONMENT": env,
         "KILL_SWITCH_PARAMETER": {"Ref": parameter_id},  # its name

@@ -384,6 +384,7 @@ NO_CHARGE: frozenset[str] = frozenset(
         "AWS::KMS::Alias",
         "AWS::Lambda::Permission",
         "AWS::Lambda::Url",
+        "AWS::Lambda::EventInvokeConfig",
         "AWS::Lambda::EventSourceMapping",
         "AWS::Lambda::LayerVersion",
         "AWS::Logs::LogStream",
