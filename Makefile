@@ -12,6 +12,8 @@ ENV ?= dev
 CDK_OUT ?= cdk.out
 # Test hook: another CDK app entry point (tests/infra/nag_canary_app.py uses it).
 CDK_APP ?=
+# Run before cdk destroy: ends EMR runs and revokes EMR's own security group rules (stacks/tools/teardown.py).
+TEARDOWN ?= $(PY) -m stacks.tools.teardown
 
 # Node 22 from npm (Node 20 is end-of-life) runs both the CDK CLI and jsii.
 SYSTEM_PATH := $(PATH)
@@ -96,10 +98,12 @@ diff: setup
 	$(CDK) diff '$(ENV)/*'
 
 destroy: setup
+	@case '$(ENV)' in dev|staging|prod) ;; *) echo "ENV must be dev, staging or prod (got '$(ENV)'); destroy takes one environment."; exit 2;; esac
 	@if [ "$(ENV)" = "prod" ] && [ "$(CONFIRM)" != "prod" ]; then \
 	  echo "Refusing to destroy prod. Prod stacks have termination protection and retain their data;"; \
 	  echo "if you really mean it, read docs/operations.md and run: make destroy ENV=prod CONFIRM=prod"; \
 	  exit 1; fi
+	$(TEARDOWN) --env $(ENV)
 	$(CDK) destroy '$(ENV)/*'
 
 # Try a deploy without an AWS account: an embedded moto server, the real CDK CLI (docs/rehearsal.md).

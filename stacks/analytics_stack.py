@@ -7,6 +7,7 @@ from typing import Any
 from aws_cdk import CfnOutput
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
@@ -24,7 +25,8 @@ class AnalyticsStack(ShowrunnerStack):
 
     * ``player_events`` (``<env>-player-events``) fed by ``POST /events``;
       ``cdn_logs`` (``<env>-cdn-logs``) for CloudFront real-time logs, which
-      the Edge stack points at this stream.
+      the Edge stack points at this stream; ``analytics.cdn_logs: null``
+      (dev's default) leaves it, its Firehose and real-time logs out.
     * Firehose copies each stream into the data lake under ``events/`` and ``cdn-logs/``.
     * ``NightlySpark`` runs the EMR jobs in ``assets/emr/jobs/`` every night.
     """
@@ -55,11 +57,12 @@ class AnalyticsStack(ShowrunnerStack):
             settings=analytics.player_events,
             alarm_topic=alarm_topic,
         )
-        cdn_logs = EventStream(
-            self, "CdnLogs", config=config, name="cdn-logs", settings=analytics.cdn_logs, alarm_topic=alarm_topic
-        )
         self.player_events_stream = player_events.stream
-        self.cdn_logs_stream = cdn_logs.stream
+        self.cdn_logs_stream: kinesis.IStream | None = None
+        if analytics.cdn_logs is not None:
+            self.cdn_logs_stream = EventStream(
+                self, "CdnLogs", config=config, name="cdn-logs", settings=analytics.cdn_logs, alarm_topic=alarm_topic
+            ).stream
 
         self.ingestion = EventIngestion(
             self,
@@ -69,10 +72,10 @@ class AnalyticsStack(ShowrunnerStack):
             http_api=http_api,
             authorizer=route_authorizer,
         )
-        for delivery_id, stream, prefix, extension in (
-            ("EventsToLake", self.player_events_stream, "events", ".json.gz"),
-            ("CdnLogsToLake", self.cdn_logs_stream, "cdn-logs", ".log.gz"),
-        ):
+        deliveries = [("EventsToLake", self.player_events_stream, "events", ".json.gz")]
+        if self.cdn_logs_stream is not None:
+            deliveries.append(("CdnLogsToLake", self.cdn_logs_stream, "cdn-logs", ".log.gz"))
+        for delivery_id, stream, prefix, extension in deliveries:
             LakeDelivery(
                 self,
                 delivery_id,
@@ -94,5 +97,6 @@ class AnalyticsStack(ShowrunnerStack):
             alarm_topic=alarm_topic,
         )
         CfnOutput(self, "PlayerEventsStreamName", value=self.player_events_stream.stream_name)
-        CfnOutput(self, "CdnLogsStreamArn", value=self.cdn_logs_stream.stream_arn)
+        if self.cdn_logs_stream is not None:
+            CfnOutput(self, "CdnLogsStreamArn", value=self.cdn_logs_stream.stream_arn)
         CfnOutput(self, "NightlyStateMachineArn", value=self.nightly.state_machine.state_machine_arn)

@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 ENVIRONMENT_NAMES = ("dev", "staging", "prod")
 
@@ -44,6 +44,18 @@ _ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[0-9a-f
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _GRAVITON = re.compile(r"[a-z][a-z0-9]*g[a-z]*\.[a-z0-9]+")
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+# Baseline CPU utilization per vCPU of each Graviton burstable size (EC2 documentation,
+# "Key concepts and definitions for burstable performance instances").
+T4G_BASELINE_PERCENT: dict[str, int] = {
+    "t4g.nano": 5,
+    "t4g.micro": 10,
+    "t4g.small": 20,
+    "t4g.medium": 20,
+    "t4g.large": 30,
+    "t4g.xlarge": 40,
+    "t4g.2xlarge": 40,
+}
 
 # Where "evening" is for each region: the default time zone of the origin's prime-time schedule.
 REGION_TIME_ZONES: dict[str, str] = {
@@ -136,28 +148,30 @@ class NatConfig(_Model):
         return value
 
 
+def _clock(value: str) -> str:
+    if not _CLOCK.fullmatch(value):
+        raise ValueError(f"must be a 24-hour time HH:MM such as '18:30', got {value!r}")
+    return value
+
+
+def _time_zone(value: str | None) -> str | None:
+    if value is not None and value not in available_time_zones():
+        raise ValueError(f"unknown IANA time zone {value!r} (for example 'America/New_York')")
+    return value
+
+
+# A local time of day, and an IANA time zone (unset means the region's, REGION_TIME_ZONES).
+Clock = Annotated[str, AfterValidator(_clock)]
+TimeZoneName = Annotated[str | None, AfterValidator(_time_zone)]
+
+
 class PrimeTime(_Model):
     """Scheduled scale-out for the evening peak: ``min_capacity`` from ``start`` to ``end`` (local time)."""
 
-    start: str
-    end: str
+    start: Clock
+    end: Clock
     min_capacity: Annotated[int, Field(ge=1, le=100)]
-    # IANA time zone; unset means the region's (REGION_TIME_ZONES).
-    time_zone: str | None = None
-
-    @field_validator("start", "end")
-    @classmethod
-    def _clock(cls, value: str) -> str:
-        if not _CLOCK.fullmatch(value):
-            raise ValueError(f"must be a 24-hour time HH:MM such as '18:30', got {value!r}")
-        return value
-
-    @field_validator("time_zone")
-    @classmethod
-    def _zone(cls, value: str | None) -> str | None:
-        if value is not None and value not in available_time_zones():
-            raise ValueError(f"unknown IANA time zone {value!r} (for example 'America/New_York')")
-        return value
+    time_zone: TimeZoneName = None
 
     @model_validator(mode="after")
     def _window(self) -> PrimeTime:
@@ -170,7 +184,8 @@ class OriginCapacity(_Model):
     """The EC2 application origin: Auto Scaling bounds and fleet settings.
 
     * ``instance_types``: Graviton types; the first is the on-demand choice, the
-      rest widen the Spot pools.
+      rest widen the Spot pools. Either all burstable (t4g, launched in standard
+      credit mode, with ``cpu_target_percent`` at or below their baseline) or none.
     * ``on_demand_base_capacity`` / ``on_demand_percentage_above_base``: how much of
       the fleet is on-demand; the remainder is Spot (with capacity rebalancing).
     * ``cpu_target_percent`` / ``requests_per_target``: target tracking on average
@@ -207,10 +222,13 @@ class OriginCapacity(_Model):
         bad = [t for t in value if not _GRAVITON.fullmatch(t)]
         if bad:
             raise ValueError(f"must be Graviton (arm64) instance types such as c7g.medium, got {bad}")
-        if any(t.split(".")[0].startswith("t") for t in value):
+        burstable = [t for t in value if t in T4G_BASELINE_PERCENT]
+        if any(t.startswith("t") for t in value if t not in burstable):
+            raise ValueError(f"burstable types must be one of {sorted(T4G_BASELINE_PERCENT)}, got {value}")
+        if burstable and len(burstable) != len(value):
             raise ValueError(
-                "burstable (t4g) types are not allowed: CPU target tracking keeps them above their "
-                "baseline, which bills surplus CPU credits"
+                "mixes burstable and non-burstable types; the launch template's credit specification "
+                f"(standard) applies to burstable types only, got {value}"
             )
         if len(set(value)) != len(value):
             raise ValueError("lists an instance type more than once")
@@ -243,7 +261,21 @@ class OriginCapacity(_Model):
             )
         if (self.certificate_arn is None) != (self.domain_name is None):
             raise _FieldError("certificate_arn", "certificate_arn and domain_name must be set together, or neither")
+        if self.burstable:
+            baseline = min(T4G_BASELINE_PERCENT[t] for t in self.instance_types)
+            if self.cpu_target_percent > baseline:
+                raise _FieldError(
+                    "cpu_target_percent",
+                    f"is {self.cpu_target_percent}, above the {baseline}% CPU baseline of {self.instance_types}: "
+                    "in standard credit mode an instance that has spent its credits is held at the baseline, "
+                    "so CPU tracking above it would never scale out",
+                )
         return self
+
+    @property
+    def burstable(self) -> bool:
+        """Burstable (t4g) instances, launched in standard credit mode (never billed for surplus credits)."""
+        return self.instance_types[0] in T4G_BASELINE_PERCENT
 
 
 class Retention(_Model):
@@ -315,6 +347,9 @@ class EdgeConfig(_Model):
     replica_region: str | None = None
     cors_allowed_origins: list[str] = []
     manifest_max_ttl_seconds: Annotated[int, Field(ge=1, le=60)] = 5
+    # CloudFront's additional metrics (cache-hit rate, origin latency, error rates by status), billed as
+    # CloudWatch custom metrics per distribution; the dashboard's cache-hit chart needs them.
+    additional_metrics: bool = False
     segment_ttl_days: Annotated[int, Field(ge=1, le=365)] = 365
 
     @field_validator("replica_region")
@@ -353,6 +388,85 @@ class EdgeConfig(_Model):
             if not re.fullmatch(r"https://[a-z0-9.-]+(:\d+)?|http://localhost(:\d+)?", origin):
                 raise ValueError(f"must be origins such as 'https://player.example.com', got {origin!r}")
         return value
+
+
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+class BusinessHours(_Model):
+    """When the chaos monkey may act: ``days`` from ``start`` to ``end`` (local time, same day)."""
+
+    days: Annotated[list[Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]], Field(min_length=1)] = [
+        "MON",
+        "TUE",
+        "WED",
+        "THU",
+        "FRI",
+    ]
+    start: Clock = "10:00"
+    end: Clock = "16:00"
+    time_zone: TimeZoneName = None
+
+    @field_validator("days")
+    @classmethod
+    def _unique_days(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"lists a day more than once: {value}")
+        return sorted(value, key=WEEKDAYS.index)
+
+    @model_validator(mode="after")
+    def _window(self) -> BusinessHours:
+        if self.end <= self.start:
+            raise _FieldError("end", f"is {self.end}, not after start {self.start}; business hours end the same day")
+        return self
+
+
+class ChaosMonkeySettings(_Model):
+    """The chaos-monkey Lambda (docs/operations.md, "Chaos monkey").
+
+    * ``enabled``: whether its schedule runs (hourly within ``business_hours``).
+      The kill-switch parameter starts as ``enabled`` or ``disabled`` to match.
+    * ``dry_run``: decide and log, never terminate.
+    """
+
+    enabled: bool
+    dry_run: bool = False
+    business_hours: BusinessHours = Field(default_factory=BusinessHours)
+
+
+class BudgetSettings(_Model):
+    """The environment's monthly AWS Budget and its alerts (percentages of the limit)."""
+
+    monthly_limit_usd: Annotated[int, Field(ge=1, le=10_000_000)]
+    actual_alert_percents: Annotated[list[Annotated[int, Field(ge=1, le=1000)]], Field(min_length=1, max_length=4)] = [
+        80,
+        100,
+    ]
+    forecast_alert_percent: Annotated[int, Field(ge=1, le=1000)] = 100
+
+    @field_validator("actual_alert_percents")
+    @classmethod
+    def _ascending(cls, value: list[int]) -> list[int]:
+        if sorted(set(value)) != value:
+            raise ValueError(f"must be distinct and ascending, got {value}")
+        return value
+
+
+class AlarmThresholds(_Model):
+    """Alarm thresholds of the Operations stack (docs/operations.md, "Alarms")."""
+
+    origin_5xx_percent: Annotated[float, Field(gt=0, le=100)] = 5.0
+    origin_p99_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
+    cloudfront_5xx_percent: Annotated[float, Field(gt=0, le=100)] = 5.0
+    lambda_error_percent: Annotated[float, Field(gt=0, le=100)] = 1.0
+
+
+class OperationsConfig(_Model):
+    """Chaos monkey, budget and alarm thresholds of one environment."""
+
+    chaos_monkey: ChaosMonkeySettings
+    budget: BudgetSettings
+    alarms: AlarmThresholds = Field(default_factory=AlarmThresholds)
 
 
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
@@ -412,7 +526,8 @@ class AnalyticsConfig(_Model):
     """Viewing analytics: Kinesis streams, Firehose to the data lake, nightly EMR."""
 
     player_events: StreamSettings
-    cdn_logs: StreamSettings
+    # The CloudFront real-time log stream; null turns real-time logs off (the Edge stack then has none).
+    cdn_logs: StreamSettings | None
     stream_retention_hours: Annotated[int, Field(ge=24, le=8760)]
     iterator_age_alarm_minutes: Annotated[int, Field(ge=1, le=1440)]
     firehose_buffer_seconds: Annotated[int, Field(ge=0, le=900)]
@@ -465,6 +580,7 @@ class EnvironmentConfig(_Model):
     allowed_countries: list[str] = []
     blocked_countries: list[str] = []
     alarm_email: str | None = None
+    operations: OperationsConfig
     playback: PlaybackConfig = PlaybackConfig()
 
     @field_validator("name")
@@ -564,6 +680,12 @@ class EnvironmentConfig(_Model):
             raise _FieldError(
                 "origin.prime_time.time_zone", f"has no default for region {self.region}; set an IANA time zone"
             )
+        hours = self.operations.chaos_monkey.business_hours
+        if hours.time_zone is None and self.region not in REGION_TIME_ZONES:
+            raise _FieldError(
+                "operations.chaos_monkey.business_hours.time_zone",
+                f"has no default for region {self.region}; set an IANA time zone",
+            )
         if origin.certificate_arn is not None:
             pattern = rf"^arn:aws[a-z-]*:acm:{re.escape(self.region)}:\d{{12}}:certificate/[0-9a-f-]{{36}}$"
             if not re.fullmatch(pattern, origin.certificate_arn):
@@ -580,6 +702,11 @@ class EnvironmentConfig(_Model):
         if prime_time is not None and prime_time.time_zone is not None:
             return prime_time.time_zone
         return REGION_TIME_ZONES[self.region]
+
+    @property
+    def chaos_time_zone(self) -> str:
+        """The time zone of the chaos monkey's business hours."""
+        return self.operations.chaos_monkey.business_hours.time_zone or REGION_TIME_ZONES[self.region]
 
     @property
     def retain_data(self) -> bool:
@@ -612,21 +739,29 @@ DEFAULTS: dict[str, dict[str, Any]] = {
             "min_capacity": 1,
             "desired_capacity": 1,
             "max_capacity": 2,
+            # Burstable in standard credit mode: the cheapest floor (docs/cost.md), CPU tracking at the baseline.
+            "instance_types": ["t4g.micro", "t4g.small"],
+            "cpu_target_percent": 10,
             "prime_time": {"start": "18:00", "end": "23:00", "min_capacity": 2},
         },
         "api": {"throttle_rate_limit": 50, "throttle_burst_limit": 100},
         "edge": {"price_class": "PriceClass_100", "realtime_log_sampling_percent": 100},
         "analytics": {
             "player_events": {"mode": "provisioned", "shards": 1},
-            "cdn_logs": {"mode": "provisioned", "shards": 1},
+            # No CloudFront real-time logs in dev: the stream is the largest idle cost left ($10.95/month,
+            # docs/cost.md); standard logs still reach the logs bucket.
+            "cdn_logs": None,
             "stream_retention_hours": 24,
             "iterator_age_alarm_minutes": 30,
             "firehose_buffer_seconds": 900,
             "firehose_buffer_mib": 64,
-            "emr": {**_EMR, "core_units": 1, "task_spot_units": 1, "max_units": 4},
+            # Weekly in dev (Sundays 03:00 UTC): a dev data lake changes little, and each run costs ≈ $0.26
+            # (docs/cost.md, "Dev, and the $75 target"). Start one by hand any time (docs/operations.md).
+            "emr": {**_EMR, "schedule": "cron(0 3 ? * SUN *)", "core_units": 1, "task_spot_units": 1, "max_units": 4},
         },
         "retention": {"cloudwatch_logs_days": 14, "access_logs_days": 30, "noncurrent_versions_days": 7},
         "data_removal": "destroy",
+        "operations": {"chaos_monkey": {"enabled": True}, "budget": {"monthly_limit_usd": 150}},
     },
     "staging": {
         **_COMMON,
@@ -652,6 +787,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         },
         "retention": {"cloudwatch_logs_days": 30, "access_logs_days": 90, "noncurrent_versions_days": 30},
         "data_removal": "destroy",
+        "operations": {"chaos_monkey": {"enabled": True}, "budget": {"monthly_limit_usd": 400}},
     },
     "prod": {
         **_COMMON,
@@ -669,7 +805,12 @@ DEFAULTS: dict[str, dict[str, Any]] = {
             "prime_time": {"start": "18:00", "end": "23:00", "min_capacity": 6},
         },
         "api": {"throttle_rate_limit": 5000, "throttle_burst_limit": 10000},
-        "edge": {"price_class": "PriceClass_All", "realtime_log_sampling_percent": 5, "replica_region": "us-west-2"},
+        "edge": {
+            "price_class": "PriceClass_All",
+            "realtime_log_sampling_percent": 5,
+            "replica_region": "us-west-2",
+            "additional_metrics": True,
+        },
         "analytics": {
             "player_events": {"mode": "on_demand"},
             "cdn_logs": {"mode": "on_demand"},
@@ -688,6 +829,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         },
         "retention": {"cloudwatch_logs_days": 365, "access_logs_days": 365, "noncurrent_versions_days": 90},
         "data_removal": "retain",
+        "operations": {"chaos_monkey": {"enabled": False}, "budget": {"monthly_limit_usd": 2500}},
     },
 }
 

@@ -48,7 +48,8 @@ class EdgeStack(ShowrunnerStack):
 
     Plus: the us-east-1 WebACL, HTTP/2 and HTTP/3, IPv6, the configured price
     class, geo restriction from ``allowed_countries``/``blocked_countries``,
-    standard logs to the logs bucket, real-time logs to Kinesis, and the
+    standard logs to the logs bucket, real-time logs to Kinesis (when the
+    Analytics stack has a CDN log stream), and the
     custom domain with TLS 1.2 (2021 policy) when one is configured.
     """
 
@@ -63,7 +64,7 @@ class EdgeStack(ShowrunnerStack):
         app_origin_https: bool,
         app_origin_header: tuple[str, str],
         api_domain_name: str,
-        realtime_log_stream: kinesis.IStream,
+        realtime_log_stream: kinesis.IStream | None,
         web_acl_arn: str,
         **kwargs: Any,
     ) -> None:
@@ -78,14 +79,17 @@ class EdgeStack(ShowrunnerStack):
         )
         self.rewriter = ManifestRewriter(self, "Rewriter", config=config, content_bucket=content_bucket)
         policies = MediaPolicies(self, "Policies", config=config)
-        realtime = CdnRealtimeLogs(
-            self,
-            "RealtimeLogs",
-            stream=realtime_log_stream,
-            sampling_percent=config.edge.realtime_log_sampling_percent,
-            name=f"{prefix}-cdn",
+        log_config = (
+            CdnRealtimeLogs(
+                self,
+                "RealtimeLogs",
+                stream=realtime_log_stream,
+                sampling_percent=config.edge.realtime_log_sampling_percent,
+                name=f"{prefix}-cdn",
+            ).config
+            if realtime_log_stream is not None
+            else None
         )
-        log_config = realtime.config
         key_groups = [self.signing.key_group]
 
         # The bucket is referenced as imported so CDK does not add a statement naming this
@@ -189,6 +193,7 @@ class EdgeStack(ShowrunnerStack):
             certificate=certificate,
             minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if certificate else None,
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            publish_additional_metrics=config.edge.additional_metrics or None,
             enable_ipv6=True,
             price_class=PRICE_CLASSES[config.edge.price_class],
             geo_restriction=self._geo_restriction(),

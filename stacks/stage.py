@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Stage, Tags
+from aws_cdk import Aspects, Stage, Tags
 from constructs import Construct
 
 from stacks.alerts_stack import AlertsStack
 from stacks.analytics_stack import AnalyticsStack
 from stacks.api_stack import ApiStack
 from stacks.config import EnvironmentConfig
+from stacks.constructs.observed import Observed
 from stacks.content_replica_stack import ContentReplicaStack
+from stacks.cost_allocation import TagProviderResources
 from stacks.edge_security_stack import EdgeSecurityStack
 from stacks.edge_stack import EdgeStack
 from stacks.network_stack import NetworkStack
+from stacks.operations_stack import OperationsStack
 from stacks.origin_stack import OriginStack
 from stacks.playback_stack import PlaybackStack
 from stacks.storage_stack import StorageStack
@@ -30,6 +33,7 @@ class ShowrunnerStage(Stage):
         self.config = config
         Tags.of(self).add("project", PROJECT_TAG)
         Tags.of(self).add("environment", config.name)
+        Aspects.of(self).add(TagProviderResources({"project": PROJECT_TAG, "environment": config.name}))
 
         self.alerts = AlertsStack(self, "Alerts", config=config)
         self.edge_security = EdgeSecurityStack(self, "EdgeSecurity", config=config)
@@ -84,4 +88,27 @@ class ShowrunnerStage(Stage):
             api=self.api,
             distribution_domain=self.edge.domain_name,
             key_pair_id=self.edge.signing.active_key_id,
+        )
+        # Last: it watches the others.
+        self.operations = OperationsStack(
+            self,
+            "Operations",
+            config=config,
+            alerts_topic=self.alerts.topic,
+            observed=Observed(
+                group=self.origin.fleet.group,
+                load_balancer=self.origin.load_balancer.load_balancer,
+                target_group=self.origin.target_group,
+                functions={
+                    "SignedUrl": self.playback.issuer.function,
+                    "ManifestRewriter": self.edge.rewriter.function,
+                    "EventIngest": self.analytics.ingestion.function,
+                },
+                streams={
+                    "player-events": self.analytics.player_events_stream,
+                    **({"cdn-logs": self.analytics.cdn_logs_stream} if self.analytics.cdn_logs_stream else {}),
+                },
+                nightly_run=self.analytics.nightly.state_machine,
+                distribution=self.edge.distribution,
+            ),
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import jsii
-from aws_cdk import Duration, IStableStringProducer, Lazy, Stack
+from aws_cdk import Duration, IStableStringProducer, Lazy, Stack, Tags
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -20,6 +20,12 @@ ROOT_VOLUME_GIB = 10
 HEALTH_CHECK_GRACE = Duration.minutes(5)
 INSTANCE_WARMUP = Duration.minutes(2)
 SIGNAL_TIMEOUT = Duration.minutes(10)
+# Tags on the group. The chaos monkey acts only on groups that opt in (lambda/chaos_monkey/rules.py);
+# the component tag reaches every instance, so FIS experiments and their role can select origin instances by tag.
+CHAOS_MONKEY_TAG = "showrunner:chaos-monkey"
+CHAOS_MONKEY_OPT_IN = "opt-in"
+COMPONENT_TAG = "showrunner:component"
+COMPONENT = "origin"
 
 
 @jsii.implements(IStableStringProducer)
@@ -50,6 +56,10 @@ class OriginFleet(Construct):
       on-demand, the rest Spot (price-capacity-optimized, capacity rebalancing).
     * ELB health checks after a grace period; notifications of every launch and
       termination (and their errors) to ``topic``.
+    * Burstable (t4g) types launch in standard credit mode: never billed for
+      surplus CPU credits.
+    * Tagged ``showrunner:component=origin`` (propagated to instances) and opted
+      in to the chaos monkey (``showrunner:chaos-monkey=opt-in``).
     * A changed launch template rolls out through CloudFormation's rolling
       update, one instance at a time, each new instance signalling success
       only once nginx answers ``/healthz``; a failed rollout rolls back.
@@ -100,6 +110,7 @@ class OriginFleet(Construct):
             user_data=ec2.UserData.custom(user_data),
             role=self.role,
             security_group=self.security_group,
+            cpu_credits=ec2.CpuCredits.STANDARD if origin.burstable else None,
             http_endpoint=True,
             http_tokens=ec2.LaunchTemplateHttpTokens.REQUIRED,
             http_put_response_hop_limit=1,
@@ -162,6 +173,8 @@ class OriginFleet(Construct):
         cfn_group = self.group.node.default_child
         assert isinstance(cfn_group, autoscaling.CfnAutoScalingGroup)
         group_logical_id.group = cfn_group
+        Tags.of(self.group).add(COMPONENT_TAG, COMPONENT)
+        Tags.of(self.group).add(CHAOS_MONKEY_TAG, CHAOS_MONKEY_OPT_IN, apply_to_launched_instances=False)
 
     def add_scaling(self, config: EnvironmentConfig) -> None:
         """Target tracking on CPU and on requests per target, plus the prime-time schedule.

@@ -28,7 +28,13 @@ class SecureBucket(s3.Bucket):
       incomplete multipart uploads are aborted after 7 days.
     * ``intelligent_tiering``: objects move to S3 Intelligent-Tiering from day 0.
     * Removal: ``retain`` environments keep the bucket and its data;
-      ``destroy`` environments delete the bucket and empty it first.
+      ``destroy`` environments delete the bucket and empty it first. The bucket
+      policy is never deleted on its own (``Retain``): a retained bucket keeps its
+      TLS-only policy, and a deleted bucket takes its policy with it. That matters
+      at teardown: before emptying, CDK's auto-delete handler adds a statement that
+      denies every ``s3:PutObject``, and that deny must stay until the bucket is
+      gone, or a late log delivery could refill the bucket between emptying and
+      deletion (docs/operations.md, "Teardown").
     """
 
     def __init__(
@@ -68,6 +74,9 @@ class SecureBucket(s3.Bucket):
             auto_delete_objects=not retain,
             **kwargs,
         )
+        assert self.policy is not None  # enforce_ssl always creates one
+        # Deleted with the bucket: CloudFormation must not remove the policy (and its deny) first.
+        self.policy.apply_removal_policy(RemovalPolicy.RETAIN)
 
     def allow_cloudfront_read(self, key_pattern: str) -> None:
         """Let CloudFront distributions of this account read ``key_pattern`` through origin access control.

@@ -207,6 +207,12 @@ def test_response_headers_http_versions_price_class_and_waf(synthesized: Synthes
 
 def test_real_time_logs_go_to_the_cdn_log_stream(synthesized: Synthesized, env: str):
     template = synthesized.stack(env, "Edge").template
+    if synthesized.configs[env].analytics.cdn_logs is None:  # dev: no CDN log stream, so no real-time logs
+        assert resources_of_type(template, "AWS::CloudFront::RealtimeLogConfig") == {}
+        config = _config(template)
+        behaviors = [*config["CacheBehaviors"], config["DefaultCacheBehavior"]]
+        assert not [b for b in behaviors if "RealtimeLogConfigArn" in b]
+        return
     ((config_id, realtime),) = resources_of_type(template, "AWS::CloudFront::RealtimeLogConfig").items()
     props = realtime["Properties"]
     assert props["Fields"] == list(FIELDS)
@@ -279,3 +285,19 @@ def test_rotation_reorders_keys_without_replacing_them(tmp_path: Path):
     )
     assert switched["Outputs"]["ActiveSigningKeyId"]["Value"] == {"Ref": new_id}
     assert during["Outputs"]["ActiveSigningKeyId"]["Value"] != {"Ref": new_id}
+
+
+def test_additional_metrics_only_where_configured(synthesized: Synthesized, env: str):
+    template = synthesized.stack(env, "Edge").template
+    subscriptions = resources_of_type(template, "AWS::CloudFront::MonitoringSubscription")
+    if not synthesized.configs[env].edge.additional_metrics:
+        assert subscriptions == {}
+        return
+    (subscription,) = subscriptions.values()
+    distribution_id = logical_id_by_path(template, "Edge/Distribution/Resource")
+    assert subscription["Properties"] == {
+        "DistributionId": {"Ref": distribution_id},
+        "MonitoringSubscription": {
+            "RealtimeMetricsSubscriptionConfig": {"RealtimeMetricsSubscriptionStatus": "Enabled"}
+        },
+    }

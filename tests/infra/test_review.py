@@ -21,7 +21,7 @@ from stacks.config import ENVIRONMENT_NAMES
 from stacks.nag import CHECKOV_SKIPS
 from stacks.tools.review.__main__ import main
 from stacks.tools.review.cost import PRICES
-from stacks.tools.review.safety import STATEFUL_TYPES
+from stacks.tools.review.safety import DEPENDENT_TYPES, STATEFUL_TYPES
 from tests.infra.conftest import ROOT, Synthesized
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -147,7 +147,8 @@ def test_data_safety_shows_what_each_environment_keeps(run: Run, synthesized: Sy
             logical_id: resource.get("DeletionPolicy", "Delete")
             for template in _templates(synthesized, env).values()
             for logical_id, resource in template["Resources"].items()
-            if resource["Type"] in stateful or resource.get("DeletionPolicy", "Delete") != "Delete"
+            if resource["Type"] in stateful
+            or (resource.get("DeletionPolicy", "Delete") != "Delete" and resource["Type"] not in DEPENDENT_TYPES)
         }
         assert {k: v.strip().strip("*") for k, v in rows.items()} == expected
         retained = sum(1 for policy in expected.values() if policy == "Retain")

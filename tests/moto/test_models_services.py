@@ -129,10 +129,20 @@ def test_cloudfront_distribution_with_oac_key_group_function_and_recorded_polici
                     }
                 },
             },
+            "Metrics": {
+                "Type": "AWS::CloudFront::MonitoringSubscription",
+                "Properties": {
+                    "DistributionId": {"Ref": "Distribution"},
+                    "MonitoringSubscription": {
+                        "RealtimeMetricsSubscriptionConfig": {"RealtimeMetricsSubscriptionStatus": "Enabled"}
+                    },
+                },
+            },
         },
         outputs={"Domain": {"Fn::GetAtt": ["Distribution", "DomainName"]}},
     )
     cloudfront = client("cloudfront")
+    assert created.physical["Metrics"] == created.physical["Distribution"]  # recorded only; named by its distribution
     distribution = cloudfront.get_distribution(Id=created.physical["Distribution"])["Distribution"]
     assert distribution["DomainName"] == created.outputs["Domain"]
     config = distribution["DistributionConfig"]
@@ -201,6 +211,29 @@ def test_secret_generated_from_a_template_and_its_resource_policy():
     assert policy["Statement"][0]["Action"] == "secretsmanager:DeleteSecret"
     created.delete()
     assert secrets.list_secrets()["SecretList"] == []
+
+
+def test_event_invoke_config_sets_the_functions_asynchronous_retries():
+    created = create_stack(
+        {
+            "Role": ROLE,
+            "Function": FUNCTION,
+            "InvokeConfig": {
+                "Type": "AWS::Lambda::EventInvokeConfig",
+                "Properties": {
+                    "FunctionName": {"Ref": "Function"},
+                    "Qualifier": "$LATEST",
+                    "MaximumRetryAttempts": 0,
+                    "MaximumEventAgeInSeconds": 300,
+                },
+            },
+        }
+    )
+    function = created.physical["Function"]
+    config = client("lambda").get_function_event_invoke_config(FunctionName=function, Qualifier="$LATEST")
+    assert (config["MaximumRetryAttempts"], config["MaximumEventAgeInSeconds"]) == (0, 300)
+    created.delete()
+    assert client("lambda").list_functions()["Functions"] == []
 
 
 def test_function_url_http_api_and_cognito_authorizer():

@@ -6,6 +6,7 @@ buckets with their objects, the data-lake key, the replica bucket, log groups); 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -25,7 +26,8 @@ def isolated_aws() -> Iterator[None]:
 
 
 # How the inventory names each kind of resource a template may retain. A log stream is not
-# listed on its own: it stays if its log group stays, and goes with it otherwise.
+# listed on its own: it stays if its log group stays, and goes with it otherwise; likewise a
+# bucket policy, which every bucket retains so its write-deny outlives the emptying (docs/operations.md).
 _INVENTORY_NAME = {
     "AWS::S3::Bucket": "bucket {}",
     "AWS::KMS::Key": "kms-key {} (Enabled)",
@@ -34,6 +36,7 @@ _INVENTORY_NAME = {
     "AWS::Cognito::UserPool": "user-pool {}",
     "AWS::SecretsManager::Secret": "secret {}",
     "AWS::Logs::LogStream": "",
+    "AWS::S3::BucketPolicy": "",
 }
 
 
@@ -43,6 +46,7 @@ class TornDown:
     after: set[str]
     buckets: dict[str, str]  # construct ID -> bucket name, in Storage
     retained: set[str]  # inventory lines of the resources the templates retain
+    deployed: set[str]  # the inventory while the stage was up
 
 
 def _deploy_write_and_destroy(synthesized: Synthesized, env: str) -> TornDown:
@@ -64,8 +68,9 @@ def _deploy_write_and_destroy(synthesized: Synthesized, env: str) -> TornDown:
     s3 = client("s3")
     for bucket in buckets.values():
         s3.put_object(Bucket=bucket, Key="vod/t-1/master.m3u8", Body=b"#EXTM3U\n")
+    deployed = inventory(client, regions, toolkit_buckets=toolkit)
     deployer.destroy()
-    return TornDown(before, inventory(client, regions, toolkit_buckets=toolkit), buckets, retained)
+    return TornDown(before, inventory(client, regions, toolkit_buckets=toolkit), buckets, retained, deployed)
 
 
 @pytest.mark.usefixtures("isolated_aws")
@@ -75,6 +80,17 @@ def test_a_destroyable_environment_leaves_nothing(synthesized: Synthesized, env:
     assert result.retained == set()
     assert result.after - result.before == set()
     assert result.before - result.after == set()
+    # What it left nothing of included the Operations stack: dashboard, alarms, budget, FIS templates,
+    # the chaos monkey's function, kill switch and schedule.
+    created = result.deployed - result.before
+    assert {
+        f"dashboard showrunner-{env}",
+        f"budget showrunner-{env}-monthly",
+        f"ssm-parameter /showrunner/{env}/chaos-monkey/state",
+        f"alarm showrunner-{env}-origin-5xx",
+    } <= created
+    kinds = Counter(item.split(" ", 1)[0] for item in created)
+    assert (kinds["fis-template"], kinds["schedule"]) == (2 + len(synthesized.configs[env].availability_zones), 1)
 
 
 @pytest.mark.usefixtures("isolated_aws")

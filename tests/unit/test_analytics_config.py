@@ -14,7 +14,9 @@ def test_defaults_choose_capacity_by_cost_and_scale_emr_by_environment():
     configs = load_config()
     dev, prod = configs["dev"].analytics, configs["prod"].analytics
     assert (dev.player_events.mode, dev.player_events.shards) == ("provisioned", 1)
+    assert prod.cdn_logs is not None
     assert prod.player_events.mode == prod.cdn_logs.mode == "on_demand"
+    assert dev.cdn_logs is None  # no CloudFront real-time logs in dev (docs/cost.md)
     assert (dev.stream_retention_hours, prod.stream_retention_hours) == (24, 168)
     assert dev.emr.release_label == prod.emr.release_label == "emr-7.13.0"
     assert (dev.emr.core_units, dev.emr.task_spot_units, dev.emr.max_units) == (1, 1, 4)
@@ -24,7 +26,11 @@ def test_defaults_choose_capacity_by_cost_and_scale_emr_by_environment():
 def test_overrides_reach_the_analytics_settings():
     config = load_config(overrides={"prod": {"analytics": {"player_events": {"mode": "provisioned", "shards": 24}}}})
     assert config["prod"].analytics.player_events.shards == 24
-    assert config["prod"].analytics.cdn_logs.mode == "on_demand"
+    cdn_logs = config["prod"].analytics.cdn_logs
+    assert cdn_logs is not None
+    assert cdn_logs.mode == "on_demand"
+    staging = load_config(overrides={"staging": {"analytics": {"cdn_logs": None}}})["staging"].analytics
+    assert staging.cdn_logs is None
 
 
 def _emr(**changes: Any) -> dict[str, Any]:

@@ -23,6 +23,16 @@ def test_defaults_put_dev_and_staging_on_spot_and_prod_on_an_on_demand_base():
     assert prod.instance_types[0] == "c7g.medium"
 
 
+def test_dev_runs_burstable_instances_with_cpu_tracking_at_their_baseline():
+    dev = load_config()["dev"].origin
+    assert dev.instance_types == ["t4g.micro", "t4g.small"]
+    assert dev.burstable
+    assert dev.cpu_target_percent == 10  # t4g.micro's baseline
+    assert not any(c.origin.burstable for c in load_config().values() if c.name != "dev")
+    small = load_config(overrides={"staging": {"origin": {"instance_types": ["t4g.small"], "cpu_target_percent": 20}}})
+    assert small["staging"].origin.burstable
+
+
 def test_default_prime_time_is_the_evening_in_the_regions_time_zone():
     configs = load_config()
     for config in configs.values():
@@ -65,9 +75,19 @@ BAD_ORIGIN_INPUTS: list[tuple[str, dict[str, Any], str]] = [
         "dev.origin.instance_types: must be Graviton (arm64) instance types such as c7g.medium, got ['c5.large']",
     ),
     (
-        "burstable instance type",
-        {"dev": {"origin": {"instance_types": ["t4g.small"]}}},
-        "dev.origin.instance_types: burstable (t4g) types are not allowed",
+        "burstable mixed with fixed-performance types",
+        {"dev": {"origin": {"instance_types": ["t4g.small", "c7g.medium"]}}},
+        "dev.origin.instance_types: mixes burstable and non-burstable types",
+    ),
+    (
+        "unknown burstable size",
+        {"dev": {"origin": {"instance_types": ["t4g.huge"]}}},
+        "dev.origin.instance_types: burstable types must be one of ['t4g.2xlarge', 't4g.large', 't4g.medium'",
+    ),
+    (
+        "CPU target above the burstable baseline",
+        {"dev": {"origin": {"cpu_target_percent": 20}}},
+        "dev.origin.cpu_target_percent: is 20, above the 10% CPU baseline of ['t4g.micro', 't4g.small']",
     ),
     (
         "no instance type",
@@ -181,4 +201,9 @@ def test_a_region_without_a_default_time_zone_asks_for_one(monkeypatch: pytest.M
     monkeypatch.delitem(stacks.config.REGION_TIME_ZONES, "us-east-1")
     with pytest.raises(ConfigError, match=r"dev\.origin\.prime_time\.time_zone: has no default for region us-east-1"):
         load_config()
-    assert load_config(overrides={env: {"origin": {"prime_time": None}} for env in ("dev", "staging", "prod")})
+    pinned_chaos = {"chaos_monkey": {"business_hours": {"time_zone": "UTC"}}}
+    assert load_config(
+        overrides={
+            env: {"origin": {"prime_time": None}, "operations": pinned_chaos} for env in ("dev", "staging", "prod")
+        }
+    )

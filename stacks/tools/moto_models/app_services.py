@@ -120,6 +120,26 @@ class LambdaPermission(ResourceModel):
                 raise
 
 
+@register("AWS::Lambda::EventInvokeConfig", Emulation.EMULATED)
+class EventInvokeConfig(ResourceModel):
+    """Through PutFunctionEventInvokeConfig: asynchronous retries and event age of one function."""
+
+    @classmethod
+    def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        ctx.client("lambda").put_function_event_invoke_config(
+            FunctionName=props["FunctionName"],
+            Qualifier=props["Qualifier"],
+            **{key: int(props[key]) for key in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds") if key in props},
+            **pick(props, "DestinationConfig"),
+        )
+        return f"{props['FunctionName']}:{props['Qualifier']}", {}
+
+    def destroy(self) -> None:
+        aws_client("lambda", self.region_name).delete_function_event_invoke_config(
+            FunctionName=self.properties["FunctionName"], Qualifier=self.properties["Qualifier"]
+        )
+
+
 @register("AWS::Lambda::Url", Emulation.EMULATED)
 class FunctionUrl(ResourceModel):
     @classmethod

@@ -178,6 +178,15 @@ class ResponseHeadersPolicy(RecordedModel):
     ATTRIBUTES = ("Id", "LastModifiedTime")
 
 
+@register("AWS::CloudFront::MonitoringSubscription", Emulation.RECORDED)
+class MonitoringSubscription(RecordedModel):
+    """A distribution's additional metrics; CloudFormation names it by the distribution ID."""
+
+    @classmethod
+    def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return str(props["DistributionId"]), {}
+
+
 @register("AWS::CloudFront::RealtimeLogConfig", Emulation.RECORDED)
 class RealtimeLogConfig(RecordedModel):
     """``Ref`` and ``Fn::GetAtt Arn`` both give the ARN, as in CloudFormation."""

@@ -93,6 +93,11 @@ def _regional(client: ClientFactory, region: str) -> set[str]:
         f"state-machine {m['name']}" for m in client("stepfunctions", region).list_state_machines()["stateMachines"]
     }
     found |= {f"event-rule {r['Name']}" for r in client("events", region).list_rules()["Rules"]}
+    cloudwatch = client("cloudwatch", region)
+    found |= {f"dashboard {d['DashboardName']}" for d in cloudwatch.list_dashboards()["DashboardEntries"]}
+    found |= {f"schedule {s['Name']}" for s in client("scheduler", region).list_schedules()["Schedules"]}
+    templates = client("fis", region).list_experiment_templates()["experimentTemplates"]
+    found |= {f"fis-template {t['id']}" for t in templates}
     found |= {
         f"stack {s['StackName']}"
         for s in client("cloudformation", region).list_stacks()["StackSummaries"]
@@ -118,6 +123,10 @@ def _global(client: ClientFactory, region: str) -> set[str]:
     }
     groups = client("autoscaling", region).describe_auto_scaling_groups()["AutoScalingGroups"]
     found |= {f"auto-scaling-group {g['AutoScalingGroupName']}" for g in groups}
+    account = client("sts", region).get_caller_identity()["Account"]
+    found |= {
+        f"budget {b['BudgetName']}" for b in client("budgets", region).describe_budgets(AccountId=account)["Budgets"]
+    }
     return found
 
 

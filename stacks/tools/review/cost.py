@@ -308,6 +308,9 @@ def _emr_serverless(ctx: Context, props: dict[str, Any]) -> list[Need]:
 
 COST_RULES: dict[str, Rule] = {
     "AWS::EC2::NatGateway": _fixed(Need("NAT gateway", 1, "nat_gateway_hour", "plus $/GB processed")),
+    "AWS::CloudFront::MonitoringSubscription": _fixed(
+        Need("CloudFront additional metrics, 8 per distribution", 8, "cloudwatch_metric_month")
+    ),
     "AWS::EC2::EIP": _fixed(Need("public IPv4 address (Elastic IP)", 1, "public_ipv4_hour")),
     "AWS::EC2::Instance": _ec2_instance,
     "AWS::AutoScaling::AutoScalingGroup": _auto_scaling_group,
@@ -384,6 +387,7 @@ NO_CHARGE: frozenset[str] = frozenset(
         "AWS::KMS::Alias",
         "AWS::Lambda::Permission",
         "AWS::Lambda::Url",
+        "AWS::Lambda::EventInvokeConfig",
         "AWS::Lambda::EventSourceMapping",
         "AWS::Lambda::LayerVersion",
         "AWS::Logs::LogStream",

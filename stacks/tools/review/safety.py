@@ -26,6 +26,9 @@ STATEFUL_TYPES: dict[str, str] = {
     "AWS::Backup::BackupVault": "recovery points",
     "AWS::OpenSearchService::Domain": "indexes",
 }
+# Types that cannot outlive the resource they belong to: a Retain policy on one keeps it only until
+# its parent goes (SecureBucket retains every bucket policy so its write-deny outlives the emptying).
+DEPENDENT_TYPES = frozenset({"AWS::S3::BucketPolicy"})
 # CloudFormation's default DeletionPolicy is Delete, except for these.
 _DEFAULT_POLICY = {"AWS::RDS::DBCluster": "Snapshot", "AWS::RDS::DBInstance": "Snapshot"}
 AUTO_DELETE_OBJECTS = "Custom::S3AutoDeleteObjects"
@@ -78,7 +81,7 @@ def safety_rows(index: AssemblyIndex, stack: str) -> list[SafetyRow]:
         resource_type = resource.get("Type", "")
         default = _DEFAULT_POLICY.get(resource_type, "Delete")
         on_delete = resource.get("DeletionPolicy", default)
-        if resource_type not in STATEFUL_TYPES and on_delete == default:
+        if resource_type in DEPENDENT_TYPES or (resource_type not in STATEFUL_TYPES and on_delete == default):
             continue
         key = ResourceKey(stack, logical_id)
         rows.append(

@@ -1,0 +1,1 @@
+"""Chaos monkey: terminates one random in-service instance of an opted-in Auto Scaling group."""

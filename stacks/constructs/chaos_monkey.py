@@ -1,0 +1,128 @@
+"""The chaos-monkey Lambda, its kill switch and its business-hours schedule."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack, TimeZone
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_scheduler_targets as targets
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from stacks.config import BusinessHours, EnvironmentConfig
+from stacks.constructs.origin_fleet import CHAOS_MONKEY_OPT_IN, CHAOS_MONKEY_TAG
+from stacks.constructs.python_function import PythonFunction
+
+KILL_SWITCH_ENABLED = "enabled"
+KILL_SWITCH_DISABLED = "disabled"
+
+
+def kill_switch_name(environment: str) -> str:
+    return f"/showrunner/{environment}/chaos-monkey/state"
+
+
+def business_hours_cron(hours: BusinessHours) -> dict[str, str]:
+    """Cron fields that fire once an hour inside ``hours``: at ``start``'s minute, first at ``start``.
+
+    10:00-16:00 gives 10:00, 11:00, ... 15:00; 13:30-15:00 gives 13:30 and 14:30.
+    """
+    start_hour, minute = (int(part) for part in hours.start.split(":"))
+    end_hour, end_minute = (int(part) for part in hours.end.split(":"))
+    last_hour = end_hour if end_minute > minute else end_hour - 1
+    hour = str(start_hour) if last_hour == start_hour else f"{start_hour}-{last_hour}"
+    return {"minute": str(minute), "hour": hour, "week_day": ",".join(hours.days)}
+
+
+class ChaosMonkey(Construct):
+    """Terminates one random in-service instance of an opted-in Auto Scaling group, hourly in business hours.
+
+    * ``kill_switch``: SSM parameter ``/showrunner/<env>/chaos-monkey/state``. The
+      function acts only while it reads ``enabled``; it is created ``enabled`` when
+      ``operations.chaos_monkey.enabled`` is true, else ``disabled``.
+    * ``function``: ``lambda/chaos_monkey`` (``PythonFunction``), reserved
+      concurrency 1 so two runs never overlap, and no asynchronous retries. Its role may read the kill switch,
+      describe groups and instance refreshes, and terminate instances only in
+      groups tagged ``showrunner:chaos-monkey=opt-in`` and ``environment=<env>``.
+    * ``schedule``: EventBridge Scheduler, hourly within the business hours in
+      their time zone, no retries (a retry could be a second termination);
+      disabled unless ``operations.chaos_monkey.enabled``.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig) -> None:
+        super().__init__(scope, construct_id)
+        settings = config.operations.chaos_monkey
+        hours = settings.business_hours
+        stack = Stack.of(self)
+
+        self.kill_switch = ssm.StringParameter(
+            self,
+            "KillSwitch",
+            parameter_name=kill_switch_name(config.name),
+            string_value=KILL_SWITCH_ENABLED if settings.enabled else KILL_SWITCH_DISABLED,
+            description=f"Showrunner {config.name} chaos monkey: acts only while this reads '{KILL_SWITCH_ENABLED}'",
+        )
+        self.function = PythonFunction(
+            self,
+            "Function",
+            config=config,
+            source="chaos_monkey",
+            description=f"Showrunner {config.name} chaos monkey: terminates one opted-in origin instance",
+            environment={
+                "ENVIRONMENT": config.name,
+                "KILL_SWITCH_PARAMETER": self.kill_switch.parameter_name,
+                "DRY_RUN": "true" if settings.dry_run else "false",
+                "BUSINESS_DAYS": ",".join(hours.days),
+                "BUSINESS_HOURS": f"{hours.start}-{hours.end}",
+                "TIME_ZONE": config.chaos_time_zone,
+            },
+            timeout=Duration.seconds(60),
+            reserved_concurrent_executions=1,
+            # The schedule invokes asynchronously: no Lambda retries either, or one run could terminate twice.
+            retry_attempts=0,
+        )
+        role = self.function.role
+        assert role is not None
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadKillSwitch", actions=["ssm:GetParameter"], resources=[self.kill_switch.parameter_arn]
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="DescribeGroups",
+                actions=["autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeInstanceRefreshes"],
+                resources=["*"],  # Auto Scaling's Describe actions take no resource ARN
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="TerminateInOptedInGroupsOfThisEnvironment",
+                actions=["autoscaling:TerminateInstanceInAutoScalingGroup"],
+                resources=[
+                    f"arn:{stack.partition}:autoscaling:{stack.region}:{stack.account}:autoScalingGroup:*:"
+                    "autoScalingGroupName/*"
+                ],
+                conditions={
+                    "StringEquals": {
+                        f"autoscaling:ResourceTag/{CHAOS_MONKEY_TAG}": CHAOS_MONKEY_OPT_IN,
+                        "autoscaling:ResourceTag/environment": config.name,
+                    }
+                },
+            )
+        )
+
+        self.schedule = scheduler.Schedule(
+            self,
+            "Schedule",
+            description=f"Showrunner {config.name} chaos monkey, hourly in business hours ({config.chaos_time_zone})",
+            schedule=scheduler.ScheduleExpression.cron(
+                **business_hours_cron(hours), time_zone=TimeZone.of(config.chaos_time_zone)
+            ),
+            target=targets.LambdaInvoke(
+                self.function,
+                input=scheduler.ScheduleTargetInput.from_object({"source": "schedule"}),
+                retry_attempts=0,
+                max_event_age=Duration.minutes(5),
+            ),
+            enabled=settings.enabled,
+        )
