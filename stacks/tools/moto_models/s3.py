@@ -141,12 +141,15 @@ class BucketPolicy(ResourceModel):
 REQUEST_CONTEXT = {"aws:securetransport": "true", "s3:tlsversion": "1.3"}
 
 
-def _condition_holds(operator: str, key: str, expected: Any) -> bool:
-    """IAM semantics for one condition key: a missing key fails, unless the operator ends in IfExists."""
+def _condition_holds(operator: str, key: str, expected: Any, context: dict[str, str] = REQUEST_CONTEXT) -> bool:
+    """IAM semantics for one condition key: a missing key fails, unless the operator ends in IfExists.
+
+    ``context`` maps lower-case condition keys to the request's values (tests/iam passes each request's own).
+    """
     if_exists = operator.endswith("IfExists")
     operator = operator.removesuffix("IfExists")
     values = expected if isinstance(expected, list) else [expected]
-    actual = REQUEST_CONTEXT.get(key.lower())
+    actual = context.get(key.lower())
     if operator == "Null":
         return (actual is None) == (str(values[0]).lower() == "true")
     if actual is None:

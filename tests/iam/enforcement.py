@@ -1,0 +1,251 @@
+"""moto's IAM enforcement, made precise enough to prove least privilege for assumed roles.
+
+moto 5.2 checks an assumed role's identity policies once ``INITIAL_NO_AUTH_ACTION_COUNT``
+requests have been served, but (``moto/iam/access_control.py``):
+
+* only S3 requests carry their resource ARN (``arn:aws:s3:::bucket/key``); every other
+  service is checked against the resource ``*``, which no ARN-scoped statement matches;
+* a statement's ``Condition`` is ignored (treated as true) unless the caller supplies values,
+  which moto does only for ``sts:AssumeRole``;
+* nothing checks the KMS permission that reading a customer-managed-key secret needs.
+
+``enforced()`` installs, for assumed-role credentials only, a decision that fixes those three
+for the actions our functions call, and records every decision:
+
+* the resource ARN is resolved from the request (``RESOLVERS``); an action without a resolver
+  keeps moto's resource, so an ARN-scoped statement cannot allow it (fails closed);
+* conditions are evaluated with the request's context keys (``stacks.tools.moto_models.s3``'s
+  IAM operator semantics); a key without a value fails its condition (fails closed);
+* ``secretsmanager:GetSecretValue`` on a secret with its own KMS key also needs
+  ``kms:Decrypt`` on that key, with ``kms:ViaService`` and ``kms:EncryptionContext:SecretARN``,
+  as Secrets Manager asks KMS with the caller's credentials.
+
+Action and Resource matching (wildcards included) is moto's own (``IAMPolicyStatement``).
+Not modelled: permission boundaries, SCPs, session policies, resource-based policies other
+than S3 bucket policies (moto's own), ``NotResource``/``NotAction`` statements (rejected
+below, none of our function roles uses them).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto import settings
+from moto.core.authorization import ActionAuthenticatorMixin
+from moto.iam.access_control import AssumedRoleAccessKey, IAMPolicyStatement, IAMRequestBase, PermissionResult
+from moto.iam.models import Policy
+
+from stacks.tools.moto_models.s3 import REQUEST_CONTEXT, _condition_holds
+
+
+class NotEvaluableError(Exception):
+    """A statement uses a policy element these checks do not evaluate: no verdict, rather than a wrong one."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One authorization question: may the role do ``action`` on ``resource`` with this condition ``context``?"""
+
+    action: str
+    resource: str
+    context: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Decision:
+    check: Check
+    allowed: bool
+    statements: tuple[str, ...]  # the statements that allowed it, as ``statement_id`` names them
+
+
+@dataclass(frozen=True)
+class Caller:
+    """What a resolver sees of the request."""
+
+    account: str
+    region: str
+    params: dict[str, Any]
+    resource: str  # moto's: the S3 ARN, or "*"
+
+
+def statement_id(statement: dict[str, Any]) -> str:
+    """A readable, stable name of a statement: its Sid, or its actions."""
+    actions = statement.get("Action", [])
+    actions = [actions] if isinstance(actions, str) else actions
+    return statement.get("Sid") or ",".join(sorted(actions))
+
+
+# --- resources and condition context of the actions our functions call --------------------------------
+
+
+def _secret(caller: Caller) -> list[Check]:
+    from moto.kms.models import kms_backends
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    secret = secretsmanager_backends[caller.account][caller.region].secrets[caller.params["SecretId"]]
+    checks = [Check("secretsmanager:GetSecretValue", secret.arn)]
+    if secret.kms_key_id:
+        key = kms_backends[caller.account][caller.region].describe_key(secret.kms_key_id)
+        context = {
+            "kms:viaservice": f"secretsmanager.{caller.region}.amazonaws.com",
+            "kms:encryptioncontext:secretarn": secret.arn,
+        }
+        checks.append(Check("kms:Decrypt", key.arn, context))
+    return checks
+
+
+def _stream(action: str) -> Callable[[Caller], list[Check]]:
+    def resolve(caller: Caller) -> list[Check]:
+        arn = caller.params.get("StreamARN") or (
+            f"arn:aws:kinesis:{caller.region}:{caller.account}:stream/{caller.params['StreamName']}"
+        )
+        return [Check(action, arn)]
+
+    return resolve
+
+
+def _parameter(caller: Caller) -> list[Check]:
+    name = str(caller.params["Name"])
+    path = name if name.startswith("/") else f"/{name}"
+    return [Check("ssm:GetParameter", f"arn:aws:ssm:{caller.region}:{caller.account}:parameter{path}")]
+
+
+def _terminate_in_group(caller: Caller) -> list[Check]:
+    from moto.autoscaling.models import autoscaling_backends
+
+    instance_id = caller.params["InstanceId"]
+    groups = autoscaling_backends[caller.account][caller.region].autoscaling_groups.values()
+    group = next(g for g in groups if any(s.instance.id == instance_id for s in g.instance_states))
+    context = {f"autoscaling:resourcetag/{t['Key'].lower()}": t["Value"] for t in group.tags}
+    return [Check("autoscaling:TerminateInstanceInAutoScalingGroup", group.arn, context)]
+
+
+def _any_resource(action: str) -> Callable[[Caller], list[Check]]:
+    """Actions without resource-level permissions (Service Authorization Reference): resource ``*``."""
+    return lambda _caller: [Check(action, "*")]
+
+
+RESOLVERS: dict[str, Callable[[Caller], list[Check]]] = {
+    "secretsmanager:GetSecretValue": _secret,
+    "kinesis:PutRecords": _stream("kinesis:PutRecords"),
+    "kinesis:PutRecord": _stream("kinesis:PutRecord"),
+    "kinesis:ListShards": _stream("kinesis:ListShards"),
+    "ssm:GetParameter": _parameter,
+    "autoscaling:DescribeAutoScalingGroups": _any_resource("autoscaling:DescribeAutoScalingGroups"),
+    "autoscaling:DescribeInstanceRefreshes": _any_resource("autoscaling:DescribeInstanceRefreshes"),
+    "autoscaling:TerminateInstanceInAutoScalingGroup": _terminate_in_group,
+}
+
+
+# --- the decision ------------------------------------------------------------------------------------------
+
+
+def documents(policies: list[Any]) -> list[dict[str, Any]]:
+    """The policy documents moto collected for a role: inline (JSON text) and attached managed ``Policy``."""
+    result = []
+    for policy in policies:
+        if isinstance(policy, Policy):
+            text = next(v.document for v in policy.versions if v.is_default)
+        else:
+            text = policy if isinstance(policy, str) else policy["policy_document"]
+        result.append(json.loads(text) if isinstance(text, str) else text)
+    return result
+
+
+def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    statements = document.get("Statement", [])
+    return statements if isinstance(statements, list) else [statements]
+
+
+def decide(policy_documents: list[dict[str, Any]], check: Check) -> Decision:
+    """Explicit deny wins, then any allow; otherwise an implicit deny."""
+    allowing = []
+    context = {**REQUEST_CONTEXT, **check.context}
+    for document in policy_documents:
+        for statement in _statements(document):
+            if "NotResource" in statement or "NotAction" in statement or "Resource" not in statement:
+                raise NotEvaluableError(f"statement {statement_id(statement)}: only Action and Resource are evaluated")
+            bare = {key: value for key, value in statement.items() if key != "Condition"}
+            result = IAMPolicyStatement(bare).is_action_permitted(check.action, check.resource)
+            if result is PermissionResult.NEUTRAL:
+                continue
+            conditions = statement.get("Condition", {})
+            if not all(
+                _condition_holds(operator, key, expected, context)
+                for operator, keys in conditions.items()
+                for key, expected in keys.items()
+            ):
+                continue
+            if result is PermissionResult.DENIED:
+                return Decision(check, False, ())
+            allowing.append(statement_id(statement))
+    return Decision(check, bool(allowing), tuple(allowing))
+
+
+def _params(request: IAMRequestBase) -> dict[str, Any]:
+    body = request._body
+    if body and request._headers.get("Content-Type", "").startswith("application/x-amz-json"):
+        parsed: dict[str, Any] = json.loads(body)
+        return parsed
+    return {key: value[0] if isinstance(value, list) and len(value) == 1 else value for key, value in request._data.items()}
+
+
+@dataclass
+class Enforcement:
+    """Every decision taken for an assumed role while enforcement is on, in order."""
+
+    decisions: list[Decision] = field(default_factory=list)
+
+    def check_action_permitted(self, original: Callable[[IAMRequestBase, str], None]) -> Callable[..., None]:
+        enforcement = self
+
+        def check_action_permitted(request: IAMRequestBase, resource: str) -> None:
+            if not isinstance(request._access_key, AssumedRoleAccessKey):
+                original(request, resource)  # the test principal (an IAM user), e.g. sts:AssumeRole
+                return
+            caller = Caller(request.account_id, request._region, _params(request), resource)
+            resolver = RESOLVERS.get(request._action)
+            checks = resolver(caller) if resolver else [Check(request._action, resource)]
+            policies = documents(request._access_key.collect_policies())
+            for check in checks:
+                decision = decide(policies, check)
+                enforcement.decisions.append(decision)
+                if not decision.allowed:
+                    request._raise_access_denied()
+
+        return check_action_permitted
+
+
+def _is_unknown_principal(original: Callable[[IAMPolicyStatement, Any], bool]) -> Callable[..., bool]:
+    """A trust statement naming only a service (``lambda.amazonaws.com``) does not concern an IAM user.
+
+    moto treats a principal without an ``AWS`` key as a mismatch (an explicit deny), or fails
+    with a TypeError; here such a statement is neutral, as moto treats the principals it cannot verify.
+    """
+
+    def is_unknown_principal(statement: IAMPolicyStatement, principal: Any) -> bool:
+        return original(statement, principal) or (isinstance(principal, dict) and "AWS" not in principal)
+
+    return is_unknown_principal
+
+
+@contextmanager
+def enforced() -> Iterator[Enforcement]:
+    """moto checks every request from here on; assumed roles get the decision above."""
+    enforcement = Enforcement()
+    original = IAMRequestBase.check_action_permitted
+    saved = settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count
+    unknown = IAMPolicyStatement.is_unknown_principal
+    IAMRequestBase.check_action_permitted = enforcement.check_action_permitted(original)  # type: ignore[method-assign]
+    IAMPolicyStatement.is_unknown_principal = _is_unknown_principal(unknown)  # type: ignore[method-assign]
+    settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
+    try:
+        yield enforcement
+    finally:
+        IAMRequestBase.check_action_permitted = original  # type: ignore[method-assign]
+        IAMPolicyStatement.is_unknown_principal = unknown  # type: ignore[method-assign]
+        settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count = saved

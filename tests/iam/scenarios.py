@@ -1,0 +1,192 @@
+"""For each project-written function: what to seed, the request, and what success is.
+
+A scenario drives the handler down the path that uses every AWS call the function
+makes in normal operation, and says why a result is not success (``failure``
+returns None on success). Adding a function under ``lambda/`` to a stack without
+a scenario here fails ``test_every_project_function_has_a_scenario``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import chaos_monkey.handler
+import event_ingest.handler
+import manifest_rewriter.handler
+import pytest
+import signed_url.handler
+
+from tests.event_corpus import BASE
+from tests.playback_samples import master_playlist, private_pem, token
+
+# One title per function: both seed the same content bucket.
+ISSUED_TITLE = "least-privilege-issued"
+REWRITTEN_TITLE = "least-privilege-rewritten"
+SUBJECT = BASE["userId"]
+Client = Callable[[str], Any]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    seed: Callable[[Client, dict[str, str]], None]  # (admin client factory, the function's environment)
+    event: Callable[[dict[str, str]], Any]
+    failure: Callable[[Any, dict[str, str]], str | None]
+    reset: Callable[[], None]
+    patched: Callable[[], AbstractContextManager[None]] = nullcontext
+
+
+def _status(result: Any, expected: int = 200) -> str | None:
+    if isinstance(result, Exception):
+        return f"raised {type(result).__name__}: {result}"
+    if result.get("statusCode") != expected:
+        return f"answered {result.get('statusCode')}: {result.get('body', '')[:200]}"
+    return None
+
+
+# --- signed_url: GET /playback/{titleId} -> signed URLs; reads the signing key and HEADs both manifests ------
+
+
+def _seed_issuer(client: Client, env: dict[str, str]) -> None:
+    secrets = client("secretsmanager")
+    secrets.put_secret_value(
+        SecretId=env["SIGNING_KEY_SECRET_ARN"], SecretString=private_pem(), VersionStages=[env["KEY_PAIR_ID"]]
+    )
+    for key in (f"vod/{ISSUED_TITLE}/master.m3u8", f"vod/{ISSUED_TITLE}/manifest.mpd"):
+        client("s3").put_object(Bucket=env["CONTENT_BUCKET"], Key=key, Body=b"#EXTM3U\n")
+
+
+def _issuer_event(_env: dict[str, str]) -> dict[str, Any]:
+    return {
+        "version": "2.0",
+        "routeKey": "GET /playback/{titleId}",
+        "rawPath": f"/playback/{ISSUED_TITLE}",
+        "rawQueryString": "",
+        "headers": {},
+        "pathParameters": {"titleId": ISSUED_TITLE},
+        "requestContext": {"http": {"method": "GET"}, "authorizer": {"jwt": {"claims": {"sub": SUBJECT}}}},
+        "isBase64Encoded": False,
+    }
+
+
+def _issuer_failure(result: Any, env: dict[str, str]) -> str | None:
+    problem = _status(result)
+    if problem:
+        return problem
+    body = json.loads(result["body"])
+    prefix = f"https://{env['DISTRIBUTION_DOMAIN']}/vod/{ISSUED_TITLE}/"
+    for name, manifest in (("hls", "master.m3u8"), ("dash", "manifest.mpd")):
+        if not str(body.get(name, "")).startswith(f"{prefix}{manifest}?"):
+            return f"no signed {name} URL: {body.get(name)!r}"
+    if body["cookies"]["CloudFront-Key-Pair-Id"] != env["KEY_PAIR_ID"]:
+        return f"signed with key pair {body['cookies']['CloudFront-Key-Pair-Id']}"
+    return None
+
+
+# --- manifest_rewriter: a token-carrying GET of a master playlist; reads it from S3 --------------------------
+
+
+def _seed_rewriter(client: Client, env: dict[str, str]) -> None:
+    client("s3").put_object(
+        Bucket=env["CONTENT_BUCKET"], Key=f"vod/{REWRITTEN_TITLE}/master.m3u8", Body=master_playlist().encode()
+    )
+
+
+def _rewriter_event(_env: dict[str, str]) -> dict[str, Any]:
+    path = f"/vod/{REWRITTEN_TITLE}/master.m3u8"
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": token(title=REWRITTEN_TITLE).query,
+        "headers": {"host": "abc123.lambda-url.us-east-1.on.aws"},
+        "requestContext": {"http": {"method": "GET", "path": path}},
+        "isBase64Encoded": False,
+    }
+
+
+def _rewriter_failure(result: Any, _env: dict[str, str]) -> str | None:
+    problem = _status(result)
+    if problem:
+        return problem
+    if f"Key-Pair-Id={token(title=REWRITTEN_TITLE).key_pair_id}" not in result["body"]:
+        return "the playlist came back without the token"
+    return None
+
+
+# --- event_ingest: POST /events with one valid event; PutRecords on the stream --------------------------------
+
+
+def _ingest_event(_env: dict[str, str]) -> dict[str, Any]:
+    return {
+        "version": "2.0",
+        "routeKey": "POST /events",
+        "rawPath": "/events",
+        "body": json.dumps(BASE),
+        "isBase64Encoded": False,
+        "requestContext": {"http": {"method": "POST"}, "authorizer": {"jwt": {"claims": {"sub": SUBJECT}}}},
+    }
+
+
+def _ingest_failure(result: Any, _env: dict[str, str]) -> str | None:
+    problem = _status(result)
+    if problem:
+        return problem
+    body = json.loads(result["body"])
+    return None if body["accepted"] == 1 else f"accepted {body['accepted']}: {body}"
+
+
+# --- chaos_monkey: a business-hours run terminates one instance of the opted-in origin group ------------------
+
+WEDNESDAY_NOON_NEW_YORK = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
+
+
+def _seed_monkey(client: Client, env: dict[str, str]) -> None:
+    client("ssm").put_parameter(Name=env["KILL_SWITCH_PARAMETER"], Value="enabled", Type="String", Overwrite=True)
+
+
+@contextmanager
+def _monkey_patched() -> Iterator[None]:
+    """A frozen clock in business hours, and DescribeInstanceRefreshes (moto 5.2 lacks it) answering none.
+
+    The patched response method runs after moto's authorization, so the call is still checked.
+    """
+    from moto.autoscaling.responses import AutoScalingResponse
+    from moto.core.responses import ActionResult
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Frozen:
+            return cls.fromtimestamp(WEDNESDAY_NOON_NEW_YORK.timestamp(), tz)
+
+    def describe_instance_refreshes(_self: AutoScalingResponse) -> ActionResult:
+        return ActionResult({"InstanceRefreshes": []})
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(chaos_monkey.handler, "datetime", Frozen)
+        patch.setattr(AutoScalingResponse, "describe_instance_refreshes", describe_instance_refreshes, raising=False)
+        yield
+
+
+def _monkey_failure(result: Any, _env: dict[str, str]) -> str | None:
+    if isinstance(result, Exception):
+        return f"raised {type(result).__name__}: {result}"
+    if (result.get("action"), result.get("reason")) != ("terminate", "selected"):
+        return f"decided {result.get('action')}/{result.get('reason')}: {result}"
+    return None
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "signed_url": Scenario(_seed_issuer, _issuer_event, _issuer_failure, signed_url.handler.reset),
+    "manifest_rewriter": Scenario(_seed_rewriter, _rewriter_event, _rewriter_failure, manifest_rewriter.handler.reset),
+    "event_ingest": Scenario(
+        lambda _client, _env: None, _ingest_event, _ingest_failure, event_ingest.handler._kinesis.cache_clear
+    ),
+    "chaos_monkey": Scenario(
+        _seed_monkey, lambda _env: {}, _monkey_failure, chaos_monkey.handler._clients.cache_clear, _monkey_patched
+    ),
+}

@@ -1,0 +1,132 @@
+"""Least privilege, proven by running it (issue 11; docs/least-privilege.md).
+
+Every project-written function of the dev stage runs its real handler under its own
+synthesized role in moto, with IAM enforced (tests/iam/enforcement.py):
+
+* the happy path succeeds, and no call is denied;
+* removing any one statement of the role's policy that the run uses makes the handler
+  fail, with a call denied;
+* a statement whose removal changes nothing fails the test unless acknowledged
+  (tests/iam/acknowledgments.py), and every acknowledgment must match such a statement.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from typing import Any
+
+import pytest
+
+from tests.conftest import Synthesized
+from tests.iam.acknowledgments import OWN_LOG_GROUP, SURPLUS, Surplus
+from tests.iam.conftest import ACCOUNT, REGION, STAGE, FunctionUnderTest, Proof, StatementRef, project_functions
+from tests.iam.enforcement import statement_id
+from tests.iam.scenarios import SCENARIOS
+
+# The project-written functions and their stacks; a new one must be added here and in SCENARIOS.
+FUNCTIONS = {
+    "signed_url": "Playback",
+    "manifest_rewriter": "Edge",
+    "event_ingest": "Analytics",
+    "chaos_monkey": "Operations",
+}
+
+
+def _acknowledgment(package: str, ref: StatementRef) -> Surplus | None:
+    name = statement_id(ref.statement)
+    matches = [s for s in SURPLUS if fnmatch.fnmatchcase(package, s.function) and fnmatch.fnmatchcase(name, s.statement)]
+    return matches[0] if matches else None
+
+
+def _verify_acknowledged(function: FunctionUnderTest, ref: StatementRef, surplus: Surplus) -> None:
+    if surplus.check == OWN_LOG_GROUP:
+        own = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{function.log_group}"
+        assert function.log_group, f"{function.package} has no log group of its own"
+        assert ref.statement["Resource"] == own, f"{function.package}: {ref.statement} is not scoped to {own}"
+        assert ref.statement.get("Effect") == "Allow" and "Condition" not in ref.statement
+        return
+    raise AssertionError(f"unknown acknowledgment check {surplus.check!r}")
+
+
+def test_every_project_function_of_every_stage_is_proven_here(synthesized: Synthesized):
+    """The dev stage holds every project-written function any stage has, and each has a scenario."""
+    in_dev = {(stack, props["Handler"].split(".")[0]) for stack, _id, props in project_functions(synthesized, STAGE)}
+    for stage in ("staging", "prod"):
+        elsewhere = {(stack, props["Handler"].split(".")[0]) for stack, _id, props in project_functions(synthesized, stage)}
+        assert elsewhere <= in_dev, f"{stage} has functions dev does not: {elsewhere - in_dev}"
+    assert {package: stack for stack, package in in_dev} == FUNCTIONS
+    assert set(SCENARIOS) == set(FUNCTIONS)
+
+
+def test_each_function_has_a_role_of_its_own(proof: Proof):
+    roles = [f.role_name for f in proof.functions.values()]
+    assert sorted(proof.functions) == sorted(FUNCTIONS)
+    assert len(set(roles)) == len(roles) == len(FUNCTIONS)
+    for function in proof.functions.values():
+        assert proof.iam.list_attached_role_policies(function.role_name)[0] == [], (
+            f"{function.package}: attached managed policies are not mutated by this test; use inline statements"
+        )
+
+
+def test_trust_policies_are_back_as_synthesized(proof: Proof, synthesized: Synthesized):
+    """The probe principal was in each trust policy only while it assumed the role."""
+    for function in proof.functions.values():
+        template = synthesized.stack(STAGE, function.stack).resources
+        role_logical_id = template[function.logical_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+        expected = template[role_logical_id]["Properties"]["AssumeRolePolicyDocument"]
+        actual = proof.iam.get_role(function.role_name).assume_role_policy_document
+        assert json.loads(actual) == expected
+        assert expected["Statement"] == [
+            {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}
+        ]
+
+
+@pytest.mark.parametrize("package", sorted(FUNCTIONS))
+def test_the_happy_path_succeeds_under_the_function_role(proof: Proof, package: str):
+    run = proof.run(proof.functions[package])
+    assert run.failure is None, run.failure
+    assert run.denied == [], run.denied
+    assert run.calls, "the scenario made no AWS call"
+    assert all(d.allowed for d in run.decisions)
+
+
+@pytest.mark.parametrize("package", sorted(FUNCTIONS))
+def test_every_statement_is_needed_or_acknowledged(proof: Proof, package: str, record_property: Any):
+    function = proof.functions[package]
+    refs = proof.statements(function)
+    assert refs, f"{package}: its role has no inline statement"
+    report: dict[str, Any] = {}
+    problems = []
+    for ref in refs:
+        name = statement_id(ref.statement)
+        with proof.without(function, ref):
+            run = proof.run(function)
+        surplus = _acknowledgment(package, ref)
+        if run.failure is None and not run.denied:
+            if surplus is None:
+                problems.append(f"{name}: surplus (removing it changes nothing), and not acknowledged")
+            else:
+                _verify_acknowledged(function, ref, surplus)
+                report[name] = f"acknowledged: {surplus.reason}"
+            continue
+        if surplus is not None:
+            problems.append(f"{name}: acknowledged as surplus, but removing it broke the run ({run.failure})")
+        if run.failure is None:
+            problems.append(f"{name}: removing it denied {run.denied}, yet the handler still succeeded")
+        elif not run.denied:
+            problems.append(f"{name}: removing it failed the run without an AccessDenied: {run.failure}")
+        else:
+            report[name] = f"needed: {run.denied[0].operation} -> {run.denied[0].code or run.denied[0].status}; {run.failure}"
+    record_property("statements", report)
+    assert problems == [], "\n".join(problems)
+
+
+def test_every_acknowledgment_matches_a_statement(proof: Proof):
+    used = {
+        surplus
+        for function in proof.functions.values()
+        for ref in proof.statements(function)
+        if (surplus := _acknowledgment(function.package, ref)) is not None
+    }
+    assert used == set(SURPLUS), f"unused acknowledgments: {set(SURPLUS) - used}"
