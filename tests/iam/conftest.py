@@ -113,10 +113,15 @@ class Proof:
         return refs
 
     @contextmanager
-    def without(self, function: FunctionUnderTest, ref: StatementRef) -> Iterator[None]:
-        """The role's policy without one statement, in moto's IAM backend; restored afterwards."""
+    def without(self, function: FunctionUnderTest, ref: StatementRef, action: str | None = None) -> Iterator[None]:
+        """The role's policy without one statement (or one action of it), in moto's IAM backend; then restored."""
         original = self.policy(function.role_name, ref.policy)
-        reduced = {**original, "Statement": [s for i, s in enumerate(original["Statement"]) if i != ref.index]}
+        statements = list(original["Statement"])
+        if action is None:
+            del statements[ref.index]
+        else:
+            statements[ref.index] = {**ref.statement, "Action": [a for a in ref.statement["Action"] if a != action]}
+        reduced = {**original, "Statement": statements}
         self.iam.put_role_policy(function.role_name, ref.policy, json.dumps(reduced))
         try:
             yield

@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import Synthesized
 from tests.iam.acknowledgments import OWN_LOG_GROUP, SURPLUS, Surplus
-from tests.iam.conftest import ACCOUNT, REGION, STAGE, FunctionUnderTest, Proof, StatementRef, project_functions
+from tests.iam.conftest import ACCOUNT, REGION, STAGE, FunctionUnderTest, Proof, Run, StatementRef, project_functions
 from tests.iam.enforcement import statement_id
 from tests.iam.scenarios import SCENARIOS
 
@@ -117,9 +117,32 @@ def test_every_statement_is_needed_or_acknowledged(proof: Proof, package: str, r
         elif not run.denied:
             problems.append(f"{name}: removing it failed the run without an AccessDenied: {run.failure}")
         else:
-            report[name] = f"needed: {run.denied[0].operation} -> {run.denied[0].code or run.denied[0].status}; {run.failure}"
+            report[name] = f"needed: {_denial(run)}"
+            problems += _surplus_actions(proof, function, ref, report)
     record_property("statements", report)
     assert problems == [], "\n".join(problems)
+
+
+def _denial(run: Run) -> str:
+    call = run.denied[0]
+    return f"{call.operation} denied ({call.code or call.status}), handler {run.failure}"[:300]
+
+
+def _surplus_actions(proof: Proof, function: FunctionUnderTest, ref: StatementRef, report: dict[str, Any]) -> list[str]:
+    """Each action of a needed statement with several actions: removing it alone must break the run too."""
+    actions = ref.statement["Action"]
+    if isinstance(actions, str) or len(actions) == 1:
+        return []
+    problems = []
+    for action in actions:
+        with proof.without(function, ref, action):
+            run = proof.run(function)
+        name = f"{statement_id(ref.statement)} / {action}"
+        if run.failure is not None and run.denied:
+            report[name] = f"needed: {_denial(run)}"
+        else:
+            problems.append(f"{name}: removing this action alone changes nothing ({run.failure or 'still succeeds'})")
+    return problems
 
 
 def test_every_acknowledgment_matches_a_statement(proof: Proof):

@@ -139,7 +139,7 @@ def test_post_events_is_jwt_authenticated_and_may_only_write_player_events(synth
     kinesis = [s for s in policy["PolicyDocument"]["Statement"] if "kinesis:PutRecords" in s["Action"]]
     assert kinesis == [
         {
-            "Action": ["kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"],
+            "Action": "kinesis:PutRecords",
             "Effect": "Allow",
             "Resource": {"Fn::GetAtt": [stream_id, "Arn"]},
         }
