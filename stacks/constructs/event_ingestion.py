@@ -16,8 +16,9 @@ class EventIngestion(Construct):
     """``POST /events`` on the shared HTTP API, behind its JWT authorizer.
 
     The function (``lambda/event_ingest``) may only ``PutRecords`` on the
-    one stream (the one call it makes: tests/iam proves it needs no more); docs/architecture.md explains why a Lambda and not a direct
-    service integration.
+    one stream, the one call it makes (tests/iam proves it needs no more);
+    docs/architecture.md explains why a Lambda and not a direct service
+    integration.
     """
 
     def __init__(

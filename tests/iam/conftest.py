@@ -94,6 +94,7 @@ class StatementRef:
 @dataclass
 class Proof:
     functions: dict[str, FunctionUnderTest]  # by package
+    probe: Any  # an STS client of the probe user, who may assume each function role once its trust policy names it
     synthesized_trust: dict[str, dict[str, Any]]  # role name -> trust policy as the template has it
 
     @property
@@ -113,14 +114,16 @@ class Proof:
         return refs
 
     @contextmanager
-    def without(self, function: FunctionUnderTest, ref: StatementRef, action: str | None = None) -> Iterator[None]:
-        """The role's policy without one statement (or one action of it), in moto's IAM backend; then restored."""
+    def replaced(
+        self, function: FunctionUnderTest, ref: StatementRef, statement: dict[str, Any] | None
+    ) -> Iterator[None]:
+        """The role's policy with one statement replaced (None: removed), in moto's IAM backend; then restored."""
         original = self.policy(function.role_name, ref.policy)
         statements = list(original["Statement"])
-        if action is None:
+        if statement is None:
             del statements[ref.index]
         else:
-            statements[ref.index] = {**ref.statement, "Action": [a for a in ref.statement["Action"] if a != action]}
+            statements[ref.index] = statement
         reduced = {**original, "Statement": statements}
         self.iam.put_role_policy(function.role_name, ref.policy, json.dumps(reduced))
         try:
@@ -224,7 +227,9 @@ def proof(synthesized: Synthesized) -> Iterator[Proof]:
                 PolicyDocument=json.dumps(
                     {
                         "Version": "2012-10-17",
-                        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": configuration["Role"]}],
+                        "Statement": [
+                            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": configuration["Role"]}
+                        ],
                     }
                 ),
             )
@@ -250,12 +255,14 @@ def proof(synthesized: Synthesized) -> Iterator[Proof]:
                 for package, arn in roles.items()
             }
         for function in functions.values():
-            iam.update_assume_role_policy(RoleName=function.role_name, PolicyDocument=json.dumps(trust[function.role_name]))
+            iam.update_assume_role_policy(
+                RoleName=function.role_name, PolicyDocument=json.dumps(trust[function.role_name])
+            )
         functions = {
             package: FunctionUnderTest(**{**vars(f), "credentials": credentials[package]})
             for package, f in functions.items()
         }
-        yield Proof(functions, trust)
+        yield Proof(functions, sts, trust)
 
 
 __all__ = ["Proof", "Run", "Scenario", "admin"]

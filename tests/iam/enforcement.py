@@ -84,9 +84,10 @@ def statement_id(statement: dict[str, Any]) -> str:
 
 def _secret(caller: Caller) -> list[Check]:
     from moto.kms.models import kms_backends
-    from moto.secretsmanager.models import secretsmanager_backends
+    from moto.secretsmanager.models import FakeSecret, secretsmanager_backends
 
     secret = secretsmanager_backends[caller.account][caller.region].secrets[caller.params["SecretId"]]
+    assert isinstance(secret, FakeSecret), f"{caller.params['SecretId']} is a replica"
     checks = [Check("secretsmanager:GetSecretValue", secret.arn)]
     if secret.kms_key_id:
         key = kms_backends[caller.account][caller.region].describe_key(secret.kms_key_id)
@@ -191,7 +192,9 @@ def _params(request: IAMRequestBase) -> dict[str, Any]:
     if body and request._headers.get("Content-Type", "").startswith("application/x-amz-json"):
         parsed: dict[str, Any] = json.loads(body)
         return parsed
-    return {key: value[0] if isinstance(value, list) and len(value) == 1 else value for key, value in request._data.items()}
+    return {
+        key: value[0] if isinstance(value, list) and len(value) == 1 else value for key, value in request._data.items()
+    }
 
 
 @dataclass

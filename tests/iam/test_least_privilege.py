@@ -17,11 +17,12 @@ import json
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.conftest import Synthesized
 from tests.iam.acknowledgments import OWN_LOG_GROUP, SURPLUS, Surplus
 from tests.iam.conftest import ACCOUNT, REGION, STAGE, FunctionUnderTest, Proof, Run, StatementRef, project_functions
-from tests.iam.enforcement import statement_id
+from tests.iam.enforcement import enforced, statement_id
 from tests.iam.scenarios import SCENARIOS
 
 # The project-written functions and their stacks; a new one must be added here and in SCENARIOS.
@@ -35,7 +36,9 @@ FUNCTIONS = {
 
 def _acknowledgment(package: str, ref: StatementRef) -> Surplus | None:
     name = statement_id(ref.statement)
-    matches = [s for s in SURPLUS if fnmatch.fnmatchcase(package, s.function) and fnmatch.fnmatchcase(name, s.statement)]
+    matches = [
+        s for s in SURPLUS if fnmatch.fnmatchcase(package, s.function) and fnmatch.fnmatchcase(name, s.statement)
+    ]
     return matches[0] if matches else None
 
 
@@ -44,7 +47,8 @@ def _verify_acknowledged(function: FunctionUnderTest, ref: StatementRef, surplus
         own = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{function.log_group}"
         assert function.log_group, f"{function.package} has no log group of its own"
         assert ref.statement["Resource"] == own, f"{function.package}: {ref.statement} is not scoped to {own}"
-        assert ref.statement.get("Effect") == "Allow" and "Condition" not in ref.statement
+        assert ref.statement.get("Effect") == "Allow"
+        assert "Condition" not in ref.statement
         return
     raise AssertionError(f"unknown acknowledgment check {surplus.check!r}")
 
@@ -53,7 +57,9 @@ def test_every_project_function_of_every_stage_is_proven_here(synthesized: Synth
     """The dev stage holds every project-written function any stage has, and each has a scenario."""
     in_dev = {(stack, props["Handler"].split(".")[0]) for stack, _id, props in project_functions(synthesized, STAGE)}
     for stage in ("staging", "prod"):
-        elsewhere = {(stack, props["Handler"].split(".")[0]) for stack, _id, props in project_functions(synthesized, stage)}
+        elsewhere = {
+            (stack, props["Handler"].split(".")[0]) for stack, _id, props in project_functions(synthesized, stage)
+        }
         assert elsewhere <= in_dev, f"{stage} has functions dev does not: {elsewhere - in_dev}"
     assert {package: stack for stack, package in in_dev} == FUNCTIONS
     assert set(SCENARIOS) == set(FUNCTIONS)
@@ -100,7 +106,7 @@ def test_every_statement_is_needed_or_acknowledged(proof: Proof, package: str, r
     problems = []
     for ref in refs:
         name = statement_id(ref.statement)
-        with proof.without(function, ref):
+        with proof.replaced(function, ref, None):
             run = proof.run(function)
         surplus = _acknowledgment(package, ref)
         if run.failure is None and not run.denied:
@@ -119,13 +125,17 @@ def test_every_statement_is_needed_or_acknowledged(proof: Proof, package: str, r
         else:
             report[name] = f"needed: {_denial(run)}"
             problems += _surplus_actions(proof, function, ref, report)
+            problems += _conditions_evaluated(proof, function, ref, report)
     record_property("statements", report)
     assert problems == [], "\n".join(problems)
 
 
 def _denial(run: Run) -> str:
+    """The first call denied, the IAM check that denied it, and what the handler made of it."""
     call = run.denied[0]
-    return f"{call.operation} denied ({call.code or call.status}), handler {run.failure}"[:300]
+    check = next((d.check for d in run.decisions if not d.allowed), None)
+    because = f"{check.action} on {check.resource}" if check else "moto's own check"
+    return f"{call.operation} denied ({because}); the handler {run.failure}"[:300]
 
 
 def _surplus_actions(proof: Proof, function: FunctionUnderTest, ref: StatementRef, report: dict[str, Any]) -> list[str]:
@@ -135,7 +145,7 @@ def _surplus_actions(proof: Proof, function: FunctionUnderTest, ref: StatementRe
         return []
     problems = []
     for action in actions:
-        with proof.without(function, ref, action):
+        with proof.replaced(function, ref, {**ref.statement, "Action": [a for a in actions if a != action]}):
             run = proof.run(function)
         name = f"{statement_id(ref.statement)} / {action}"
         if run.failure is not None and run.denied:
@@ -143,6 +153,40 @@ def _surplus_actions(proof: Proof, function: FunctionUnderTest, ref: StatementRe
         else:
             problems.append(f"{name}: removing this action alone changes nothing ({run.failure or 'still succeeds'})")
     return problems
+
+
+def _conditions_evaluated(
+    proof: Proof, function: FunctionUnderTest, ref: StatementRef, report: dict[str, Any]
+) -> list[str]:
+    """Each condition key of a needed statement, given a value the request does not have, must deny the run.
+
+    This shows the key is evaluated against the request (not ignored, as moto alone would),
+    and that the value the template names is the one the request carries.
+    """
+    problems = []
+    for operator, keys in ref.statement.get("Condition", {}).items():
+        for key in keys:
+            changed = {
+                **ref.statement,
+                "Condition": {**ref.statement["Condition"], operator: {**keys, key: "no-such-value"}},
+            }
+            with proof.replaced(function, ref, changed):
+                run = proof.run(function)
+            name = f"{statement_id(ref.statement)} / {operator} {key}"
+            if run.failure is not None and run.denied:
+                report[name] = f"evaluated: another value -> {_denial(run)}"
+            else:
+                problems.append(f"{name}: another value changes nothing ({run.failure or 'still succeeds'})")
+    return problems
+
+
+def test_the_probe_cannot_assume_a_role_whose_trust_policy_is_as_synthesized(proof: Proof):
+    """The trust policy check is real: without the probe statement, AssumeRole is refused."""
+    function = proof.functions["signed_url"]
+    role_arn = proof.iam.get_role(function.role_name).arn
+    with enforced(), pytest.raises(ClientError) as refused:
+        proof.probe.assume_role(RoleArn=role_arn, RoleSessionName="refused")
+    assert refused.value.response["Error"]["Code"] == "AccessDenied"
 
 
 def test_every_acknowledgment_matches_a_statement(proof: Proof):
