@@ -1,0 +1,67 @@
+"""The decision tests/iam/enforcement.py adds to moto: precise where it can be, closed where it cannot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.iam.enforcement import Check, NotEvaluableError, decide
+
+KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-key-AbCdEf"
+VIA_SECRETS_MANAGER = {
+    "kms:viaservice": "secretsmanager.us-east-1.amazonaws.com",
+    "kms:encryptioncontext:secretarn": SECRET,
+}
+
+
+def allow(**extra: Any) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY, **extra}],
+    }
+
+
+def test_an_allow_on_the_resource_allows_and_names_its_statement():
+    decision = decide([allow(Sid="DecryptSigningKey")], Check("kms:Decrypt", KEY))
+    assert (decision.allowed, decision.statements) == (True, ("DecryptSigningKey",))
+
+
+@pytest.mark.parametrize(
+    ("action", "resource"),
+    [("kms:Encrypt", KEY), ("kms:Decrypt", KEY.replace("1234abcd", "9999abcd")), ("kms:Decrypt", "*")],
+    ids=["other-action", "other-key", "unresolved-resource"],
+)
+def test_another_action_or_resource_is_denied(action: str, resource: str):
+    assert not decide([allow()], Check(action, resource)).allowed
+
+
+def test_a_condition_holds_only_with_the_request_values():
+    conditioned = allow(Condition={"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}})
+    assert decide([conditioned], Check("kms:Decrypt", KEY, VIA_SECRETS_MANAGER)).allowed
+    other_service = {**VIA_SECRETS_MANAGER, "kms:viaservice": "ssm.us-east-1.amazonaws.com"}
+    assert not decide([conditioned], Check("kms:Decrypt", KEY, other_service)).allowed
+
+
+def test_a_condition_key_the_request_does_not_carry_denies():
+    """moto alone treats it as true; here it fails closed."""
+    conditioned = allow(Condition={"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}})
+    assert not decide([conditioned], Check("kms:Decrypt", KEY)).allowed
+
+
+def test_an_operator_that_is_not_modelled_denies():
+    conditioned = allow(Condition={"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}})
+    assert not decide([conditioned], Check("kms:Decrypt", KEY, VIA_SECRETS_MANAGER)).allowed
+
+
+def test_an_explicit_deny_wins():
+    deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "kms:*", "Resource": "*"}]}
+    assert not decide([allow(), deny], Check("kms:Decrypt", KEY)).allowed
+
+
+@pytest.mark.parametrize("element", ["NotResource", "NotAction"])
+def test_elements_that_are_not_evaluated_are_refused(element: str):
+    statement = {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY, element: ["x"]}
+    with pytest.raises(NotEvaluableError, match="only Action and Resource"):
+        decide([{"Statement": [statement]}], Check("kms:Decrypt", KEY))
