@@ -19,9 +19,21 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from stacks.tools.review.iam import summarize_roles
+from stacks.tools.review.intrinsics import AssemblyIndex
 from tests.conftest import Synthesized
-from tests.iam.acknowledgments import OWN_LOG_GROUP, SURPLUS, Surplus
-from tests.iam.conftest import ACCOUNT, REGION, STAGE, FunctionUnderTest, Proof, Run, StatementRef, project_functions
+from tests.iam.acknowledgments import OWN_LOG_GROUP, SERVICE_ROLES, SURPLUS, Surplus
+from tests.iam.conftest import (
+    ACCOUNT,
+    REGION,
+    STAGE,
+    FunctionUnderTest,
+    Proof,
+    Run,
+    StatementRef,
+    package_exists,
+    project_functions,
+)
 from tests.iam.enforcement import enforced, statement_id
 from tests.iam.scenarios import SCENARIOS
 
@@ -63,6 +75,32 @@ def test_every_project_function_of_every_stage_is_proven_here(synthesized: Synth
         assert elsewhere <= in_dev, f"{stage} has functions dev does not: {elsewhere - in_dev}"
     assert {package: stack for stack, package in in_dev} == FUNCTIONS
     assert set(SCENARIOS) == set(FUNCTIONS)
+
+
+def test_every_role_is_executed_here_or_reviewed(synthesized: Synthesized):
+    """Every role of every stage: a function role proven by execution, or a service role in the review's IAM summary."""
+    index = AssemblyIndex(synthesized.stacks)
+    seen: set[str] = set()
+    for stack in synthesized.stacks:
+        function_roles = {
+            props["Role"]["Fn::GetAtt"][0]
+            for logical_id, props in (
+                (lid, r["Properties"]) for lid, r in stack.resources.items() if r["Type"] == "AWS::Lambda::Function"
+            )
+            if package_exists(str(props.get("Handler", "")).split(".")[0])
+        }
+        summarized = {summary.key.logical_id: summary for summary in summarize_roles(index, stack.stack_name)}
+        for logical_id, resource in stack.resources.items():
+            if resource["Type"] != "AWS::IAM::Role":
+                continue
+            path = resource["Metadata"]["aws:cdk:path"].split("/", 1)[1]
+            assert logical_id in summarized, f"{stack.display_name}: {path} is missing from the review's IAM summary"
+            if logical_id in function_roles:
+                assert path.endswith("/FunctionRole/Resource"), path
+                continue
+            assert path in SERVICE_ROLES, f"{stack.display_name}: {path} is neither executed here nor in SERVICE_ROLES"
+            seen.add(path)
+    assert seen == set(SERVICE_ROLES), f"SERVICE_ROLES entries no stage has: {set(SERVICE_ROLES) - seen}"
 
 
 def test_each_function_has_a_role_of_its_own(proof: Proof):
