@@ -74,7 +74,6 @@ class Run:
 class FunctionUnderTest:
     stack: str  # "Playback"
     logical_id: str
-    name: str
     package: str  # "signed_url"
     role_name: str
     environment: dict[str, str]
@@ -95,7 +94,6 @@ class StatementRef:
 class Proof:
     functions: dict[str, FunctionUnderTest]  # by package
     probe: Any  # an STS client of the probe user, who may assume each function role once its trust policy names it
-    synthesized_trust: dict[str, dict[str, Any]]  # role name -> trust policy as the template has it
 
     @property
     def iam(self) -> Any:
@@ -214,7 +212,6 @@ def proof(synthesized: Synthesized) -> Iterator[Proof]:
             functions[package] = FunctionUnderTest(
                 stack=stack,
                 logical_id=logical_id,
-                name=physical,
                 package=package,
                 role_name=role_name,
                 environment=configuration.get("Environment", {}).get("Variables", {}),
@@ -262,7 +259,7 @@ def proof(synthesized: Synthesized) -> Iterator[Proof]:
             package: FunctionUnderTest(**{**vars(f), "credentials": credentials[package]})
             for package, f in functions.items()
         }
-        yield Proof(functions, sts, trust)
+        yield Proof(functions, sts)
 
 
 __all__ = ["Proof", "Run", "Scenario", "admin"]
