@@ -37,6 +37,8 @@ class Scenario:
     event: Callable[[dict[str, str]], Any]
     failure: Callable[[Any, dict[str, str]], str | None]
     reset: Callable[[], None]
+    # Every IAM check of the happy path, in order: (action, the statement that allows it, by statement_id)
+    checks: tuple[tuple[str, str], ...]
     patched: Callable[[], AbstractContextManager[None]] = nullcontext
 
 
@@ -181,12 +183,43 @@ def _monkey_failure(result: Any, _env: dict[str, str]) -> str | None:
 
 
 SCENARIOS: dict[str, Scenario] = {
-    "signed_url": Scenario(_seed_issuer, _issuer_event, _issuer_failure, signed_url.handler.reset),
-    "manifest_rewriter": Scenario(_seed_rewriter, _rewriter_event, _rewriter_failure, manifest_rewriter.handler.reset),
+    "signed_url": Scenario(
+        _seed_issuer,
+        _issuer_event,
+        _issuer_failure,
+        signed_url.handler.reset,
+        checks=(
+            ("s3:GetObject", "s3:GetObject"),  # HEAD master.m3u8
+            ("s3:GetObject", "s3:GetObject"),  # HEAD manifest.mpd
+            ("secretsmanager:GetSecretValue", "secretsmanager:GetSecretValue"),  # the version labelled KEY_PAIR_ID
+            ("kms:Decrypt", "kms:Decrypt"),  # Secrets Manager decrypting it for the caller
+        ),
+    ),
+    "manifest_rewriter": Scenario(
+        _seed_rewriter,
+        _rewriter_event,
+        _rewriter_failure,
+        manifest_rewriter.handler.reset,
+        checks=(("s3:GetObject", "s3:GetObject"),),
+    ),
     "event_ingest": Scenario(
-        lambda _client, _env: None, _ingest_event, _ingest_failure, event_ingest.handler._kinesis.cache_clear
+        lambda _client, _env: None,
+        _ingest_event,
+        _ingest_failure,
+        event_ingest.handler._kinesis.cache_clear,
+        checks=(("kinesis:PutRecords", "kinesis:PutRecords"),),
     ),
     "chaos_monkey": Scenario(
-        _seed_monkey, lambda _env: {}, _monkey_failure, chaos_monkey.handler._clients.cache_clear, _monkey_patched
+        _seed_monkey,
+        lambda _env: {},
+        _monkey_failure,
+        chaos_monkey.handler._clients.cache_clear,
+        checks=(
+            ("ssm:GetParameter", "ReadKillSwitch"),
+            ("autoscaling:DescribeAutoScalingGroups", "DescribeGroups"),
+            ("autoscaling:DescribeInstanceRefreshes", "DescribeGroups"),
+            ("autoscaling:TerminateInstanceInAutoScalingGroup", "TerminateInOptedInGroupsOfThisEnvironment"),
+        ),
+        patched=_monkey_patched,
     ),
 }
