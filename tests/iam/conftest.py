@@ -122,8 +122,10 @@ class Proof:
             del statements[ref.index]
         else:
             statements[ref.index] = statement
-        reduced = {**original, "Statement": statements}
-        self.iam.put_role_policy(function.role_name, ref.policy, json.dumps(reduced))
+        if statements:
+            self.iam.put_role_policy(function.role_name, ref.policy, json.dumps({**original, "Statement": statements}))
+        else:  # IAM refuses a policy without statements
+            self.iam.delete_role_policy(function.role_name, ref.policy)
         try:
             yield
         finally:

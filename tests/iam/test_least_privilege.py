@@ -140,11 +140,34 @@ def test_the_happy_path_succeeds_under_the_function_role(proof: Proof, package: 
 @pytest.mark.parametrize("package", sorted(FUNCTIONS))
 def test_every_statement_is_needed_or_acknowledged(proof: Proof, package: str, record_property: Any):
     function = proof.functions[package]
-    refs = proof.statements(function)
-    assert refs, f"{package}: its role has no inline statement"
-    report: dict[str, Any] = {}
+    assert proof.statements(function), f"{package}: its role has no inline statement"
+    report, problems = _mutations(proof, function)
+    record_property("statements", report)
+    assert problems == [], "\n".join(problems)
+
+
+def test_a_planted_statement_is_reported_as_surplus(proof: Proof):
+    """The mutation check can fail: a statement the handler does not need is caught."""
+    function = proof.functions["manifest_rewriter"]
+    bucket = function.environment["CONTENT_BUCKET"]
+    planted = {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/vod/*"}
+    proof.iam.put_role_policy(
+        function.role_name, "Planted", json.dumps({"Version": "2012-10-17", "Statement": [planted]})
+    )
+    try:
+        report, problems = _mutations(proof, function)
+    finally:
+        proof.iam.delete_role_policy(function.role_name, "Planted")
+    assert problems == ["s3:PutObject: surplus (removing it changes nothing), and not acknowledged"]
+    assert report["s3:GetObject"].startswith("needed: s3.GetObject denied (s3:GetObject on arn:aws:s3:::")
+
+
+def _mutations(proof: Proof, function: FunctionUnderTest) -> tuple[dict[str, str], list[str]]:
+    """Each statement of the role removed in turn: what happened (by statement), and the problems found."""
+    package = function.package
+    report: dict[str, str] = {}
     problems = []
-    for ref in refs:
+    for ref in proof.statements(function):
         name = statement_id(ref.statement)
         with proof.replaced(function, ref, None):
             run = proof.run(function)
@@ -166,8 +189,7 @@ def test_every_statement_is_needed_or_acknowledged(proof: Proof, package: str, r
             report[name] = f"needed: {_denial(run)}"
             problems += _surplus_actions(proof, function, ref, report)
             problems += _conditions_evaluated(proof, function, ref, report)
-    record_property("statements", report)
-    assert problems == [], "\n".join(problems)
+    return report, problems
 
 
 def _denial(run: Run) -> str:
@@ -178,7 +200,7 @@ def _denial(run: Run) -> str:
     return f"{call.operation} denied ({because}); the handler {run.failure}"[:300]
 
 
-def _surplus_actions(proof: Proof, function: FunctionUnderTest, ref: StatementRef, report: dict[str, Any]) -> list[str]:
+def _surplus_actions(proof: Proof, function: FunctionUnderTest, ref: StatementRef, report: dict[str, str]) -> list[str]:
     """Each action of a needed statement with several actions: removing it alone must break the run too."""
     actions = ref.statement["Action"]
     if isinstance(actions, str) or len(actions) == 1:
@@ -196,7 +218,7 @@ def _surplus_actions(proof: Proof, function: FunctionUnderTest, ref: StatementRe
 
 
 def _conditions_evaluated(
-    proof: Proof, function: FunctionUnderTest, ref: StatementRef, report: dict[str, Any]
+    proof: Proof, function: FunctionUnderTest, ref: StatementRef, report: dict[str, str]
 ) -> list[str]:
     """Each condition key of a needed statement, given a value the request does not have, must deny the run.
 
