@@ -3,9 +3,10 @@
 Every project-written function of the dev stage runs its real handler under its own
 synthesized role in moto, with IAM enforced (tests/iam/enforcement.py):
 
-* the happy path succeeds, and no call is denied;
+* the happy path succeeds, no call is denied, and its IAM checks are exactly the scenario's;
 * removing any one statement of the role's policy that the run uses makes the handler
-  fail, with a call denied;
+  fail, with a call denied; so does removing any one action of such a statement, or giving
+  any of its condition keys another value;
 * a statement whose removal changes nothing fails the test unless acknowledged
   (tests/iam/acknowledgments.py), and every acknowledgment must match such a statement.
 """
