@@ -106,6 +106,7 @@ class Playback:
     """The deployed dev stage in moto, with the title uploaded and the local edge in front."""
 
     edge: LocalEdge
+    s3: Any
     bucket: str
     records: list[StackRecord]
 
@@ -217,7 +218,7 @@ def playback(
         )
         try:
             with edge:
-                yield Playback(edge=edge, bucket=bucket, records=records)
+                yield Playback(edge=edge, s3=s3, bucket=bucket, records=records)
         finally:
             signed_url.handler.reset()
             manifest_rewriter.handler.reset()

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
+from cloudfront_token.policy import cloudfront_b64decode, cloudfront_b64encode
 
-from tests.e2e.conftest import TITLE_A, TITLE_SECONDS, Playback
+from tests.e2e.conftest import TITLE_A, TITLE_B, TITLE_SECONDS, Playback
 
 FPS = 24
 VIDEO_FRAMES = FPS * TITLE_SECONDS  # 96: the source's frame count, per video rendition
@@ -150,6 +153,96 @@ def test_dash_plays_through_signed_urls(playback: Playback, sample_title: Path) 
     expected = {f"/vod/{TITLE_A}/{name}" for name in segment_files(sample_title, "dash/*.m4s")}
     assert set(requests) == expected | {f"/vod/{TITLE_A}/manifest.mpd"}
     assert set().union(*requests.values()) <= OK
+
+
+def refused(playback: Playback, url: str, reason: str, headers: dict[str, str] | None = None) -> None:
+    """The edge answers 403 for ``url``, for ``reason``, and hands nothing to the rewriter or S3."""
+    before = playback.edge.log.reasons[reason]
+    status, body = fetch(url, headers)
+    assert status == 403, body[:200]
+    assert b"AccessDenied" in body
+    assert playback.edge.log.reasons[reason] == before + 1
+
+
+def test_tampered_signature_is_refused(playback: Playback) -> None:
+    url = playback.edge.local(playback.issue(TITLE_A)["hls"])
+    head, _, signature_and_rest = url.partition("&Signature=")
+    signature, _, rest = signature_and_rest.partition("&")
+    tampered = ("B" if signature[10] != "B" else "C").join((signature[:10], signature[11:]))
+    assert tampered != signature
+    assert len(tampered) == len(signature)
+    refused(playback, f"{head}&Signature={tampered}&{rest}", "signature does not match the policy")
+    # A policy changed after signing (a later expiry) is refused the same way.
+    policy = url.partition("?Policy=")[2].partition("&")[0]
+    longer = cloudfront_b64encode(cloudfront_b64decode(policy).replace(b'"AWS:EpochTime":', b'"AWS:EpochTime":9'))
+    refused(playback, url.replace(policy, longer), "signature does not match the policy")
+    assert fetch(url)[0] == 200  # the untampered URL still plays
+
+
+def test_expired_policy_is_refused(playback: Playback) -> None:
+    issued = playback.issue(TITLE_A)
+    url = playback.edge.local(issued["hls"])
+    try:
+        playback.edge.clock_offset = issued["expiresAt"] - time.time() - 5
+        assert fetch(url)[0] == 200  # five seconds before expiresAt
+        playback.edge.clock_offset = issued["expiresAt"] - time.time()
+        refused(playback, url, "expired (DateLessThan)")
+    finally:
+        playback.edge.clock_offset = 0.0
+
+
+def test_token_for_title_a_is_refused_on_title_b(playback: Playback) -> None:
+    url_a = playback.edge.local(playback.issue(TITLE_A)["hls"])
+    for path in ("master.m3u8", "180p/index.m3u8", "180p/seg-000.m4s", "dash/init-0.m4s"):
+        moved = url_a.replace(f"/vod/{TITLE_A}/master.m3u8", f"/vod/{TITLE_B}/{path}")
+        refused(playback, moved, "the policy's Resource does not match the URL")
+    assert fetch(playback.edge.local(playback.issue(TITLE_B)["hls"]))[0] == 200  # B's own token opens B
+
+
+def test_manifest_without_token_is_refused(playback: Playback) -> None:
+    url = playback.edge.local(playback.issue(TITLE_A)["hls"]).partition("?")[0]
+    refused(playback, url, "no signature (neither query parameters nor cookies)")
+    refused(playback, url.replace("master.m3u8", "manifest.mpd"), "no signature (neither query parameters nor cookies)")
+    # The player is refused too: ffmpeg gets 403 and decodes nothing.
+    result = subprocess.run(
+        ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-tls_verify", "0", "-i", url, "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "403" in result.stderr
+
+
+def test_segment_left_outside_the_title_is_refused(playback: Playback, sample_title: Path) -> None:
+    """A playlist of title A that names segments of title B: the rewriter leaves them alone, the edge refuses them."""
+    domain = playback.edge.domain
+    outside = [
+        "../sample-b/180p/seg-000.m4s",
+        f"https://{domain}/vod/{TITLE_B}/180p/seg-001.m4s",
+        "/vod/sample-b/180p/seg-002.m4s",
+    ]
+    playlist = '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:1\n#EXT-X-MAP:URI="180p/init_0.mp4"\n'
+    playlist += "".join(f"#EXTINF:1.0,\n{uri}\n" for uri in ["180p/seg-003.m4s", *outside]) + "#EXT-X-ENDLIST\n"
+    playback.s3.put_object(Bucket=playback.bucket, Key=f"vod/{TITLE_A}/escape.m3u8", Body=playlist.encode())
+    url = playback.edge.local(playback.issue(TITLE_A)["hls"]).replace("/master.m3u8?", "/escape.m3u8?")
+    token = url.partition("?")[2]
+
+    status, body = fetch(url)
+    assert status == 200
+    lines = body.decode().splitlines()
+    assert f"180p/seg-003.m4s?{token}" in lines
+    assert f'URI="180p/init_0.mp4?{token}"' in body.decode()
+    assert [line for line in lines if "sample-b" in line] == outside  # left exactly as they were
+
+    base = url.partition("?")[0]
+    for uri in outside:
+        resolved = urljoin(base, uri).replace(f"https://{domain}", playback.edge.base_url)
+        assert f"/vod/{TITLE_B}/" in resolved
+        refused(playback, resolved, "no signature (neither query parameters nor cookies)")
+        # Even with title A's token copied onto it, the URI is outside A's policy.
+        refused(playback, f"{resolved}?{token}", "the policy's Resource does not match the URL")
 
 
 def test_zz_every_request_was_checked(playback: Playback) -> None:
