@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 
 import pytest
@@ -153,6 +154,32 @@ def test_dash_plays_through_signed_urls(playback: Playback, sample_title: Path) 
     expected = {f"/vod/{TITLE_A}/{name}" for name in segment_files(sample_title, "dash/*.m4s")}
     assert set(requests) == expected | {f"/vod/{TITLE_A}/manifest.mpd"}
     assert set().union(*requests.values()) <= OK
+
+
+def cookie_header(issued: dict[str, Any]) -> str:
+    """The issuer's three signed cookies as one ``Cookie`` request header (what a browser would send)."""
+    return "Cookie: " + "; ".join(f"{name}={value}" for name, value in issued["cookies"].items()) + "\r\n"
+
+
+@pytest.mark.parametrize("kind", ["hls", "dash"])
+def test_plays_through_signed_cookies(playback: Playback, sample_title: Path, kind: str) -> None:
+    """The manifest URL without its query parameters, and the cookies on every request instead."""
+    issued = playback.issue(TITLE_A)
+    assert set(issued["cookies"]) == {"CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id"}
+    url = playback.edge.local(issued[kind]).partition("?")[0]
+    since = len(playback.edge.log.requests)
+    by_cookie = playback.edge.log.by_source["cookie"]
+    decoded = (
+        play(url, headers=cookie_header(issued)) if kind == "hls" else play_each(url, headers=cookie_header(issued))
+    )
+    assert_whole_title(decoded)
+    requests = fetched(playback, since, once=kind == "hls")
+    assert set().union(*requests.values()) <= OK
+    assert all("?" not in path for path in requests)
+    # Every request was let in by the cookies alone: the manifests carry no token.
+    assert playback.edge.log.by_source["cookie"] - by_cookie == len(playback.edge.log.requests) - since
+    segments = segment_files(sample_title, "dash/*" if kind == "dash" else "[!d]*/*")
+    assert {path.removeprefix(f"/vod/{TITLE_A}/") for path in requests} >= segments
 
 
 def refused(playback: Playback, url: str, reason: str, headers: dict[str, str] | None = None) -> None:
