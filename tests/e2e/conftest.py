@@ -42,6 +42,9 @@ moto_models.install()
 
 REGION = "us-east-1"
 MAKE_TITLE = ROOT / "assets" / "sample" / "make-title.sh"
+SITE = ROOT / "assets" / "origin" / "site"
+# hls.js from npm (package.json); the watch page loads it from /vendor/.
+HLS_JS = ROOT / "node_modules" / "hls.js" / "dist" / "hls.light.min.js"
 TITLE_SECONDS = 4
 # Two copies of the same title: A is played, B is what A's token must not open.
 TITLE_A, TITLE_B = "sample-a", "sample-b"
@@ -215,6 +218,7 @@ def playback(
             s3=s3,
             bucket=bucket,
             certificate=self_signed_certificate(tmp_path_factory.mktemp("edge-tls")),
+            site={**{f"/{p.name}": p for p in SITE.iterdir() if p.is_file()}, f"/vendor/{HLS_JS.name}": HLS_JS},
         )
         try:
             with edge:

@@ -10,7 +10,9 @@ the ``/vod/*`` behaviors of ``stacks/edge_stack.py``:
   called in-process with a Lambda Function URL (payload v2.0) event that holds
   what the synthesized manifest behavior forwards (``Forwarding``);
 * any other ``/vod/*`` path is read from the content bucket (moto S3), without
-  the token parameters, as origin access control would.
+  the token parameters, as origin access control would;
+* other paths (the default behavior, public) serve the static files it is
+  given: the origin's site (``assets/origin/site/``), for the browser test.
 
 It stands for the distribution's domain: the viewer's URLs name that domain, and
 the tests send them to this server's address instead (as a resolver pointing
@@ -43,6 +45,12 @@ from cryptography.x509.oid import NameOID
 from tests.e2e.cloudfront_rules import Refused, Request, check
 
 MANIFEST_SUFFIXES = (".m3u8", ".mpd")
+SITE_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+}
 
 
 @dataclass(frozen=True)
@@ -138,6 +146,7 @@ class LocalEdge:
         s3: Any,
         bucket: str,
         certificate: tuple[Path, Path],
+        site: Mapping[str, Path] | None = None,
     ) -> None:
         self.domain = domain
         self.public_keys = dict(public_keys)
@@ -145,6 +154,7 @@ class LocalEdge:
         self.manifest_forwarding = manifest_forwarding
         self.s3 = s3
         self.bucket = bucket
+        self.site = dict(site or {})
         self.log = EdgeLog()
         self.clock_offset = 0.0  # seconds added to the real clock (tests: "later")
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -183,7 +193,7 @@ class LocalEdge:
     ) -> tuple[int, dict[str, str], bytes]:
         path, _, query = raw_path.partition("?")
         if not path.startswith("/vod/"):
-            return 404, {"Content-Type": "text/plain"}, b"only the /vod/ behaviors are modelled\n"
+            return self._site(path)
         cookies = _cookies(headers.get("Cookie"))
         request = Request(domain=self.domain, path=path, query=query, cookies=cookies, source_ip=source_ip)
         with self.log.lock:
@@ -228,6 +238,14 @@ class LocalEdge:
         body = response.get("body", "")
         data = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode("utf-8")
         return int(response["statusCode"]), dict(response.get("headers", {})), data
+
+    def _site(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        """The default behavior, public: the origin's static site (``site``: URL path -> file)."""
+        file = self.site.get("/index.html" if path == "/" else path)
+        if file is None:
+            return 404, {"Content-Type": "text/plain"}, b"not found\n"
+        content_type = SITE_TYPES.get(file.suffix, "application/octet-stream")
+        return 200, {"Content-Type": content_type, "Cache-Control": "no-store"}, file.read_bytes()
 
     def _segment(self, path: str, byte_range: str | None) -> tuple[int, dict[str, str], bytes]:
         extra = {"Range": byte_range} if byte_range else {}
