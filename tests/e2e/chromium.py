@@ -23,7 +23,7 @@ class DevToolsError(Exception):
 
 
 class Chromium:
-    def __init__(self, executable: str, profile: Path) -> None:
+    def __init__(self, executable: str, profile: Path, *, extra_arguments: tuple[str, ...] = ()) -> None:
         to_browser_read, self._write = os.pipe()
         self._read, from_browser_write = os.pipe()
 
@@ -43,6 +43,7 @@ class Chromium:
                 "--autoplay-policy=no-user-gesture-required",
                 "--ignore-certificate-errors",  # the local edge's certificate is self-signed, made per test session
                 f"--user-data-dir={profile}",
+                *extra_arguments,
                 "about:blank",
             ],
             stdin=subprocess.DEVNULL,

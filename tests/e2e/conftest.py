@@ -14,6 +14,7 @@ Set-up, in the order an operator would do it (docs/operations.md, "The CloudFron
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import shutil
 import subprocess
@@ -43,8 +44,10 @@ moto_models.install()
 REGION = "us-east-1"
 MAKE_TITLE = ROOT / "assets" / "sample" / "make-title.sh"
 SITE = ROOT / "assets" / "origin" / "site"
-# hls.js from npm (package.json); the watch page loads it from /vendor/.
+# hls.js from npm (package.json); the watch page loads it from jsDelivr's npm CDN at this path.
 HLS_JS = ROOT / "node_modules" / "hls.js" / "dist" / "hls.light.min.js"
+HLS_JS_VERSION = json.loads((ROOT / "package.json").read_text())["dependencies"]["hls.js"]
+HLS_JS_CDN_PATH = f"/npm/hls.js@{HLS_JS_VERSION}/dist/{HLS_JS.name}"
 TITLE_SECONDS = 4
 # Two copies of the same title: A is played, B is what A's token must not open.
 TITLE_A, TITLE_B = "sample-a", "sample-b"
@@ -129,8 +132,6 @@ class Playback:
         }
         response = signed_url.handler.handler(event, None)
         assert response["statusCode"] == 200, response
-        import json
-
         body: dict[str, Any] = json.loads(response["body"])
         return body
 
@@ -218,7 +219,7 @@ def playback(
             s3=s3,
             bucket=bucket,
             certificate=self_signed_certificate(tmp_path_factory.mktemp("edge-tls")),
-            site={**{f"/{p.name}": p for p in SITE.iterdir() if p.is_file()}, f"/vendor/{HLS_JS.name}": HLS_JS},
+            site={**{f"/{p.name}": p for p in SITE.iterdir() if p.is_file()}, HLS_JS_CDN_PATH: HLS_JS},
         )
         try:
             with edge:

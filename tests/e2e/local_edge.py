@@ -12,7 +12,8 @@ the ``/vod/*`` behaviors of ``stacks/edge_stack.py``:
 * any other ``/vod/*`` path is read from the content bucket (moto S3), without
   the token parameters, as origin access control would;
 * other paths (the default behavior, public) serve the static files it is
-  given: the origin's site (``assets/origin/site/``), for the browser test.
+  given: the origin's site (``assets/origin/site/``) and, standing in for
+  jsDelivr's npm CDN, hls.js from ``node_modules`` (the browser test).
 
 It stands for the distribution's domain: the viewer's URLs name that domain, and
 the tests send them to this server's address instead (as a resolver pointing
@@ -244,8 +245,10 @@ class LocalEdge:
         file = self.site.get("/index.html" if path == "/" else path)
         if file is None:
             return 404, {"Content-Type": "text/plain"}, b"not found\n"
-        content_type = SITE_TYPES.get(file.suffix, "application/octet-stream")
-        return 200, {"Content-Type": content_type, "Cache-Control": "no-store"}, file.read_bytes()
+        headers = {"Content-Type": SITE_TYPES.get(file.suffix, "application/octet-stream"), "Cache-Control": "no-store"}
+        if path.startswith("/npm/"):  # standing in for jsDelivr's npm CDN, which allows any origin
+            headers["Access-Control-Allow-Origin"] = "*"
+        return 200, headers, file.read_bytes()
 
     def _segment(self, path: str, byte_range: str | None) -> tuple[int, dict[str, str], bytes]:
         extra = {"Range": byte_range} if byte_range else {}
