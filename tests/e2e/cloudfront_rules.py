@@ -79,9 +79,13 @@ class Request:
     cookies: Mapping[str, str]
     source_ip: str
 
+    def signed_url(self) -> bool:
+        """True when the query string has any token parameter: then it, not the cookies, is checked."""
+        return any(name in QUERY_TOKEN for name, _ in parse_qsl(self.query, keep_blank_values=True))
+
     def token_source(self) -> dict[str, str]:
         params = dict(parse_qsl(self.query, keep_blank_values=True))
-        if any(name in params for name in QUERY_TOKEN):
+        if self.signed_url():
             return {name: params[name] for name in QUERY_TOKEN if name in params}
         return {
             name: self.cookies[COOKIE_PREFIX + name] for name in QUERY_TOKEN if COOKIE_PREFIX + name in self.cookies

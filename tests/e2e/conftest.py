@@ -34,7 +34,7 @@ from moto import mock_aws
 
 from stacks.tools import moto_models
 from stacks.tools.assembly import StackArtifact, load_stacks
-from stacks.tools.rehearsal.deployer import Deployer, StackRecord
+from stacks.tools.rehearsal.deployer import Deployer
 from stacks.tools.signing_key import PENDING, activate
 from tests.conftest import ROOT, cdk_context
 from tests.e2e.local_edge import Forwarding, LocalEdge, self_signed_certificate
@@ -114,7 +114,6 @@ class Playback:
     edge: LocalEdge
     s3: Any
     bucket: str
-    records: list[StackRecord]
 
     def issue(self, title_id: str, sub: str = "viewer-1") -> dict[str, Any]:
         """``GET /playback/{titleId}`` through the real issuer handler (HTTP API payload v2.0, JWT subject)."""
@@ -162,14 +161,11 @@ def _trusted_public_keys(distribution_id: str) -> dict[str, rsa.RSAPublicKey]:
     return keys
 
 
-def upload_title(s3: Any, bucket: str, source: Path, title_id: str) -> int:
-    count = 0
+def upload_title(s3: Any, bucket: str, source: Path, title_id: str) -> None:
     for path in sorted(p for p in source.rglob("*") if p.is_file()):
         content_type = CONTENT_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "binary/octet-stream"
         key = f"vod/{title_id}/{path.relative_to(source).as_posix()}"
         s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=content_type)
-        count += 1
-    return count
 
 
 @pytest.fixture(scope="module")
@@ -223,7 +219,7 @@ def playback(
         )
         try:
             with edge:
-                yield Playback(edge=edge, s3=s3, bucket=bucket, records=records)
+                yield Playback(edge=edge, s3=s3, bucket=bucket)
         finally:
             signed_url.handler.reset()
             manifest_rewriter.handler.reset()

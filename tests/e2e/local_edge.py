@@ -77,7 +77,10 @@ class Forwarding:
             configs.append(
                 resources[behavior["OriginRequestPolicyId"]["Ref"]]["Properties"]["OriginRequestPolicyConfig"]
             )
-        query = any(c["QueryStringsConfig"]["QueryStringBehavior"] == "all" for c in configs)
+        behaviors = {c["QueryStringsConfig"]["QueryStringBehavior"] for c in configs}
+        if not behaviors <= {"all", "none"}:
+            raise ValueError(f"the double does not model query string behaviors {sorted(behaviors)}")
+        query = "all" in behaviors
         cookies: set[str] = set()
         for config in configs:
             cookie_config = config["CookiesConfig"]
@@ -207,7 +210,7 @@ class LocalEdge:
                 self.log.reasons[refused.reason] += 1
                 self.log.requests.append((path, 403))
             return 403, {"Content-Type": "text/xml"}, b"<Error><Code>AccessDenied</Code></Error>\n"
-        source = "query" if any(name in query for name in ("Signature=", "Policy=", "Expires=")) else "cookie"
+        source = "query" if request.signed_url() else "cookie"
         if path.endswith(MANIFEST_SUFFIXES):
             status, response_headers, body = self._manifest(method, path, query, cookies, headers)
         else:
