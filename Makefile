@@ -23,7 +23,7 @@ export AWS_EC2_METADATA_DISABLED := true
 export CDK_DISABLE_CLI_TELEMETRY := true
 
 # Debian packages the tests use; `make setup` installs any that are missing (as root, or with sudo).
-APT_PACKAGES := nginx shellcheck graphviz fonts-dejavu-core
+APT_PACKAGES := nginx shellcheck graphviz fonts-dejavu-core ffmpeg chromium
 # checkov pins its own boto3, so it gets a venv of its own (make review).
 CHECKOV_VENV := .venv-checkov
 

@@ -1,7 +1,9 @@
 """The manifest rewriter's request handling, free of AWS: validate, fetch, rewrite, respond.
 
 Contract (``docs/api.md``). Event: Lambda Function URL payload v2.0, called by
-CloudFront with the viewer's path and query. Response: 200 with
+CloudFront with the viewer's path and query (or, for a viewer with signed
+cookies and no query token, those cookies: the manifest is then served as
+stored, since the cookies go with every request under the title). Response: 200 with
 ``application/vnd.apple.mpegurl`` or ``application/dash+xml``; errors are JSON
 ``{"error", "message"}``:
 
@@ -22,7 +24,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from cloudfront_token.policy import TITLE_ID, TokenError, parse_token
+from cloudfront_token.policy import TITLE_ID, TOKEN_PARAMS, Token, TokenError, parse_token
 
 from manifest_rewriter.hls import rewrite_hls
 from manifest_rewriter.scope import UriScope
@@ -37,6 +39,9 @@ MAX_REWRITTEN_BYTES = 48 * 1024 * 1024
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024
 ENVELOPE_BYTES = 16 * 1024
 
+COOKIE_PREFIX = "CloudFront-"
+_TOKEN_PARAMS = frozenset(TOKEN_PARAMS)
+_TOKEN_COOKIES = frozenset(COOKIE_PREFIX + name for name in TOKEN_PARAMS)
 CONTENT_TYPES = {"m3u8": "application/vnd.apple.mpegurl", "mpd": "application/dash+xml"}
 _SEGMENT = r"[A-Za-z0-9_~-][A-Za-z0-9_.~-]{0,254}"
 _PATH = re.compile(rf"/vod/(?P<title>{TITLE_ID.pattern})/(?:{_SEGMENT}/){{0,8}}{_SEGMENT}\.(?P<kind>m3u8|mpd)")
@@ -129,6 +134,38 @@ def _rewritten_bound(kind: str, body: bytes, token_length: int) -> int:
     return len(body) + slots * (token_length + 16)
 
 
+def _viewer_token(event: Mapping[str, Any]) -> tuple[Token, bool]:
+    """The viewer's token, and whether to propagate it into the manifest.
+
+    From the query string when it has one (signed URLs: propagated). Otherwise from the signed
+    cookies ``CloudFront-Policy``, ``CloudFront-Signature`` and ``CloudFront-Key-Pair-Id``, which
+    the manifest behavior forwards: the player sends those cookies with every request under the
+    title, so the manifest is served as stored (not propagated).
+    """
+    query = event.get("rawQueryString") or ""
+    cookies = event.get("cookies")
+    if not isinstance(cookies, list) or not _TOKEN_PARAMS.isdisjoint(p.partition("=")[0] for p in query.split("&")):
+        return parse_token(query), True  # as CloudFront: any token parameter in the query makes it a signed URL
+    found = [
+        f"{name.removeprefix(COOKIE_PREFIX)}={value}"
+        for name, _, value in (str(cookie).strip().partition("=") for cookie in cookies)
+        if name in _TOKEN_COOKIES
+    ]
+    if not found:
+        raise TokenError("missing_token", "no Policy, Signature and Key-Pair-Id in the query string or cookies")
+    return parse_token("&".join(found)), False
+
+
+def _untouched(kind: str, body: bytes, path: str, headers: Mapping[str, str]) -> dict[str, Any]:
+    """The stored manifest as it is (a signed-cookie viewer), if it is UTF-8 and fits."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        LOGGER.error("invalid manifest %s: not UTF-8", path)
+        return error(502, "invalid_manifest", "the stored manifest cannot be served safely")
+    return manifest_response(text, CONTENT_TYPES[kind], accepts_gzip(headers))
+
+
 class ManifestService:
     def __init__(self, fetch: Callable[[str], bytes]) -> None:
         """``fetch(key)`` returns the object's bytes or raises one of the exceptions above."""
@@ -144,7 +181,7 @@ class ManifestService:
             return error(400, "bad_path", "the path must be /vod/<titleId>/….m3u8 or ….mpd")
         assert isinstance(path, str)
         try:
-            token = parse_token(event.get("rawQueryString") or "")
+            token, propagate = _viewer_token(event)
             scope = token.scope()
         except TokenError as exc:
             return error(400, exc.code, str(exc))
@@ -160,6 +197,8 @@ class ManifestService:
             return error(413, "manifest_too_large", f"manifests larger than {MAX_MANIFEST_BYTES} bytes are refused")
         except StorageUnavailableError:
             return error(503, "storage_unavailable", "the manifest cannot be read right now; retry later")
+        if not propagate:
+            return _untouched(kind, body, path, event.get("headers") or {})
         if _rewritten_bound(kind, body, len(token.query)) > MAX_REWRITTEN_BYTES:
             return error(413, "manifest_too_large", "this manifest has too many URIs to rewrite")
 

@@ -12,13 +12,17 @@ from stacks.config import EnvironmentConfig
 # them, because S3 reads a "Signature" query parameter as a second authentication
 # mechanism next to origin access control's SigV4 header and refuses the request.
 TOKEN_PARAMETERS = ("Policy", "Signature", "Key-Pair-Id")
+# The same token as signed cookies: the rewriter reads them when the query string has no token.
+TOKEN_COOKIES = tuple(f"CloudFront-{name}" for name in TOKEN_PARAMETERS)
 
 
 class MediaPolicies(Construct):
     """The policies of the media behaviors.
 
-    * ``manifest_cache``: every query string in the cache key, so each
-      viewer's token gets its own rewritten manifest; TTL 0 to
+    * ``manifest_cache``: every query string and the signed cookies
+      (``TOKEN_COOKIES``) in the cache key and forwarded, so each viewer's
+      token gets its own rewritten manifest and a signed-cookie viewer's
+      token reaches the rewriter; TTL 0 to
       ``edge.manifest_max_ttl_seconds``; gzip and Brotli in the key so the
       rewriter can compress.
     * ``segment_cache``: no query string, header or cookie in the key, so all
@@ -42,7 +46,7 @@ class MediaPolicies(Construct):
             comment="Per-viewer manifests: the token is part of the cache key",
             query_string_behavior=cloudfront.CacheQueryStringBehavior.all(),
             header_behavior=cloudfront.CacheHeaderBehavior.none(),
-            cookie_behavior=cloudfront.CacheCookieBehavior.none(),
+            cookie_behavior=cloudfront.CacheCookieBehavior.allow_list(*TOKEN_COOKIES),
             min_ttl=Duration.seconds(0),
             default_ttl=Duration.seconds(min(2, edge.manifest_max_ttl_seconds)),
             max_ttl=Duration.seconds(edge.manifest_max_ttl_seconds),

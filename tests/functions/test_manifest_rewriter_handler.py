@@ -250,3 +250,72 @@ def test_the_token_is_propagated_not_resigned(rewriter_env: Any):
     viewer = Token(policy=token().policy, signature="AAAA", key_pair_id="K2JCJMDEHXQW5F")
     response = call(event(query=viewer.query))
     assert response["body"] == f"#EXTM3U\na.ts?{viewer.query}\n"
+
+
+# --- signed cookies (no token in the query string) -----------------------------------------------------
+
+
+def cookie_event(path: str = f"/vod/{TITLE}/master.m3u8", **values: str) -> dict[str, Any]:
+    """No query token; the three CloudFront cookies as the manifest behavior forwards them (payload v2.0)."""
+    signed = token()
+    cookies = {
+        "CloudFront-Policy": signed.policy,
+        "CloudFront-Signature": signed.signature,
+        "CloudFront-Key-Pair-Id": signed.key_pair_id,
+        **values,
+    }
+    request = event(path, query="")
+    request["cookies"] = [f"{name}={value}" for name, value in cookies.items() if value]
+    return request
+
+
+def test_signed_cookie_viewer_gets_the_manifest_as_stored(rewriter_env: Any):
+    stored = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n1080p/index.m3u8\n"
+    put(rewriter_env, f"vod/{TITLE}/master.m3u8", stored)
+    put(rewriter_env, f"vod/{TITLE}/manifest.mpd", segment_list_mpd(2))
+    response = call(cookie_event())
+    assert (response["statusCode"], response["body"]) == (200, stored)
+    assert response["headers"]["Cache-Control"] == "private, no-store"
+    response = call(cookie_event(f"/vod/{TITLE}/manifest.mpd"))
+    assert (response["statusCode"], response["body"]) == (200, segment_list_mpd(2).decode())
+    assert response["headers"]["Content-Type"] == "application/dash+xml"
+
+
+def test_a_query_token_wins_over_cookies(rewriter_env: Any):
+    put(rewriter_env, f"vod/{TITLE}/master.m3u8", "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n1080p/index.m3u8\n")
+    request = cookie_event()
+    request["rawQueryString"] = token().query
+    assert call(request)["body"].endswith(f"1080p/index.m3u8?{token().query}\n")
+
+
+@pytest.mark.parametrize(
+    ("cookies", "expected"),
+    [
+        ({"CloudFront-Policy": token("other-title").policy}, (400, "token_scope_mismatch")),
+        ({"CloudFront-Signature": "not base64!"}, (400, "malformed_token")),
+        ({"CloudFront-Key-Pair-Id": ""}, (400, "missing_token")),
+        ({"CloudFront-Policy": "", "CloudFront-Signature": "", "CloudFront-Key-Pair-Id": ""}, (400, "missing_token")),
+    ],
+)
+def test_bad_signed_cookies_are_refused(rewriter_env: Any, cookies: dict[str, str], expected: tuple[int, str]):
+    put(rewriter_env, f"vod/{TITLE}/master.m3u8", "#EXTM3U\n")
+    assert error_of(call(cookie_event(**cookies))) == expected
+
+
+def test_a_repeated_cookie_is_refused(rewriter_env: Any):
+    put(rewriter_env, f"vod/{TITLE}/master.m3u8", "#EXTM3U\n")
+    request = cookie_event()
+    request["cookies"].append(f"CloudFront-Policy={token().policy}")
+    assert error_of(call(request)) == (400, "duplicate_token")
+
+
+def test_a_partial_query_token_is_not_completed_from_cookies(rewriter_env: Any):
+    put(rewriter_env, f"vod/{TITLE}/master.m3u8", "#EXTM3U\n")
+    request = cookie_event()
+    request["rawQueryString"] = f"Policy={token().policy}"
+    assert error_of(call(request)) == (400, "missing_token")
+
+
+def test_signed_cookie_viewer_and_a_manifest_that_is_not_utf8(rewriter_env: Any):
+    put(rewriter_env, f"vod/{TITLE}/master.m3u8", b"#EXTM3U\n\xff\xfe\n")
+    assert error_of(call(cookie_event())) == (502, "invalid_manifest")

@@ -158,6 +158,11 @@ def test_cache_and_origin_request_policies_by_content_type(synthesized: Synthesi
     assert behaviors["/vod/*.mpd"]["CachePolicyId"] == behaviors["/vod/*.m3u8"]["CachePolicyId"]
     assert manifest["ParametersInCacheKeyAndForwardedToOrigin"]["QueryStringsConfig"] == {"QueryStringBehavior": "all"}
     assert manifest["ParametersInCacheKeyAndForwardedToOrigin"]["EnableAcceptEncodingGzip"] is True
+    # A signed-cookie viewer's token reaches the rewriter (tests/e2e plays through cookies).
+    assert manifest["ParametersInCacheKeyAndForwardedToOrigin"]["CookiesConfig"] == {
+        "CookieBehavior": "whitelist",
+        "Cookies": ["CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id"],
+    }
     assert (manifest["MinTTL"], manifest["MaxTTL"]) == (0, edge.manifest_max_ttl_seconds)
 
     segments = behaviors["/vod/*"]

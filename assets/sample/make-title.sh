@@ -1,0 +1,50 @@
+#!/bin/bash
+# Make Showrunner's tiny demo title with ffmpeg: a test pattern with a 440 Hz tone,
+# packaged as HLS (master playlist, two video renditions, one audio rendition, fMP4
+# with EXT-X-MAP) and as DASH (SegmentTemplate), ready to upload under vod/<titleId>/.
+#
+#   assets/sample/make-title.sh OUT_DIR [SECONDS]
+#
+# The end-to-end tests (tests/e2e/) make their title with this script; README.md
+# ("Play the sample title") shows how to upload it and get a signed URL.
+set -euo pipefail
+
+usage() { echo "usage: $0 OUT_DIR [SECONDS (1-600, default 4)]" >&2; exit 2; }
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then usage; fi
+out=$1
+seconds=${2:-4}
+if ! [[ "$seconds" =~ ^[1-9][0-9]{0,2}$ ]] || [ "$seconds" -gt 600 ]; then usage; fi
+command -v ffmpeg >/dev/null || { echo "$0: ffmpeg is not installed (Debian: apt-get install ffmpeg)" >&2; exit 1; }
+if [ -e "$out" ] && [ -n "$(ls -A "$out")" ]; then
+  echo "$0: $out exists and is not empty; choose a new directory" >&2
+  exit 1
+fi
+mkdir -p "$out/dash"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# 24 frames a second, a keyframe every second (so every 1 s segment starts with one),
+# H.264 (Chromium, Safari and ffmpeg all play it) and AAC-LC at 48 kHz.
+ffmpeg -nostdin -v error \
+  -f lavfi -i "testsrc2=size=320x180:rate=24:duration=$seconds" \
+  -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=$seconds" \
+  -filter_complex "[0:v]split=2[high][low0];[low0]scale=160:90[low]" \
+  -map "[high]" -map "[low]" -map 1:a \
+  -c:v libx264 -preset veryfast -profile:v main -pix_fmt yuv420p -g 24 -keyint_min 24 -sc_threshold 0 \
+  -b:v:0 400k -b:v:1 150k -c:a aac -b:a 64k -ac 2 \
+  -metadata title="Showrunner sample" "$work/mezzanine.mp4"
+
+# HLS: master.m3u8 -> 180p/index.m3u8, 90p/index.m3u8 (video) and audio/index.m3u8 (EXT-X-MEDIA).
+ffmpeg -nostdin -v error -i "$work/mezzanine.mp4" -map 0:v:0 -map 0:v:1 -map 0:a:0 -c copy \
+  -f hls -hls_time 1 -hls_playlist_type vod -hls_segment_type fmp4 -hls_fmp4_init_filename init.mp4 \
+  -hls_segment_filename "$out/%v/seg-%03d.m4s" -master_pl_name master.m3u8 \
+  -var_stream_map "v:0,agroup:audio,name:180p v:1,agroup:audio,name:90p a:0,agroup:audio,name:audio,default:yes" \
+  "$out/%v/index.m3u8"
+
+# DASH: manifest.mpd with one video adaptation set (two representations) and one audio set.
+ffmpeg -nostdin -v error -i "$work/mezzanine.mp4" -map 0:v:0 -map 0:v:1 -map 0:a:0 -c copy \
+  -f dash -seg_duration 1 -use_template 1 -use_timeline 1 -adaptation_sets "id=0,streams=v id=1,streams=a" \
+  -init_seg_name "dash/init-\$RepresentationID\$.m4s" -media_seg_name "dash/chunk-\$RepresentationID\$-\$Number%05d\$.m4s" \
+  "$out/manifest.mpd"
+
+echo "$out: $seconds s, HLS (master.m3u8) and DASH (manifest.mpd)"

@@ -1,0 +1,73 @@
+"""``assets/sample/make-title.sh``: what it makes, and how it refuses bad input without touching anything."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from defusedxml import ElementTree
+
+from tests.e2e.conftest import MAKE_TITLE, TITLE_SECONDS
+
+MPD = "{urn:mpeg:dash:schema:mpd:2011}"
+
+
+def test_hls_master_two_video_renditions_and_an_audio_rendition(sample_title: Path) -> None:
+    master = (sample_title / "master.m3u8").read_text()
+    media = re.findall(r"#EXT-X-MEDIA:(.*)", master)
+    assert len(media) == 1
+    assert 'TYPE=AUDIO,GROUP-ID="group_audio"' in media[0]
+    assert 'URI="audio/index.m3u8"' in media[0]
+    variants = re.findall(r"#EXT-X-STREAM-INF:.*RESOLUTION=(\d+x\d+).*AUDIO=\"group_audio\"\n(\S+)", master)
+    assert variants == [("320x180", "180p/index.m3u8"), ("160x90", "90p/index.m3u8")]
+    for rendition, init in (("180p", "init_0.mp4"), ("90p", "init_1.mp4"), ("audio", "init_2.mp4")):
+        playlist = (sample_title / rendition / "index.m3u8").read_text()
+        assert f'#EXT-X-MAP:URI="{init}"' in playlist  # fMP4: an init segment per rendition
+        assert "#EXT-X-PLAYLIST-TYPE:VOD" in playlist
+        assert playlist.rstrip().endswith("#EXT-X-ENDLIST")
+        segments = re.findall(r"^seg-\d{3}\.m4s$", playlist, re.MULTILINE)
+        assert len(segments) >= TITLE_SECONDS
+        assert all((sample_title / rendition / name).stat().st_size > 0 for name in [init, *segments])
+
+
+def test_dash_manifest_video_and_audio_adaptation_sets(sample_title: Path) -> None:
+    root = ElementTree.parse(sample_title / "manifest.mpd").getroot()
+    assert root is not None
+    assert root.get("type") == "static"
+    assert root.get("mediaPresentationDuration") == f"PT{TITLE_SECONDS}.0S"
+    sets = root.findall(f"{MPD}Period/{MPD}AdaptationSet")
+    assert [s.get("contentType") for s in sets] == ["video", "audio"]
+    video = [(r.get("width"), r.get("height")) for r in sets[0].findall(f"{MPD}Representation")]
+    assert video == [("320", "180"), ("160", "90")]
+    assert len(sets[1].findall(f"{MPD}Representation")) == 1
+    for template in root.iter(f"{MPD}SegmentTemplate"):
+        assert template.get("initialization") == "dash/init-$RepresentationID$.m4s"
+    for representation in ("0", "1", "2"):
+        assert (sample_title / "dash" / f"init-{representation}.m4s").stat().st_size > 0
+        assert len(list((sample_title / "dash").glob(f"chunk-{representation}-*.m4s"))) >= TITLE_SECONDS
+
+
+def test_the_script_passes_shellcheck() -> None:
+    subprocess.run(["shellcheck", "--shell=bash", "--severity=style", str(MAKE_TITLE)], check=True)
+
+
+@pytest.mark.parametrize("arguments", [[], ["a", "4", "extra"], ["{out}", "0"], ["{out}", "601"], ["{out}", "4s"]])
+def test_bad_arguments_are_refused_with_usage(tmp_path: Path, arguments: list[str]) -> None:
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [str(MAKE_TITLE), *(a.format(out=out) for a in arguments)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: ")
+    assert not out.exists()
+
+
+def test_a_non_empty_directory_is_left_alone(tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("mine")
+    result = subprocess.run([str(MAKE_TITLE), str(tmp_path)], capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert "exists and is not empty" in result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+    assert (tmp_path / "keep.txt").read_text() == "mine"
