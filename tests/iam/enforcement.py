@@ -39,7 +39,7 @@ from moto.core.authorization import ActionAuthenticatorMixin
 from moto.iam.access_control import AssumedRoleAccessKey, IAMPolicyStatement, IAMRequestBase, PermissionResult
 from moto.iam.models import Policy
 
-from stacks.tools.moto_models.s3 import REQUEST_CONTEXT, _condition_holds
+from stacks.tools.moto_models.s3 import REQUEST_CONTEXT, condition_holds
 
 
 class NotEvaluableError(Exception):
@@ -176,7 +176,7 @@ def decide(policy_documents: list[dict[str, Any]], check: Check) -> Decision:
                 continue
             conditions = statement.get("Condition", {})
             if not all(
-                _condition_holds(operator, key, expected, context)
+                condition_holds(operator, key, expected, context)
                 for operator, keys in conditions.items()
                 for key, expected in keys.items()
             ):

@@ -141,7 +141,7 @@ class BucketPolicy(ResourceModel):
 REQUEST_CONTEXT = {"aws:securetransport": "true", "s3:tlsversion": "1.3"}
 
 
-def _condition_holds(operator: str, key: str, expected: Any, context: dict[str, str] = REQUEST_CONTEXT) -> bool:
+def condition_holds(operator: str, key: str, expected: Any, context: dict[str, str] = REQUEST_CONTEXT) -> bool:
     """IAM semantics for one condition key: a missing key fails, unless the operator ends in IfExists.
 
     ``context`` maps lower-case condition keys to the request's values (tests/iam passes each request's own).
@@ -175,7 +175,7 @@ def _condition_holds(operator: str, key: str, expected: Any, context: dict[str, 
 
 def _statement_applies(statement: dict[str, Any]) -> bool:
     return all(
-        _condition_holds(operator, key, expected)
+        condition_holds(operator, key, expected)
         for operator, keys in statement.get("Condition", {}).items()
         for key, expected in keys.items()
     )
