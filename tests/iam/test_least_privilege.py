@@ -208,13 +208,9 @@ def _surplus_actions(proof: Proof, function: FunctionUnderTest, ref: StatementRe
         return []
     problems = []
     for action in actions:
-        with proof.replaced(function, ref, {**ref.statement, "Action": [a for a in actions if a != action]}):
-            run = proof.run(function)
+        changed = {**ref.statement, "Action": [a for a in actions if a != action]}
         name = f"{statement_id(ref.statement)} / {action}"
-        if run.failure is not None and run.denied:
-            report[name] = f"needed: {_denial(run)}"
-        else:
-            problems.append(f"{name}: removing this action alone changes nothing ({run.failure or 'still succeeds'})")
+        problems += _must_deny(proof, function, ref, changed, name, report, "needed", "removing this action alone")
     return problems
 
 
@@ -233,14 +229,30 @@ def _conditions_evaluated(
                 **ref.statement,
                 "Condition": {**ref.statement["Condition"], operator: {**keys, key: "no-such-value"}},
             }
-            with proof.replaced(function, ref, changed):
-                run = proof.run(function)
             name = f"{statement_id(ref.statement)} / {operator} {key}"
-            if run.failure is not None and run.denied:
-                report[name] = f"evaluated: another value -> {_denial(run)}"
-            else:
-                problems.append(f"{name}: another value changes nothing ({run.failure or 'still succeeds'})")
+            problems += _must_deny(
+                proof, function, ref, changed, name, report, "evaluated: another value ->", "another value"
+            )
     return problems
+
+
+def _must_deny(
+    proof: Proof,
+    function: FunctionUnderTest,
+    ref: StatementRef,
+    changed: dict[str, Any],
+    name: str,
+    report: dict[str, str],
+    verdict: str,
+    change: str,
+) -> list[str]:
+    """Run the handler with ``ref`` replaced by ``changed``: it must fail with a call denied."""
+    with proof.replaced(function, ref, changed):
+        run = proof.run(function)
+    if run.failure is not None and run.denied:
+        report[name] = f"{verdict} {_denial(run)}"
+        return []
+    return [f"{name}: {change} changes nothing ({run.failure or 'still succeeds'})"]
 
 
 def test_the_probe_cannot_assume_a_role_whose_trust_policy_is_as_synthesized(proof: Proof):
