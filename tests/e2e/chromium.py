@@ -90,8 +90,9 @@ class Chromium:
         session: str = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         return session
 
-    def evaluate(self, session: str, expression: str) -> Any:
-        result = self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=session)
+    def evaluate(self, session: str, expression: str, *, await_promise: bool = False) -> Any:
+        params = {"expression": expression, "returnByValue": True, "awaitPromise": await_promise}
+        result = self.call("Runtime.evaluate", params, session=session)
         if "exceptionDetails" in result:
             raise DevToolsError(f"{expression!r}: {result['exceptionDetails'].get('text')}")
         return result["result"].get("value")

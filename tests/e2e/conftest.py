@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import re
 import shutil
 import subprocess
 import uuid
@@ -44,6 +45,8 @@ moto_models.install()
 REGION = "us-east-1"
 MAKE_TITLE = ROOT / "assets" / "sample" / "make-title.sh"
 SITE = ROOT / "assets" / "origin" / "site"
+ORIGIN_NGINX = ROOT / "assets" / "origin" / "showrunner.conf"
+
 # hls.js from npm (package.json); the watch page loads it from jsDelivr's npm CDN at this path.
 HLS_JS = ROOT / "node_modules" / "hls.js" / "dist" / "hls.light.min.js"
 HLS_JS_VERSION = json.loads((ROOT / "package.json").read_text())["dependencies"]["hls.js"]
@@ -57,6 +60,15 @@ CONTENT_TYPES = {
     ".m4s": "video/iso.segment",
     ".mp4": "video/mp4",
 }
+
+
+def origin_site_headers() -> dict[str, str]:
+    """The ``add_header Name "value" always;`` lines of the origin's nginx server (our own file)."""
+    found = re.findall(r'^\s*add_header\s+(\S+)\s+"([^"]*)"\s+always;', ORIGIN_NGINX.read_text(), re.MULTILINE)
+    headers = dict(found)
+    if "Content-Security-Policy" not in headers:
+        raise ValueError(f"{ORIGIN_NGINX} has no Content-Security-Policy header")
+    return headers
 
 
 def client(service: str, region: str = REGION) -> Any:
@@ -216,6 +228,7 @@ def playback(
             bucket=bucket,
             certificate=self_signed_certificate(tmp_path_factory.mktemp("edge-tls")),
             site={**{f"/{p.name}": p for p in SITE.iterdir() if p.is_file()}, HLS_JS_CDN_PATH: HLS_JS},
+            site_headers=origin_site_headers(),
         )
         try:
             with edge:

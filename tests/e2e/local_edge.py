@@ -12,7 +12,8 @@ the ``/vod/*`` behaviors of ``stacks/edge_stack.py``:
 * any other ``/vod/*`` path is read from the content bucket (moto S3), without
   the token parameters, as origin access control would;
 * other paths (the default behavior, public) serve the static files it is
-  given: the origin's site (``assets/origin/site/``) and, standing in for
+  given: the origin's site (``assets/origin/site/``, with the headers the
+  origin's nginx adds, Content-Security-Policy among them) and, standing in for
   jsDelivr's npm CDN, hls.js from ``node_modules`` (the browser test).
 
 It stands for the distribution's domain: the viewer's URLs name that domain, and
@@ -151,6 +152,7 @@ class LocalEdge:
         bucket: str,
         certificate: tuple[Path, Path],
         site: Mapping[str, Path] | None = None,
+        site_headers: Mapping[str, str] | None = None,
     ) -> None:
         self.domain = domain
         self.public_keys = dict(public_keys)
@@ -159,6 +161,7 @@ class LocalEdge:
         self.s3 = s3
         self.bucket = bucket
         self.site = dict(site or {})
+        self.site_headers = dict(site_headers or {})  # what the origin adds to its site's responses
         self.log = EdgeLog()
         self.clock_offset = 0.0  # seconds added to the real clock (tests: "later")
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -251,6 +254,8 @@ class LocalEdge:
         headers = {"Content-Type": SITE_TYPES.get(file.suffix, "application/octet-stream"), "Cache-Control": "no-store"}
         if path.startswith("/npm/"):  # standing in for jsDelivr's npm CDN, which allows any origin
             headers["Access-Control-Allow-Origin"] = "*"
+        else:
+            headers.update(self.site_headers)
         return 200, headers, file.read_bytes()
 
     def _segment(self, path: str, byte_range: str | None) -> tuple[int, dict[str, str], bytes]:

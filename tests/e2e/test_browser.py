@@ -31,6 +31,20 @@ STATE = """(() => {
 })()"""
 
 
+# Once the page has loaded: an inline script and a script from another host, each added to the
+# page, must be refused by the origin's Content-Security-Policy (and report a violation).
+CSP_PROBE = """new Promise((resolve) => {
+  const violations = [];
+  document.addEventListener("securitypolicyviolation", (e) => violations.push([e.violatedDirective, e.blockedURI]));
+  const inline = document.createElement("script");
+  inline.textContent = "window.inlineRan = true;";
+  const offsite = document.createElement("script");
+  offsite.src = "https://example.invalid/x.js";
+  document.head.append(inline, offsite);
+  setTimeout(() => resolve({ violations, inlineRan: window.inlineRan === true }), 1000);
+})"""
+
+
 def test_the_watch_page_pins_the_npm_hls_js_by_version_and_hash() -> None:
     """The page's script is the file in node_modules/hls.js (package.json's version), byte for byte (SRI)."""
     digest = base64.b64encode(hashlib.sha384(HLS_JS.read_bytes()).digest()).decode()
@@ -58,6 +72,7 @@ def test_hls_js_plays_the_signed_url_in_headless_chromium(playback: Playback, tm
             if state["error"] or float(state["currentTime"]) >= TITLE_SECONDS - 1:
                 break
             time.sleep(0.2)
+        csp = browser.evaluate(session, CSP_PROBE, await_promise=True)
     final = samples[-1]
     assert final["hls"] is True
     assert final["mediaSource"] is True  # hls.js feeding Media Source Extensions, not Chromium's own HLS
@@ -68,6 +83,13 @@ def test_hls_js_plays_the_signed_url_in_headless_chromium(playback: Playback, tm
     assert len(set(times)) >= 3  # observed advancing, not jumping
     assert int(str(final["decodedFrames"])) >= 24 * (TITLE_SECONDS - 2)
     assert str(final["status"]).startswith("Playing, ")
+    # hls.js (jsDelivr), its worker and the media played under the origin's CSP, which still refuses
+    # inline code and scripts from anywhere else.
+    assert csp["inlineRan"] is False
+    assert sorted(csp["violations"]) == [
+        ["script-src-elem", "https://example.invalid/x.js"],
+        ["script-src-elem", "inline"],
+    ]
 
     served = playback.edge.log.requests[since:]
     paths = {path for path, _ in served}

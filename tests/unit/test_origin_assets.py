@@ -329,6 +329,10 @@ def test_live_nginx_serves_health_rejects_without_the_header_and_logs_json(runni
     assert headers["Content-Type"] == "text/html"
     assert headers["Cache-Control"] == "max-age=300"
     assert headers["X-Frame-Options"] == "DENY"
+    csp = dict(d.strip().split(" ", 1) for d in headers["Content-Security-Policy"].split(";"))
+    assert csp["default-src"] == "'self'"
+    assert csp["script-src"] == "'self' https://cdn.jsdelivr.net"  # no inline code, no eval
+    assert (csp["object-src"], csp["base-uri"], csp["frame-ancestors"]) == ("'none'", "'none'", "'none'")
 
     status, headers, body = _get(port, "/api/catalog", header=HEADER_VALUE)
     assert status == 200
