@@ -11,8 +11,9 @@ import pytest
 from aws_cdk import App
 from aws_cdk import aws_s3 as s3
 
-from stacks.app_builder import build_app
+from stacks.app_builder import build_app, configs_from_context
 from stacks.nag import ACKNOWLEDGMENTS, Ack, StaleAcknowledgmentError, acknowledge_findings
+from stacks.stage import ShowrunnerStage
 from stacks.tools.assembly import validation_failures
 from tests.infra.conftest import ROOT, Synthesized, cdk_context
 
@@ -57,7 +58,7 @@ def test_an_unacknowledged_finding_inside_a_stage_fails_synth(tmp_path: Path):
 
 def test_an_acknowledgment_that_matches_nothing_is_an_error():
     app = App(context=cdk_context())
-    build_app(app)
+    ShowrunnerStage(app, configs_from_context(app)["dev"])  # one stage is enough to match against
     stale = (Ack("*/Storage/NoSuchBucket/Resource", "AwsSolutions-S1", "left over from a deleted bucket"),)
     with pytest.raises(StaleAcknowledgmentError, match="NoSuchBucket"):
         acknowledge_findings(app, stale)
