@@ -28,7 +28,8 @@ class AnalyticsStack(ShowrunnerStack):
       the Edge stack points at this stream; ``analytics.cdn_logs: null``
       (dev's default) leaves it, its Firehose and real-time logs out.
     * Firehose copies each stream into the data lake under ``events/`` and ``cdn-logs/``.
-    * ``NightlySpark`` runs the EMR jobs in ``assets/emr/jobs/`` every night.
+    * ``NightlySpark`` runs the EMR jobs in ``assets/emr/jobs/``
+      on its schedule (``analytics.emr.schedule``: weekly in dev, nightly elsewhere).
     """
 
     def __init__(

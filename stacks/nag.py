@@ -350,7 +350,12 @@ _CDK_PROVIDER = (
     "aws-cdk-lib's own custom-resource provider (S3 auto-delete-objects, VPC restrict-default-SG), "
     "invoked by CloudFormation only while the stack is created, updated or deleted: "
 )
-_CDK_PROVIDER_HANDLER = "*/Custom::*CustomResourceProvider/Handler"
+# Named one by one: another provider (say, a cross-region export writer) calls other APIs and
+# would need its own reasons.
+_CDK_PROVIDER_HANDLERS = (
+    "*/Custom::S3AutoDeleteObjectsCustomResourceProvider/Handler",
+    "*/Custom::VpcRestrictDefaultSGCustomResourceProvider/Handler",
+)
 
 _ORIGIN_HTTP = (
     "Without origin.certificate_arn there is no origin domain to present a certificate for, so the "
@@ -382,8 +387,9 @@ CHECKOV_SKIPS: tuple[Ack, ...] = (
         for check, reason in (
             (
                 "CKV_AWS_115",
-                "API Gateway throttling bounds its concurrency; reserving concurrency would fail in new "
-                "accounts whose limit leaves no unreserved pool.",
+                "its caller bounds its concurrency (API Gateway stage throttling for the API routes; for the "
+                "rewriter's Function URL, CloudFront's caching in front of it and the WAF per-IP rate limit); "
+                "reserving concurrency would fail in new accounts whose limit leaves no unreserved pool.",
             ),
             (
                 "CKV_AWS_116",
@@ -443,23 +449,26 @@ CHECKOV_SKIPS: tuple[Ack, ...] = (
         "no function or instance does. The AWS managed key encrypts it at rest, and a customer managed key "
         "would separate no reader from another.",
     ),
-    Ack(
-        _CDK_PROVIDER_HANDLER,
-        "CKV_AWS_115",
-        _CDK_PROVIDER + "a few invocations per deploy, so reserving concurrency would only take capacity "
-        "from the account's pool.",
-    ),
-    Ack(
-        _CDK_PROVIDER_HANDLER,
-        "CKV_AWS_116",
-        _CDK_PROVIDER + "CloudFormation invokes it synchronously and rolls the stack back on failure, so a "
-        "dead-letter queue for asynchronous invocations would never receive anything.",
-    ),
-    Ack(
-        _CDK_PROVIDER_HANDLER,
-        "CKV_AWS_117",
-        _CDK_PROVIDER + "it calls only S3 and EC2 APIs and holds no data; inside the VPC it would need NAT "
-        "or interface endpoints to reach them.",
+    *(
+        Ack(path, check, _CDK_PROVIDER + reason)
+        for path in _CDK_PROVIDER_HANDLERS
+        for check, reason in (
+            (
+                "CKV_AWS_115",
+                "a few invocations per deploy, so reserving concurrency would only take capacity from the "
+                "account's pool.",
+            ),
+            (
+                "CKV_AWS_116",
+                "CloudFormation invokes it synchronously and rolls the stack back on failure, so a dead-letter "
+                "queue for asynchronous invocations would never receive anything.",
+            ),
+            (
+                "CKV_AWS_117",
+                "it calls only S3 and EC2 APIs and holds no data; inside the VPC it would need NAT or interface "
+                "endpoints to reach them.",
+            ),
+        )
     ),
     *(
         Ack(

@@ -67,7 +67,8 @@ def _fleet(role: tasks.EmrCreateCluster.InstanceRoleType, types: list[str], *, o
 
 
 class NightlySpark(Construct):
-    """Runs ``trending.py`` and ``recommendations.py`` on a transient EMR cluster every night.
+    """Runs ``trending.py`` and ``recommendations.py`` on a transient EMR cluster
+    on its schedule (``analytics.emr.schedule``: weekly in dev, nightly elsewhere).
 
     An EventBridge rule (``analytics.emr.schedule``) starts a state machine:
     create the cluster (and wait for it) -> trending -> recommendations ->

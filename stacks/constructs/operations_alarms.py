@@ -28,7 +28,7 @@ class OperationsAlarms(Construct):
     * ``fleet_below_minimum``: fewer in-service instances than ``origin.min_capacity``
       for 10 consecutive minutes (a replacement takes about 5; longer means the
       fleet is not recovering). Not created when the minimum is 0.
-    * ``edge_5xx`` (with a distribution, in us-east-1 only, where CloudFront
+    * ``edge_5xx`` (in us-east-1 only, where CloudFront
       publishes its metrics): CloudFront 5xx above ``cloudfront_5xx_percent`` for
       3 consecutive 5-minute periods (at 50 requests per period or more).
     * Per observed function: errors above ``lambda_error_percent`` of invocations

@@ -32,7 +32,7 @@ import boto3
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from stacks.config import ENVIRONMENT_NAMES, load_config
+from stacks.config import ENVIRONMENT_NAMES, SIGNING_KEY_BITS, load_config
 from stacks.tools.stack_outputs import stack_output
 
 if TYPE_CHECKING:
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 SECRET_OUTPUT = "SigningKeySecretArn"  # noqa: S105 (an output name, not a secret)
 ACTIVE_KEY_OUTPUT = "ActiveSigningKeyId"  # of the Edge stack: the key the deployed issuer signs with
 PENDING = "pending-signing-key"
-KEY_BITS = 2048  # the RSA size CloudFront accepts for public keys
 _KEY_PAIR_ID = re.compile(r"[A-Z0-9]{8,64}")
 
 
@@ -67,7 +66,7 @@ def create(client: SecretsManagerClient, secret_id: str, public_key_out: Path) -
         raise SigningKeyToolError(
             f"a key is already pending ({PENDING}); activate it, or remove that label to discard it"
         )
-    key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=SIGNING_KEY_BITS)
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode("ascii")
