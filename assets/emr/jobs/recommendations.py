@@ -45,11 +45,15 @@ def _dense_ids(spark: SparkSession, values: DataFrame, column: str, id_column: s
 
 
 def recommendations(spark: SparkSession, events: DataFrame, top_n: int) -> DataFrame:
-    watched = events.groupBy("userId", "titleId").agg(
-        F.max(F.least(F.col("positionSec"), F.lit(MAX_WATCH_SEC))).alias("watchSec")
+    watched = (
+        events.groupBy("userId", "titleId")
+        .agg(F.max(F.least(F.col("positionSec"), F.lit(MAX_WATCH_SEC))).alias("watchSec"))
+        .persist()
     )
-    users = _dense_ids(spark, watched, "userId", "user")
-    titles = _dense_ids(spark, watched, "titleId", "item")
+    # Persisted: each is used by several actions below, and would otherwise rerun the
+    # aggregation, the sort and the zipWithIndex job every time.
+    users = _dense_ids(spark, watched, "userId", "user").persist()
+    titles = _dense_ids(spark, watched, "titleId", "item").persist()
     ratings = (
         watched.join(users, "userId")
         .join(titles, "titleId")
