@@ -17,7 +17,7 @@ from stacks.base_stack import ShowrunnerStack
 from stacks.constructs.event_ingestion import EventIngestion
 from stacks.constructs.event_stream import EventStream
 from stacks.constructs.lake_delivery import LakeDelivery
-from stacks.constructs.nightly_spark import NightlySpark
+from stacks.constructs.nightly_spark import INPUT_PREFIX, NightlySpark
 
 
 class AnalyticsStack(ShowrunnerStack):
@@ -73,7 +73,8 @@ class AnalyticsStack(ShowrunnerStack):
             http_api=http_api,
             authorizer=route_authorizer,
         )
-        deliveries = [("EventsToLake", self.player_events_stream, "events", ".json.gz")]
+        # The player events land where the Spark jobs read them.
+        deliveries = [("EventsToLake", self.player_events_stream, INPUT_PREFIX.rstrip("/"), ".json.gz")]
         if self.cdn_logs_stream is not None:
             deliveries.append(("CdnLogsToLake", self.cdn_logs_stream, "cdn-logs", ".log.gz"))
         for delivery_id, stream, prefix, extension in deliveries:

@@ -14,14 +14,13 @@ from constructs import Construct
 
 from stacks.base_stack import ShowrunnerStack
 from stacks.constructs.cdn_realtime_logs import CdnRealtimeLogs
-from stacks.constructs.manifest_rewriter import ManifestRewriter
+from stacks.constructs.manifest_rewriter import MANIFEST_KEYS, ManifestRewriter
 from stacks.constructs.media_policies import MediaPolicies
 from stacks.constructs.signing_key_group import SigningKeyGroup
 from stacks.content_replica_stack import replica_bucket_name
 
 # Primary-bucket answers that send a segment request to the replica (prod's origin group).
 FAILOVER_STATUS_CODES = [403, 404, 500, 502, 503, 504]
-MANIFEST_PATTERNS = ("/vod/*.m3u8", "/vod/*.mpd")
 PRICE_CLASSES = {
     "PriceClass_100": cloudfront.PriceClass.PRICE_CLASS_100,
     "PriceClass_200": cloudfront.PriceClass.PRICE_CLASS_200,
@@ -158,7 +157,7 @@ class EdgeStack(ShowrunnerStack):
             "origin_request_policy": cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
         }
         additional = {
-            **dict.fromkeys(MANIFEST_PATTERNS, manifest),
+            **dict.fromkeys((f"/{key}" for key in MANIFEST_KEYS), manifest),
             "/vod/*": behavior(
                 segments_origin,
                 trusted_key_groups=key_groups,

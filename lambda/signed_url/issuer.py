@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cloudfront_token.policy import DOMAIN, KEY_PAIR_ID, is_title_id, title_resource
+from cloudfront_token.policy import DOMAIN, KEY_PAIR_ID, TITLE_ID, is_title_id, title_resource
 from cloudfront_token.signer import Signer
 
 LOGGER = logging.getLogger(__name__)
@@ -160,7 +160,7 @@ class Issuer:
             return error(401, "unauthorized", "the request has no authenticated subject")
         title_id = _title_id(event)
         if not is_title_id(title_id):
-            return error(400, "invalid_title_id", "titleId must match [A-Za-z0-9][A-Za-z0-9_-]{0,127}")
+            return error(400, "invalid_title_id", f"titleId must match {TITLE_ID.pattern}")
         assert isinstance(title_id, str)
         try:
             formats = self._formats(title_id)
