@@ -170,6 +170,25 @@ def test_vpc_resources_moto_cannot_delete_are_deleted():
     assert {g["State"] for g in ec2.describe_nat_gateways()["NatGateways"]} <= {"deleted"}
 
 
+def test_a_nat_gateway_takes_only_its_own_network_interface_with_it():
+    ec2 = client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.1.0.0/24")["Subnet"]["SubnetId"]
+    bystander = ec2.create_network_interface(SubnetId=subnet)["NetworkInterface"]["NetworkInterfaceId"]
+    created = create_stack(
+        {
+            "Ip": {"Type": "AWS::EC2::EIP", "Properties": {"Domain": "vpc"}},
+            "Nat": {
+                "Type": "AWS::EC2::NatGateway",
+                "Properties": {"SubnetId": subnet, "AllocationId": {"Fn::GetAtt": ["Ip", "AllocationId"]}},
+            },
+        }
+    )
+    assert len(ec2.describe_network_interfaces()["NetworkInterfaces"]) == 2
+    created.delete()
+    assert [i["NetworkInterfaceId"] for i in ec2.describe_network_interfaces()["NetworkInterfaces"]] == [bystander]
+
+
 def test_recorded_only_resources_keep_their_resolved_properties():
     created = create_stack(
         {

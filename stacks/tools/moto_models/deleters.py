@@ -95,12 +95,15 @@ def _elastic_ip(resource: Any, region: str) -> None:
 @deleter("AWS::EC2::NatGateway")
 def _nat_gateway(resource: Any, region: str) -> None:
     ec2 = aws_client("ec2", region)
+    gateways = ec2.describe_nat_gateways(NatGatewayIds=[resource.id])["NatGateways"]
+    own = [
+        a["NetworkInterfaceId"] for g in gateways for a in g.get("NatGatewayAddresses", []) if "NetworkInterfaceId" in a
+    ]
     ec2.delete_nat_gateway(NatGatewayId=resource.id)
-    # moto keeps the gateway's network interface, which would keep its subnet in use.
-    interfaces = ec2.describe_network_interfaces(Filters=[{"Name": "subnet-id", "Values": [resource.subnet_id]}])
-    for interface in interfaces["NetworkInterfaces"]:
-        if interface.get("InterfaceType") == "nat_gateway" or not interface.get("Attachment"):
-            ec2.delete_network_interface(NetworkInterfaceId=interface["NetworkInterfaceId"])
+    # moto keeps the gateway's own network interface, which would keep its subnet in use;
+    # other interfaces in the subnet belong to other resources.
+    for interface_id in own:
+        ec2.delete_network_interface(NetworkInterfaceId=interface_id)
 
 
 @deleter("AWS::EC2::VPCEndpoint")
