@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from time import monotonic
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -17,8 +18,17 @@ from signed_url.issuer import ServiceUnavailableError
 
 LOGGER = logging.getLogger(__name__)
 
+# After a failed read, requests in the next few seconds get 503 without calling Secrets Manager
+# again: while the secret still holds the placeholder, every play request would otherwise cost
+# two GetSecretValue calls.
+RETRY_AFTER_SECONDS = 5.0
+
 # Without s3:ListBucket (least privilege), S3 answers a HEAD on a missing key with 403, not 404.
 _ABSENT = {"404", "NoSuchKey", "NotFound", "403", "AccessDenied", "Forbidden"}
+
+
+def _key_unavailable() -> ServiceUnavailableError:
+    return ServiceUnavailableError("signing_key_unavailable", "the signing key cannot be read")
 
 
 class ObjectExists:
@@ -44,7 +54,8 @@ class ObjectExists:
 
 
 class SigningKey:
-    """The ``Signer``, read from Secrets Manager once per container and kept; failures are retried next time.
+    """The ``Signer``, read from Secrets Manager once per container and kept; after a failure, read
+    again by the first request ``RETRY_AFTER_SECONDS`` later.
 
     The secret version labelled with the key-pair ID is preferred over ``AWSCURRENT``, so a key
     rotation can switch the PEM and ``KEY_PAIR_ID`` together (docs/operations.md). The PEM is
@@ -56,6 +67,7 @@ class SigningKey:
         self._secret_arn = secret_arn
         self._key_pair_id = key_pair_id
         self._signer: Signer | None = None
+        self._failed_at: float | None = None
         self._lock = threading.Lock()
 
     def __call__(self) -> Signer:
@@ -63,7 +75,13 @@ class SigningKey:
         if signer is None:
             with self._lock:
                 if self._signer is None:
-                    self._signer = self._load()
+                    if self._failed_at is not None and monotonic() - self._failed_at < RETRY_AFTER_SECONDS:
+                        raise _key_unavailable()
+                    try:
+                        self._signer = self._load()
+                    except ServiceUnavailableError:
+                        self._failed_at = monotonic()
+                        raise
                 signer = self._signer
         return signer
 
@@ -83,4 +101,4 @@ class SigningKey:
             LOGGER.error("cannot read the signing key: %s", exc.response.get("Error", {}).get("Code", "?"))
         except (BotoCoreError, SigningKeyError) as exc:
             LOGGER.error("cannot use the signing key: %s", exc if isinstance(exc, SigningKeyError) else type(exc))
-        raise ServiceUnavailableError("signing_key_unavailable", "the signing key cannot be read")
+        raise _key_unavailable()

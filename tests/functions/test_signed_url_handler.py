@@ -266,11 +266,29 @@ def test_503_when_the_secret_does_not_exist(issuer_env: str, secrets: Any, caplo
     assert "cannot read the signing key: ResourceNotFoundException" in caplog.text
 
 
-def test_a_failed_key_read_is_not_cached(issuer_env: str, secrets: Any):
+def test_a_failed_key_read_is_retried_after_a_pause(
+    issuer_env: str, secrets: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
+    now = [1000.0]
+    monkeypatch.setattr("signed_url.aws.monotonic", lambda: now[0])
     secrets.put_secret_value(SecretId=issuer_env, SecretString="placeholder until the operator stores the key")
-    assert call(event())[0] == 503
+    with caplog.at_level(logging.ERROR, logger="signed_url.aws"):
+        assert call(event())[0] == 503
+
+    def key_reads() -> list[logging.LogRecord]:  # each failed read of the key logs once
+        return [r for r in caplog.records if r.name == "signed_url.aws"]
+
+    assert len(key_reads()) == 1
     secrets.put_secret_value(SecretId=issuer_env, SecretString=private_pem())
-    assert call(event())[0] == 200  # same container: the next request read the key again
+    now[0] += 4.9
+    with caplog.at_level(logging.ERROR, logger="signed_url.aws"):
+        assert call(event())[:2] == (
+            503,
+            {"error": "signing_key_unavailable", "message": "playback is temporarily unavailable; retry later"},
+        )
+    assert len(key_reads()) == 1  # within the pause: the key was not read (nor failed) again
+    now[0] += 0.1
+    assert call(event())[0] == 200  # same container: the first request after the pause read the key again
 
 
 def test_503_when_s3_fails_for_another_reason(issuer_env: str, monkeypatch: pytest.MonkeyPatch):
