@@ -312,6 +312,20 @@ def _get(port: int, path: str, *, header: str | None = None) -> tuple[int, dict[
         return error.code, dict(error.headers), error.read()
 
 
+def _log_entries(log: Path, *, expected: int) -> list[dict[str, object]]:
+    """The access log's JSON lines once `expected` of them are there (or whatever is there after 10 s).
+
+    nginx writes a request's log line in its log phase, after the response has gone out, so a client
+    that has read its response can look at the log before the line is written.
+    """
+    deadline = time.monotonic() + 10
+    while True:
+        lines = log.read_text().splitlines() if log.exists() else []
+        if len(lines) >= expected or time.monotonic() > deadline:
+            return [json.loads(line) for line in lines]
+        time.sleep(0.05)
+
+
 def test_live_nginx_serves_health_rejects_without_the_header_and_logs_json(running: tuple[Path, int]):
     root, port = running
     status, _, body = _get(port, "/healthz")
@@ -342,8 +356,9 @@ def test_live_nginx_serves_health_rejects_without_the_header_and_logs_json(runni
 
     assert _get(port, "/no-such-page", header=HEADER_VALUE)[0] == 404
 
-    log_text = (root / "var/log/nginx/showrunner.json.log").read_text()
-    entries = [json.loads(line) for line in log_text.splitlines()]
+    log = root / "var/log/nginx/showrunner.json.log"
+    entries = _log_entries(log, expected=7)
+    log_text = log.read_text()
     # Workers write their own lines, so the order across connections is not fixed.
     assert sorted((e["path"], e["status"]) for e in entries) == sorted(
         [
