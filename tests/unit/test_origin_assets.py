@@ -21,6 +21,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,9 @@ HEADER = HEADER_NAME  # what CloudFront sends and the ALB rule checks
 HEADER_VALUE = "Zq3v9YtVw0Ck2bP7nR5sLh1xJ8mG4dFa6eT0uQyWiNo2Ac7B"  # test-only; the real one is generated
 STACK, RESOURCE, REGION = "dev-Origin", "FleetGroupASGF037160E", "us-east-1"
 STUBBED = ("dnf", "systemctl", "nginx", "curl", "cfn-signal", "sleep")
+# How long the live nginx tests wait for nginx (to listen, answer, write its log, stop). Generous for a
+# loaded 2-core CI machine; a wait ends as soon as its condition holds.
+WAIT_SECONDS = 60
 
 
 def _user_data() -> str:
@@ -247,11 +251,21 @@ def _install_for_test(root: Path, port: int) -> Path:
     return root / "etc/nginx/nginx.conf"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+@contextmanager
+def _reserved_port() -> Iterator[int]:
+    """A free loopback port, kept bound (not listening) until the context ends.
+
+    A port picked by binding to 0 and closing the socket is free for any other process to
+    take before nginx binds it; the readiness probe then reaches that process instead. While
+    this socket stays bound, the kernel gives the port to no one else (neither to a bind to
+    port 0 nor to an outgoing connection), and nginx, which sets SO_REUSEADDR on its listening
+    sockets as this one does, can still bind and listen on it.
+    """
+    with socket.socket() as reservation:
+        reservation.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        reservation.bind(("127.0.0.1", 0))
+        port: int = reservation.getsockname()[1]
+        yield port
 
 
 def _nginx(config: Path, *args: str) -> list[str]:
@@ -259,11 +273,11 @@ def _nginx(config: Path, *args: str) -> list[str]:
 
 
 @pytest.fixture
-def installed(tmp_path: Path) -> tuple[Path, Path, int]:
+def installed(tmp_path: Path) -> Iterator[tuple[Path, Path, int]]:
     run = _run_user_data(tmp_path, _user_data())
     assert run.returncode == 0, run.output
-    port = _free_port()
-    return run.root, _install_for_test(run.root, port), port
+    with _reserved_port() as port:
+        yield run.root, _install_for_test(run.root, port), port
 
 
 def test_nginx_accepts_the_shipped_configuration(installed: tuple[Path, Path, int]):
@@ -288,10 +302,10 @@ def running(installed: tuple[Path, Path, int]) -> Iterator[tuple[Path, int]]:
     root, config, port = installed
     server = subprocess.Popen(_nginx(config, "-g", "daemon off;"), stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + WAIT_SECONDS
         while True:
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                socket.create_connection(("127.0.0.1", port), timeout=WAIT_SECONDS).close()
                 break
             except OSError:
                 assert server.poll() is None, f"nginx exited: {server.stderr.read() if server.stderr else ''}"
@@ -300,27 +314,33 @@ def running(installed: tuple[Path, Path, int]) -> Iterator[tuple[Path, int]]:
         yield root, port
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=WAIT_SECONDS)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 def _get(port: int, path: str, *, header: str | None = None) -> tuple[int, dict[str, str], bytes]:
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={HEADER: header} if header else {})
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=WAIT_SECONDS) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
 
 
 def _log_entries(log: Path, *, expected: int) -> list[dict[str, object]]:
-    """The access log's JSON lines once `expected` of them are there (or whatever is there after 10 s).
+    """The access log's complete JSON lines once `expected` of them are there (or after WAIT_SECONDS).
 
     nginx writes a request's log line in its log phase, after the response has gone out, so a client
-    that has read its response can look at the log before the line is written.
+    that has read its response can look at the log before the line is written (or while it is being
+    written: only lines that already end in a newline count).
     """
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + WAIT_SECONDS
     while True:
-        lines = log.read_text().splitlines() if log.exists() else []
+        text = log.read_text() if log.exists() else ""
+        lines = text[: text.rfind("\n") + 1].splitlines()
         if len(lines) >= expected or time.monotonic() > deadline:
             return [json.loads(line) for line in lines]
         time.sleep(0.05)
