@@ -163,7 +163,7 @@ class LocalEdge:
         self.site = dict(site or {})
         self.site_headers = dict(site_headers or {})  # what the origin adds to its site's responses
         self.log = EdgeLog()
-        self.clock_offset = 0.0  # seconds added to the real clock (tests: "later")
+        self.frozen_at: float | None = None  # when set, the edge's clock reads this epoch time (tests: expiry)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(str(certificate[0]), str(certificate[1]))
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
@@ -183,7 +183,7 @@ class LocalEdge:
         return f"{self.base_url}/{url.removeprefix(prefix)}"
 
     def now(self) -> float:
-        return time.time() + self.clock_offset
+        return time.time() if self.frozen_at is None else self.frozen_at
 
     def __enter__(self) -> LocalEdge:
         self._thread.start()
