@@ -82,7 +82,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 
 typecheck: setup
-	$(VENV)/bin/mypy app.py stacks lambda tests
+	$(VENV)/bin/mypy app.py stacks lambda tests benchmarks
 
 pytest: setup
 	$(PY) -m pytest
@@ -90,6 +90,7 @@ pytest: setup
 .PHONY: bench
 bench: setup
 	$(PY) benchmarks/playback.py
+	$(PY) benchmarks/event_ingest.py
 
 deploy: setup
 	$(CDK) deploy '$(ENV)/*'

@@ -2,19 +2,17 @@
 
     .venv/bin/python benchmarks/event_ingest.py
 
-Both sides run in the same process on the same 500-event body; Kinesis is a stub
-that accepts everything, so only our code is timed. The ratio is the price of
-per-record validation (pydantic, strict) over plain ``json``.
+Both sides run in the same process on the same 500-event body, interleaved round
+by round; Kinesis is a stub that accepts everything, so only our code is timed.
+The ratio is the price of per-record validation (pydantic, strict) over plain
+``json``. ``make bench`` runs it after the playback benchmarks.
 """
 
 from __future__ import annotations
 
 import json
-import statistics
 import sys
-import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "lambda")]
 
 from event_ingest.ingest import handle  # noqa: E402
 
+from benchmarks.timing import print_result, side_by_side  # noqa: E402
 from tests.event_corpus import event  # noqa: E402
 
 ROUNDS = 200
@@ -33,24 +32,25 @@ class AcceptingKinesis:
         return {"FailedRecordCount": 0, "Records": [{"SequenceNumber": "1", "ShardId": "0"} for _ in kwargs["Records"]]}
 
 
-def median_ms(work: Callable[[], object]) -> float:
-    samples = []
-    for _ in range(ROUNDS):
-        started = time.perf_counter()
-        work()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples) * 1000
-
-
 def main() -> None:
     body = json.dumps([event(eventId=str(uuid.uuid4()), positionSec=n) for n in range(500)])
     request = {"requestContext": {"authorizer": {"jwt": {"claims": {"sub": "u-123"}}}}, "body": body}
     kinesis = AcceptingKinesis()
-    baseline = median_ms(lambda: [json.dumps(e).encode() + b"\n" for e in json.loads(body)])
-    ours = median_ms(lambda: handle(request, kinesis=kinesis, stream_arn="arn:aws:kinesis:::stream/x"))  # type: ignore[arg-type]
-    print(f"500 events, {len(body)} bytes, median of {ROUNDS}:")
-    print(f"  baseline json.loads + json.dumps  {baseline:7.2f} ms")
-    print(f"  handle (validate, serialize, put) {ours:7.2f} ms   ratio {ours / baseline:.1f}x")
+    result = side_by_side(
+        f"POST /events: 500 events, {len(body)} bytes, medians of {ROUNDS} interleaved rounds",
+        {
+            "baseline json.loads + json.dumps": lambda: [json.dumps(e).encode() + b"\n" for e in json.loads(body)],
+            "handle (validate, serialize, put)": lambda: handle(
+                request,
+                kinesis=kinesis,  # type: ignore[arg-type]
+                stream_arn="arn:aws:kinesis:::stream/x",
+            ),
+        },
+        ROUNDS,
+    )
+    print_result(result)
+    baseline, ours = result.medians.values()
+    print(f"ratio: handle takes {ours / baseline:.1f}x the baseline (no target: the figure docs/analytics.md cites)")
 
 
 if __name__ == "__main__":

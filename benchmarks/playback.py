@@ -12,16 +12,14 @@ ratio against the issue's target. The exit status is 1 when a target is missed.
 
 from __future__ import annotations
 
-import gc
 import os
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "lambda")]
@@ -38,15 +36,10 @@ from manifest_rewriter.dash import rewrite_mpd  # noqa: E402
 from manifest_rewriter.hls import rewrite_hls  # noqa: E402
 from manifest_rewriter.scope import UriScope  # noqa: E402
 
+from benchmarks.timing import Result, print_result, side_by_side  # noqa: E402
 from tests import playback_samples as samples  # noqa: E402
 
 MPD_NS = "{urn:mpeg:dash:schema:mpd:2011}"
-
-
-@dataclass
-class Result:
-    name: str
-    medians: dict[str, float]  # contender -> median seconds
 
 
 @dataclass
@@ -59,21 +52,6 @@ class Target:
     @property
     def met(self) -> bool:
         return self.ratio <= self.limit if self.at_most else self.ratio >= self.limit
-
-
-def side_by_side(name: str, contenders: dict[str, Callable[[], Any]], rounds: int) -> Result:
-    """Median time of each contender, calling each once per round in a rotating order."""
-    for contender in contenders.values():
-        contender()  # warm up: caches, lazy imports, allocator
-    samples_: dict[str, list[float]] = {key: [] for key in contenders}
-    names = list(contenders)
-    gc.collect()  # once per group: a collection before every call would flush the caches it measures
-    for round_number in range(rounds):
-        for key in names[round_number % len(names) :] + names[: round_number % len(names)]:
-            start = time.perf_counter()
-            contenders[key]()
-            samples_[key].append(time.perf_counter() - start)
-    return Result(name, {key: statistics.median(values) for key, values in samples_.items()})
 
 
 def cold_imports(statements: dict[str, str], runs: int) -> Result:
@@ -194,9 +172,9 @@ def rewriter() -> tuple[list[Result], list[Target]]:
         result = side_by_side(
             label,
             {
-                "m3u8 load+dump": lambda text=text: _m3u8_rewrite(text, query),
-                "ours": lambda text=text: rewrite_hls(text, scope, path),
-                "str.replace floor": lambda text=text: text.replace(".m4s\n", ".m4s" + suffix + "\n"),
+                "m3u8 load+dump": partial(_m3u8_rewrite, text, query),
+                "ours": partial(rewrite_hls, text, scope, path),
+                "str.replace floor": partial(text.replace, ".m4s\n", ".m4s" + suffix + "\n"),
             },
             rounds,
         )
@@ -237,9 +215,9 @@ def rewriter() -> tuple[list[Result], list[Target]]:
         result = side_by_side(
             label,
             {
-                "lxml rewrite": lambda data=data: _lxml_rewrite(data, query),
-                "ours": lambda data=data: rewrite_mpd(data, scope, mpd_path),
-                "bytes.replace floor": lambda data=data: data.replace(b'.m4s"', b".m4s" + xml_suffix + b'"'),
+                "lxml rewrite": partial(_lxml_rewrite, data, query),
+                "ours": partial(rewrite_mpd, data, scope, mpd_path),
+                "bytes.replace floor": partial(data.replace, b'.m4s"', b".m4s" + xml_suffix + b'"'),
             },
             rounds=61,
         )
@@ -267,10 +245,6 @@ def imports() -> tuple[Result, list[Target]]:
     ]
 
 
-def _format(seconds: float) -> str:
-    return f"{seconds * 1e6:9.1f} µs" if seconds < 1e-3 else f"{seconds * 1e3:9.3f} ms"
-
-
 def main() -> int:
     print(f"Playback benchmarks: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; medians, interleaved rounds\n")
     results: list[Result] = []
@@ -280,11 +254,7 @@ def main() -> int:
         results.extend(found if isinstance(found, list) else [found])
         targets.extend(aims)
     for result in results:
-        print(result.name)
-        fastest = min(result.medians.values())
-        for name, median in result.medians.items():
-            print(f"  {name:<34} {_format(median)}   {median / fastest:7.2f}x the fastest")
-        print()
+        print_result(result)
     print("targets")
     for target in targets:
         sign = "<=" if target.at_most else ">="

@@ -10,7 +10,6 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from stacks.base_stack import ShowrunnerStack
@@ -41,7 +40,6 @@ class AnalyticsStack(ShowrunnerStack):
         data_lake_bucket: s3.IBucket,
         data_lake_key: kms.IKey,
         logs_bucket: s3.IBucket,
-        alarm_topic: sns.ITopic,
         http_api: apigwv2.IHttpApi,
         route_authorizer: apigwv2.IHttpRouteAuthorizer,
         **kwargs: Any,
@@ -56,13 +54,12 @@ class AnalyticsStack(ShowrunnerStack):
             config=config,
             name="player-events",
             settings=analytics.player_events,
-            alarm_topic=alarm_topic,
         )
         self.player_events_stream = player_events.stream
         self.cdn_logs_stream: kinesis.IStream | None = None
         if analytics.cdn_logs is not None:
             self.cdn_logs_stream = EventStream(
-                self, "CdnLogs", config=config, name="cdn-logs", settings=analytics.cdn_logs, alarm_topic=alarm_topic
+                self, "CdnLogs", config=config, name="cdn-logs", settings=analytics.cdn_logs
             ).stream
 
         self.ingestion = EventIngestion(
@@ -96,7 +93,6 @@ class AnalyticsStack(ShowrunnerStack):
             data_lake_bucket=data_lake_bucket,
             data_lake_key=data_lake_key,
             logs_bucket=logs_bucket,
-            alarm_topic=alarm_topic,
         )
         CfnOutput(self, "PlayerEventsStreamName", value=self.player_events_stream.stream_name)
         if self.cdn_logs_stream is not None:

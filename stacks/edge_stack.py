@@ -150,6 +150,7 @@ class EdgeStack(ShowrunnerStack):
             trusted_key_groups=key_groups,
             allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
             cache_policy=policies.manifest_cache,
+            origin_request_policy=policies.manifest_origin_request,
             compress=True,
         )
         dynamic = {

@@ -63,7 +63,6 @@ class ShowrunnerStage(Stage):
             data_lake_bucket=self.storage.data_lake_bucket,
             data_lake_key=self.storage.data_lake_key,
             logs_bucket=self.storage.logs_bucket,
-            alarm_topic=self.alerts.topic,
             http_api=self.api.http_api,
             route_authorizer=self.api.route_authorizer,
         )

@@ -4,7 +4,8 @@ Contract (``docs/api.md``). Event: Lambda Function URL payload v2.0, called by
 CloudFront with the viewer's path and query (or, for a viewer with signed
 cookies and no query token, those cookies: the manifest is then served as
 stored, since the cookies go with every request under the title). Response: 200 with
-``application/vnd.apple.mpegurl`` or ``application/dash+xml``; errors are JSON
+``application/vnd.apple.mpegurl`` or ``application/dash+xml``, never cached when it carries a
+viewer's token, shareable when served as stored; errors are JSON (never cached)
 ``{"error", "message"}``:
 
 * 400 ``bad_path``, ``missing_token``, ``duplicate_token``, ``malformed_token``, ``token_scope_mismatch``;
@@ -38,6 +39,12 @@ MAX_REWRITTEN_BYTES = 48 * 1024 * 1024
 # Lambda's limit for a synchronous response, the JSON envelope included.
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024
 ENVELOPE_BYTES = 16 * 1024
+
+# Cache-Control of a manifest with a viewer's token in it, and of one served as stored (the same
+# bytes for every viewer of the title: CloudFront, which checks each viewer's cookies before its
+# cache, keeps one copy for all of them, for at most edge.manifest_max_ttl_seconds).
+PER_VIEWER = "private, no-store"
+SHARED = "max-age=60"
 
 COOKIE_PREFIX = "CloudFront-"
 _TOKEN_PARAMS = frozenset(TOKEN_PARAMS)
@@ -105,13 +112,13 @@ def json_length(text: str) -> int:
     return 2 + len(data) + data.count(b'"') + data.count(b"\\") + short + 5 * (len(controls) - short)
 
 
-def manifest_response(text: str, content_type: str, gzip_ok: bool) -> dict[str, Any]:
+def manifest_response(text: str, content_type: str, gzip_ok: bool, cache_control: str = PER_VIEWER) -> dict[str, Any]:
     """200 with the manifest, gzipped only when that is what makes it fit Lambda's response limit.
 
     Level 3: on a 7 MB rewritten playlist it is three times faster than level 6 and no larger,
     because the repeated token is what there is to compress.
     """
-    headers = {"Content-Type": content_type, "Cache-Control": "private, no-store", "Vary": "Accept-Encoding"}
+    headers = {"Content-Type": content_type, "Cache-Control": cache_control, "Vary": "Accept-Encoding"}
     budget = MAX_RESPONSE_BYTES - ENVELOPE_BYTES
     if json_length(text) <= budget:
         return {"statusCode": 200, "headers": headers, "body": text}
@@ -157,13 +164,13 @@ def _viewer_token(event: Mapping[str, Any]) -> tuple[Token, bool]:
 
 
 def _untouched(kind: str, body: bytes, path: str, headers: Mapping[str, str]) -> dict[str, Any]:
-    """The stored manifest as it is (a signed-cookie viewer), if it is UTF-8 and fits."""
+    """The stored manifest as it is (a signed-cookie viewer), if it is UTF-8 and fits; shareable."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         LOGGER.error("invalid manifest %s: not UTF-8", path)
         return error(502, "invalid_manifest", "the stored manifest cannot be served safely")
-    return manifest_response(text, CONTENT_TYPES[kind], accepts_gzip(headers))
+    return manifest_response(text, CONTENT_TYPES[kind], accepts_gzip(headers), SHARED)
 
 
 class ManifestService:

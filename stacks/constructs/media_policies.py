@@ -13,18 +13,22 @@ from stacks.config import EnvironmentConfig
 # mechanism next to origin access control's SigV4 header and refuses the request.
 TOKEN_PARAMETERS = ("Policy", "Signature", "Key-Pair-Id")
 # The same token as signed cookies: the rewriter reads them when the query string has no token.
+# Forwarded to it, but not in the cache key: CloudFront checks them itself before its cache.
 TOKEN_COOKIES = tuple(f"CloudFront-{name}" for name in TOKEN_PARAMETERS)
 
 
 class MediaPolicies(Construct):
     """The policies of the media behaviors.
 
-    * ``manifest_cache``: every query string and the signed cookies
-      (``TOKEN_COOKIES``) in the cache key and forwarded, so each viewer's
-      token gets its own rewritten manifest and a signed-cookie viewer's
-      token reaches the rewriter; TTL 0 to
-      ``edge.manifest_max_ttl_seconds``; gzip and Brotli in the key so the
-      rewriter can compress.
+    * ``manifest_cache``: every query string in the cache key (and forwarded),
+      so a signed-URL viewer's token never opens another viewer's manifest;
+      no cookies, so signed-cookie viewers share one copy of the manifest as
+      stored; TTL 0 to ``edge.manifest_max_ttl_seconds`` (the rewriter marks
+      tokenized manifests ``private, no-store``, so only stored ones are kept);
+      gzip and Brotli in the key so the rewriter can compress.
+    * ``manifest_origin_request``: forwards the signed cookies
+      (``TOKEN_COOKIES``) to the rewriter, which reads a cookie viewer's token
+      from them; nothing else beyond the cache key.
     * ``segment_cache``: no query string, header or cookie in the key, so all
       viewers share one cached copy of each segment; long TTLs
       (``edge.segment_ttl_days``).
@@ -43,15 +47,24 @@ class MediaPolicies(Construct):
             self,
             "ManifestCache",
             cache_policy_name=f"{prefix}-manifests",
-            comment="Per-viewer manifests: the token is part of the cache key",
+            comment="Manifests: a signed URL's token is part of the cache key; signed cookies are not",
             query_string_behavior=cloudfront.CacheQueryStringBehavior.all(),
             header_behavior=cloudfront.CacheHeaderBehavior.none(),
-            cookie_behavior=cloudfront.CacheCookieBehavior.allow_list(*TOKEN_COOKIES),
+            cookie_behavior=cloudfront.CacheCookieBehavior.none(),
             min_ttl=Duration.seconds(0),
             default_ttl=Duration.seconds(min(2, edge.manifest_max_ttl_seconds)),
             max_ttl=Duration.seconds(edge.manifest_max_ttl_seconds),
             enable_accept_encoding_gzip=True,
             enable_accept_encoding_brotli=True,
+        )
+        self.manifest_origin_request = cloudfront.OriginRequestPolicy(
+            self,
+            "ManifestOriginRequest",
+            origin_request_policy_name=f"{prefix}-manifests",
+            comment="Forward a signed-cookie viewer's token to the rewriter, outside the cache key",
+            query_string_behavior=cloudfront.OriginRequestQueryStringBehavior.none(),
+            header_behavior=cloudfront.OriginRequestHeaderBehavior.none(),
+            cookie_behavior=cloudfront.OriginRequestCookieBehavior.allow_list(*TOKEN_COOKIES),
         )
         self.segment_cache = cloudfront.CachePolicy(
             self,

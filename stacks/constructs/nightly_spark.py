@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from aws_cdk import Duration, Size, Stack, Tags
-from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_emr as emr
 from aws_cdk import aws_events as events
@@ -15,7 +13,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
-from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
@@ -96,7 +93,6 @@ class NightlySpark(Construct):
         data_lake_bucket: s3.IBucket,
         data_lake_key: kms.IKey,
         logs_bucket: s3.IBucket,
-        alarm_topic: sns.ITopic,
     ) -> None:
         super().__init__(scope, construct_id)
         settings = config.analytics.emr
@@ -219,24 +215,6 @@ class NightlySpark(Construct):
             schedule=events.Schedule.expression(settings.schedule),
             targets=[targets.SfnStateMachine(self.state_machine)],
         )
-        self.alarm = cloudwatch.Alarm(
-            self,
-            "RunFailedAlarm",
-            alarm_description=f"Showrunner {config.name}: the nightly Spark run failed or timed out",
-            metric=cloudwatch.MathExpression(
-                expression="failed + timedOut",
-                using_metrics={
-                    "failed": self.state_machine.metric_failed(period=Duration.minutes(5), statistic="Sum"),
-                    "timedOut": self.state_machine.metric_timed_out(period=Duration.minutes(5), statistic="Sum"),
-                },
-                period=Duration.minutes(5),
-            ),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-        self.alarm.add_alarm_action(actions.SnsAction(alarm_topic))
 
     @staticmethod
     def security_configuration_document(bucket_name: str, key_arn: str) -> dict[str, object]:

@@ -31,8 +31,9 @@ class Observed:
     * ``functions``: Lambda functions to chart and alarm on, by display name
       (``SignedUrl``, ``ManifestRewriter``, ``EventIngest``). Names label the
       dashboard and name the alarms.
-    * ``streams``: Kinesis streams whose consumers' iterator age is charted, by
-      display name (Analytics: ``player-events``, and ``cdn-logs`` where it exists).
+    * ``streams``: Kinesis streams whose consumers' iterator age is charted, and
+      which are alarmed on, by display name (Analytics: ``player-events``, and
+      ``cdn-logs`` where it exists). Names label the dashboard and name the alarms.
     * ``nightly_run``: the Step Functions state machine of the nightly EMR run (Analytics).
     """
 
@@ -97,6 +98,18 @@ class Observed:
                 "rate": self.edge("5xxErrorRate", "Average", "5xx error rate"),
             },
             label="CloudFront 5xx (% of requests)",
+            period=FIVE_MINUTES,
+        )
+
+    def nightly_run_failures(self) -> cloudwatch.MathExpression:
+        """Failed plus timed-out executions of the nightly run, per five minutes."""
+        run = self.nightly_run
+        return cloudwatch.MathExpression(
+            expression="failed + timedOut",
+            using_metrics={
+                "failed": run.metric_failed(period=FIVE_MINUTES, statistic="Sum"),
+                "timedOut": run.metric_timed_out(period=FIVE_MINUTES, statistic="Sum"),
+            },
             period=FIVE_MINUTES,
         )
 

@@ -33,6 +33,13 @@ class OperationsAlarms(Construct):
       3 consecutive 5-minute periods (at 50 requests per period or more).
     * Per observed function: errors above ``lambda_error_percent`` of invocations
       in 2 of 3 five-minute periods, and any throttling in 2 of 3.
+    * Per observed Kinesis stream (``player-events``, and ``cdn-logs`` where it
+      exists): the oldest unread record (Firehose is the reader) older than
+      ``analytics.iterator_age_alarm_minutes``, well before the stream's
+      retention would drop it; any write refused for capacity
+      (``WriteProvisionedThroughputExceeded``) in 5 minutes; any record
+      ``PutRecords`` failed internally in 5 minutes.
+    * ``nightly_run_failed``: the nightly Spark run (Step Functions) failed or timed out.
     * ``chaos_monkey_failed``: any failed chaos-monkey run.
     """
 
@@ -143,6 +150,44 @@ class OperationsAlarms(Construct):
                 evaluation_periods=3,
                 datapoints_to_alarm=2,
             )
+        for name, stream in observed.streams.items():
+            alarm(
+                f"{_pascal(name)}IteratorAge",
+                f"{name}-iterator-age",
+                f"{name} records wait more than {config.analytics.iterator_age_alarm_minutes} minutes to be read "
+                "(is Firehose delivering?)",
+                stream.metric_get_records_iterator_age_milliseconds(statistic="Maximum", period=FIVE_MINUTES),
+                threshold=config.analytics.iterator_age_alarm_minutes * 60_000,
+                comparison_operator=GTE,
+                evaluation_periods=1,
+            )
+            alarm(
+                f"{_pascal(name)}WriteThrottled",
+                f"{name}-write-throttled",
+                f"{name} writes were throttled: add shards or switch to on_demand (analytics settings)",
+                stream.metric_write_provisioned_throughput_exceeded(statistic="Sum", period=FIVE_MINUTES),
+                threshold=1,
+                comparison_operator=GTE,
+                evaluation_periods=1,
+            )
+            alarm(
+                f"{_pascal(name)}FailedRecords",
+                f"{name}-failed-records",
+                f"{name} PutRecords failed records (internal errors); producers must retry them",
+                stream.metric_put_records_failed_records(statistic="Sum", period=FIVE_MINUTES),
+                threshold=1,
+                comparison_operator=GTE,
+                evaluation_periods=1,
+            )
+        self.nightly_run_failed = alarm(
+            "NightlyRunFailed",
+            "nightly-run-failed",
+            "the nightly Spark run failed or timed out",
+            observed.nightly_run_failures(),
+            threshold=1,
+            comparison_operator=GTE,
+            evaluation_periods=1,
+        )
         self.chaos_monkey_failed = alarm(
             "ChaosMonkeyFailed",
             "chaos-monkey-failed",
@@ -152,6 +197,11 @@ class OperationsAlarms(Construct):
             comparison_operator=GTE,
             evaluation_periods=1,
         )
+
+
+def _pascal(name: str) -> str:
+    """``player-events`` -> ``PlayerEvents`` (a construct id)."""
+    return "".join(part.capitalize() for part in name.split("-"))
 
 
 def _kebab(name: str) -> str:

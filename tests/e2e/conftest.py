@@ -20,10 +20,11 @@ import re
 import shutil
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import boto3
 import manifest_rewriter.handler
@@ -38,7 +39,7 @@ from stacks.tools.assembly import StackArtifact, load_stacks
 from stacks.tools.rehearsal.deployer import Deployer
 from stacks.tools.signing_key import PENDING, activate
 from tests.conftest import ROOT, cdk_context
-from tests.e2e.local_edge import Forwarding, LocalEdge, self_signed_certificate
+from tests.e2e.local_edge import Forwarding, Headers, LocalEdge, Response, self_signed_certificate
 
 moto_models.install()
 
@@ -54,6 +55,8 @@ HLS_JS_CDN_PATH = f"/npm/hls.js@{HLS_JS_VERSION}/dist/{HLS_JS.name}"
 TITLE_SECONDS = 4
 # Two copies of the same title: A is played, B is what A's token must not open.
 TITLE_A, TITLE_B = "sample-a", "sample-b"
+# The viewer the catalog page's browser test signs in as (see playback_api).
+VIEWER_TOKEN, VIEWER_SUB = "e2e-viewer-id-token", "viewer-browser"
 CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
     ".mpd": "application/dash+xml",
@@ -129,22 +132,44 @@ class Playback:
 
     def issue(self, title_id: str, sub: str = "viewer-1") -> dict[str, Any]:
         """``GET /playback/{titleId}`` through the real issuer handler (HTTP API payload v2.0, JWT subject)."""
-        event = {
-            "version": "2.0",
-            "routeKey": "GET /playback/{titleId}",
-            "rawPath": f"/playback/{title_id}",
-            "rawQueryString": "",
-            "pathParameters": {"titleId": title_id},
-            "requestContext": {
-                "authorizer": {"jwt": {"claims": {"sub": sub}, "scopes": None}},
-                "http": {"method": "GET", "path": f"/playback/{title_id}"},
-            },
-            "isBase64Encoded": False,
-        }
-        response = signed_url.handler.handler(event, None)
+        response = signed_url.handler.handler(_issuer_event(title_id, sub), None)
         assert response["statusCode"] == 200, response
         body: dict[str, Any] = json.loads(response["body"])
         return body
+
+
+def _issuer_event(title_id: str, sub: str) -> dict[str, Any]:
+    """What the HTTP API passes the issuer once its JWT authorizer has accepted a token of subject ``sub``."""
+    return {
+        "version": "2.0",
+        "routeKey": "GET /playback/{titleId}",
+        "rawPath": f"/playback/{title_id}",
+        "rawQueryString": "",
+        "pathParameters": {"titleId": title_id},
+        "requestContext": {
+            "authorizer": {"jwt": {"claims": {"sub": sub}, "scopes": None}},
+            "http": {"method": "GET", "path": f"/playback/{title_id}"},
+        },
+        "isBase64Encoded": False,
+    }
+
+
+def playback_api(method: str, raw_path: str, headers: Mapping[str, str]) -> Response:
+    """The local edge's ``/playback/*``: the issuer behind a stand-in for the HTTP API's JWT authorizer.
+
+    The stand-in accepts one token, ``VIEWER_TOKEN``, as a viewer of subject ``VIEWER_SUB`` (the real
+    authorizer's checks of a Cognito token are the API stack's, tested in tests/infra); anything else
+    is the authorizer's 401, before the issuer runs.
+    """
+    path = raw_path.partition("?")[0]
+    title_id = unquote(path.removeprefix("/playback/"))
+    if method != "GET" or "/" in title_id:
+        return 404, {"Content-Type": "application/json"}, b'{"message":"Not Found"}'
+    if headers.get("authorization") != f"Bearer {VIEWER_TOKEN}":
+        return 401, {"Content-Type": "application/json"}, b'{"message":"Unauthorized"}'
+    response = signed_url.handler.handler(_issuer_event(title_id, VIEWER_SUB), None)
+    response_headers: Headers = {**response.get("headers", {}), "Set-Cookie": response.get("cookies", [])}
+    return int(response["statusCode"]), response_headers, str(response["body"]).encode()
 
 
 def _function_environment(functions: list[dict[str, Any]], logical_prefix: str) -> dict[str, str]:
@@ -171,6 +196,14 @@ def _trusted_public_keys(distribution_id: str) -> dict[str, rsa.RSAPublicKey]:
             assert isinstance(key, rsa.RSAPublicKey)
             keys[key_id] = key
     return keys
+
+
+def _catalog(path: Path) -> Path:
+    """The origin's catalog (assets/origin/site/catalog.json) listing the uploaded title A in place of its demo."""
+    catalog = json.loads((SITE / "catalog.json").read_text())
+    catalog["titles"] = [{**catalog["titles"][0], "titleId": TITLE_A, "name": "Sample A", "durationSec": TITLE_SECONDS}]
+    path.write_text(json.dumps(catalog))
+    return path
 
 
 def upload_title(s3: Any, bucket: str, source: Path, title_id: str) -> None:
@@ -227,8 +260,13 @@ def playback(
             s3=s3,
             bucket=bucket,
             certificate=self_signed_certificate(tmp_path_factory.mktemp("edge-tls")),
-            site={**{f"/{p.name}": p for p in SITE.iterdir() if p.is_file()}, HLS_JS_CDN_PATH: HLS_JS},
+            site={
+                **{f"/{p.name}": p for p in SITE.iterdir() if p.is_file()},
+                "/api/catalog": _catalog(tmp_path_factory.mktemp("catalog") / "catalog.json"),
+                HLS_JS_CDN_PATH: HLS_JS,
+            },
             site_headers=origin_site_headers(),
+            api=playback_api,
         )
         try:
             with edge:

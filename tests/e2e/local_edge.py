@@ -11,10 +11,14 @@ the ``/vod/*`` behaviors of ``stacks/edge_stack.py``:
   what the synthesized manifest behavior forwards (``Forwarding``);
 * any other ``/vod/*`` path is read from the content bucket (moto S3), without
   the token parameters, as origin access control would;
+* ``/playback/*`` goes to ``api`` (the tests pass the issuer's handler behind
+  a stand-in for the HTTP API's JWT authorizer), its ``cookies`` sent as
+  ``Set-Cookie`` headers;
 * other paths (the default behavior, public) serve the static files it is
   given: the origin's site (``assets/origin/site/``, with the headers the
-  origin's nginx adds, Content-Security-Policy among them) and, standing in for
-  jsDelivr's npm CDN, hls.js from ``node_modules`` (the browser test).
+  origin's nginx adds, Content-Security-Policy among them; ``/api/catalog``
+  a catalog file) and, standing in for jsDelivr's npm CDN, hls.js from
+  ``node_modules`` (the browser tests).
 
 It stands for the distribution's domain: the viewer's URLs name that domain, and
 the tests send them to this server's address instead (as a resolver pointing
@@ -53,6 +57,11 @@ SITE_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".json": "application/json",
 }
+
+
+# Response headers; a list is sent as one header line per value (Set-Cookie).
+Headers = dict[str, str | list[str]]
+Response = tuple[int, Headers, bytes]
 
 
 @dataclass(frozen=True)
@@ -153,6 +162,7 @@ class LocalEdge:
         certificate: tuple[Path, Path],
         site: Mapping[str, Path] | None = None,
         site_headers: Mapping[str, str] | None = None,
+        api: Callable[[str, str, Mapping[str, str]], Response] | None = None,
     ) -> None:
         self.domain = domain
         self.public_keys = dict(public_keys)
@@ -162,6 +172,7 @@ class LocalEdge:
         self.bucket = bucket
         self.site = dict(site or {})
         self.site_headers = dict(site_headers or {})  # what the origin adds to its site's responses
+        self.api = api  # (method, raw path, headers with lower-case names) -> response
         self.log = EdgeLog()
         self.frozen_at: float | None = None  # when set, the edge's clock reads this epoch time (tests: expiry)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -195,10 +206,10 @@ class LocalEdge:
         self._thread.join(timeout=10)
 
     # --- one request ------------------------------------------------------------------------
-    def serve(
-        self, method: str, raw_path: str, headers: Mapping[str, str], source_ip: str
-    ) -> tuple[int, dict[str, str], bytes]:
+    def serve(self, method: str, raw_path: str, headers: Mapping[str, str], source_ip: str) -> Response:
         path, _, query = raw_path.partition("?")
+        if path.startswith("/playback/") and self.api is not None:
+            return self.api(method, raw_path, {name.lower(): value for name, value in headers.items()})
         if not path.startswith("/vod/"):
             return self._site(path)
         cookies = _cookies(headers.get("Cookie"))
@@ -225,7 +236,7 @@ class LocalEdge:
 
     def _manifest(
         self, method: str, path: str, query: str, cookies: Mapping[str, str], headers: Mapping[str, str]
-    ) -> tuple[int, dict[str, str], bytes]:
+    ) -> Response:
         forwarding = self.manifest_forwarding
         forwarded_cookies = [f"{k}={v}" for k, v in cookies.items() if k in forwarding.cookies]
         event: dict[str, Any] = {
@@ -246,19 +257,22 @@ class LocalEdge:
         data = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode("utf-8")
         return int(response["statusCode"]), dict(response.get("headers", {})), data
 
-    def _site(self, path: str) -> tuple[int, dict[str, str], bytes]:
+    def _site(self, path: str) -> Response:
         """The default behavior, public: the origin's static site (``site``: URL path -> file)."""
         file = self.site.get("/index.html" if path == "/" else path)
         if file is None:
             return 404, {"Content-Type": "text/plain"}, b"not found\n"
-        headers = {"Content-Type": SITE_TYPES.get(file.suffix, "application/octet-stream"), "Cache-Control": "no-store"}
+        headers: Headers = {
+            "Content-Type": SITE_TYPES.get(file.suffix, "application/octet-stream"),
+            "Cache-Control": "no-store",
+        }
         if path.startswith("/npm/"):  # standing in for jsDelivr's npm CDN, which allows any origin
             headers["Access-Control-Allow-Origin"] = "*"
         else:
             headers.update(self.site_headers)
         return 200, headers, file.read_bytes()
 
-    def _segment(self, path: str, byte_range: str | None) -> tuple[int, dict[str, str], bytes]:
+    def _segment(self, path: str, byte_range: str | None) -> Response:
         extra = {"Range": byte_range} if byte_range else {}
         try:
             response = self.s3.get_object(Bucket=self.bucket, Key=unquote(path[1:]), **extra)
@@ -266,7 +280,10 @@ class LocalEdge:
             code = exc.response.get("Error", {}).get("Code", "")
             status = 404 if code in ("NoSuchKey", "404") else 416 if code == "InvalidRange" else 502
             return status, {"Content-Type": "text/plain"}, f"{code}\n".encode()
-        headers = {"Content-Type": response.get("ContentType", "application/octet-stream"), "Accept-Ranges": "bytes"}
+        headers: Headers = {
+            "Content-Type": response.get("ContentType", "application/octet-stream"),
+            "Accept-Ranges": "bytes",
+        }
         if "ContentRange" in response:
             headers["Content-Range"] = response["ContentRange"]
         status = 206 if "ContentRange" in response else 200
@@ -283,7 +300,8 @@ def _handler_class(edge: LocalEdge) -> type[BaseHTTPRequestHandler]:
             self.send_response(status)
             for name, value in response_headers.items():
                 if name.lower() != "content-length":
-                    self.send_header(name, value)
+                    for one in value if isinstance(value, list) else [value]:
+                        self.send_header(name, one)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if method == "GET":

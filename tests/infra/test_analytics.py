@@ -1,4 +1,4 @@
-"""Analytics stack: streams, alarms, ingestion route, Firehose into the lake, and the nightly EMR run."""
+"""Analytics stack: streams, ingestion route, Firehose into the lake, and the nightly EMR run."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from tests.infra.conftest import Synthesized
 from tests.infra.helpers import logical_id_by_path, resources_of_type
 
 STREAMS = {"PlayerEvents": "player-events", "CdnLogs": "cdn-logs"}
-ALERTS_TOPIC_OUTPUT = "PublishOutputRefAlertsTopic3414BE915B6D6B78"
 
 
 def _template(synthesized: Synthesized, env: str) -> dict[str, Any]:
@@ -94,35 +93,11 @@ def test_capacity_modes_by_environment(synthesized: Synthesized):
     }
 
 
-@pytest.mark.parametrize("construct", STREAMS)
-def test_each_stream_alarms_on_iterator_age_throttling_and_failed_records(
-    synthesized: Synthesized, env: str, construct: str
-):
-    if _without_cdn_logs(synthesized, env, construct):
-        return
-    template = _template(synthesized, env)
-    stream_id = logical_id_by_path(template, f"Analytics/{construct}/Stream/Resource")
-    minutes = synthesized.configs[env].analytics.iterator_age_alarm_minutes
-    expected = {
-        "IteratorAge": ("GetRecords.IteratorAgeMilliseconds", "Maximum", minutes * 60_000),
-        "WriteThrottled": ("WriteProvisionedThroughputExceeded", "Sum", 1),
-        "FailedRecords": ("PutRecords.FailedRecords", "Sum", 1),
-    }
-    for alarm_name, (metric, statistic, threshold) in expected.items():
-        props = _resource(template, f"Analytics/{construct}/{alarm_name}/Resource")["Properties"]
-        assert (props["Namespace"], props["MetricName"], props["Statistic"]) == ("AWS/Kinesis", metric, statistic)
-        assert props["Threshold"] == threshold
-        assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
-        assert props["Dimensions"] == [{"Name": "StreamName", "Value": {"Ref": stream_id}}]
-        assert props["AlarmActions"] == [
-            {
-                "Fn::GetStackOutput": {
-                    "StackName": f"{env}-Alerts",
-                    "Region": "us-east-1",
-                    "OutputName": ALERTS_TOPIC_OUTPUT,
-                }
-            }
-        ]
+def test_analytics_has_no_alarms_and_does_not_depend_on_alerts(synthesized: Synthesized, env: str):
+    """Its streams' and nightly run's alarms are in the Operations stack (tests/infra/test_operations.py)."""
+    analytics = synthesized.stack(env, "Analytics")
+    assert resources_of_type(analytics.template, "AWS::CloudWatch::Alarm") == {}
+    assert synthesized.stack(env, "Alerts").artifact_id not in analytics.dependencies
 
 
 def test_post_events_is_jwt_authenticated_and_may_only_write_player_events(synthesized: Synthesized, env: str):
@@ -305,18 +280,12 @@ def test_submit_command_is_what_the_steps_run():
     )
 
 
-def test_nightly_schedule_and_failure_alarm(synthesized: Synthesized, env: str):
+def test_nightly_schedule_logging_and_tracing(synthesized: Synthesized, env: str):
     template = _template(synthesized, env)
     machine_id = logical_id_by_path(template, "Analytics/NightlySpark/StateMachine/Resource")
     rule = _resource(template, "Analytics/NightlySpark/Schedule/Resource")["Properties"]
     assert rule["ScheduleExpression"] == synthesized.configs[env].analytics.emr.schedule
     assert rule["Targets"][0]["Arn"] == {"Ref": machine_id}
-    alarm = _resource(template, "Analytics/NightlySpark/RunFailedAlarm/Resource")["Properties"]
-    metrics = {m["Id"]: m for m in alarm["Metrics"]}
-    assert metrics["expr_1"]["Expression"] == "failed + timedOut"
-    assert metrics["failed"]["MetricStat"]["Metric"]["MetricName"] == "ExecutionsFailed"
-    assert metrics["timedOut"]["MetricStat"]["Metric"]["MetricName"] == "ExecutionsTimedOut"
-    assert alarm["AlarmActions"][0]["Fn::GetStackOutput"]["OutputName"] == ALERTS_TOPIC_OUTPUT
     machine = template["Resources"][machine_id]["Properties"]
     assert machine["LoggingConfiguration"]["Level"] == "ALL"
     assert machine["TracingConfiguration"] == {"Enabled": True}

@@ -158,11 +158,19 @@ def test_cache_and_origin_request_policies_by_content_type(synthesized: Synthesi
     assert behaviors["/vod/*.mpd"]["CachePolicyId"] == behaviors["/vod/*.m3u8"]["CachePolicyId"]
     assert manifest["ParametersInCacheKeyAndForwardedToOrigin"]["QueryStringsConfig"] == {"QueryStringBehavior": "all"}
     assert manifest["ParametersInCacheKeyAndForwardedToOrigin"]["EnableAcceptEncodingGzip"] is True
-    # A signed-cookie viewer's token reaches the rewriter (tests/e2e plays through cookies).
-    assert manifest["ParametersInCacheKeyAndForwardedToOrigin"]["CookiesConfig"] == {
+    # Signed-cookie viewers share one cached manifest (as stored): cookies are not in the key...
+    assert manifest["ParametersInCacheKeyAndForwardedToOrigin"]["CookiesConfig"] == {"CookieBehavior": "none"}
+    # ...but their token reaches the rewriter (tests/e2e plays through cookies).
+    manifest_forwarding = template["Resources"][behaviors["/vod/*.m3u8"]["OriginRequestPolicyId"]["Ref"]]["Properties"][
+        "OriginRequestPolicyConfig"
+    ]
+    assert behaviors["/vod/*.mpd"]["OriginRequestPolicyId"] == behaviors["/vod/*.m3u8"]["OriginRequestPolicyId"]
+    assert manifest_forwarding["CookiesConfig"] == {
         "CookieBehavior": "whitelist",
         "Cookies": ["CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id"],
     }
+    assert manifest_forwarding["HeadersConfig"] == {"HeaderBehavior": "none"}
+    assert manifest_forwarding["QueryStringsConfig"] == {"QueryStringBehavior": "none"}  # the key has them all
     assert (manifest["MinTTL"], manifest["MaxTTL"]) == (0, edge.manifest_max_ttl_seconds)
 
     segments = behaviors["/vod/*"]

@@ -16,6 +16,12 @@ from tests.infra.conftest import Synthesized, cdk_context
 from tests.infra.helpers import logical_id_by_path, resources_of_type
 
 ALL_WEEKDAYS = "MON,TUE,WED,THU,FRI"
+# The Kinesis streams of each environment (dev leaves the CDN log stream out), by display name and construct id.
+STREAMS = {
+    "dev": {"player-events": "PlayerEvents"},
+    "staging": {"player-events": "PlayerEvents", "cdn-logs": "CdnLogs"},
+    "prod": {"player-events": "PlayerEvents", "cdn-logs": "CdnLogs"},
+}
 
 
 def _one(template: dict[str, Any], resource_type: str) -> tuple[str, dict[str, Any]]:
@@ -81,6 +87,13 @@ def _metric(props: dict[str, Any]) -> dict[str, Any]:
         "stat": stat["Stat"],
         "period": stat["Period"],
     }
+
+
+def _metric_namespaces(props: dict[str, Any]) -> set[str]:
+    """The namespaces of every metric an alarm reads."""
+    if "Namespace" in props:
+        return {props["Namespace"]}
+    return {m["MetricStat"]["Metric"]["Namespace"] for m in props["Metrics"] if "MetricStat" in m}
 
 
 def _dashboard(template: dict[str, Any]) -> list[dict[str, Any]]:
@@ -360,8 +373,11 @@ def test_every_alarm_notifies_the_alerts_topic_when_it_fires_and_clears(synthesi
             "manifest-rewriter-throttles",
             "event-ingest-errors",
             "event-ingest-throttles",
+            *(f"{stream}-{alarm}" for stream in STREAMS[env] for alarm in STREAM_ALARMS),
+            "nightly-run-failed",
         )
     )
+    assert len(names) == {"dev": 15, "staging": 18, "prod": 18}[env]
     topic = _alerts_topic(synthesized, env)
     for alarm in alarms.values():
         props = alarm["Properties"]
@@ -423,6 +439,93 @@ def test_latency_and_chaos_monkey_alarms(synthesized: Synthesized, env: str):
     assert metric["dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": function_id}}]
 
 
+# Each stream's alarms: metric, statistic (over 5 minutes) and the description after "<stream> ".
+STREAM_ALARMS = {
+    "iterator-age": (
+        "GetRecords.IteratorAgeMilliseconds",
+        "Maximum",
+        "records wait more than {minutes} minutes to be read (is Firehose delivering?)",
+    ),
+    "write-throttled": (
+        "WriteProvisionedThroughputExceeded",
+        "Sum",
+        "writes were throttled: add shards or switch to on_demand (analytics settings)",
+    ),
+    "failed-records": (
+        "PutRecords.FailedRecords",
+        "Sum",
+        "PutRecords failed records (internal errors); producers must retry them",
+    ),
+}
+
+
+STREAM_ALARM_IDS = ("IteratorAge", "WriteThrottled", "FailedRecords")
+
+
+def test_each_stream_alarms_on_iterator_age_throttling_and_failed_records(synthesized: Synthesized, env: str):
+    template = synthesized.stack(env, "Operations").template
+    analytics = synthesized.stack(env, "Analytics").template
+    alarms = {
+        a["Properties"]["AlarmName"]: a["Properties"]
+        for a in resources_of_type(template, "AWS::CloudWatch::Alarm").values()
+    }
+    kinesis = {name for name, props in alarms.items() if _metric_namespaces(props) == {"AWS/Kinesis"}}
+    assert kinesis == {f"showrunner-{env}-{s}-{a}" for s in STREAMS[env] for a in STREAM_ALARMS}
+    if env == "dev":
+        assert not [name for name in alarms if "cdn-logs" in name]  # dev has no CDN log stream
+    minutes = {"dev": 30, "staging": 30, "prod": 15}[env]
+    assert synthesized.configs[env].analytics.iterator_age_alarm_minutes == minutes
+    thresholds = {"iterator-age": minutes * 60_000, "write-throttled": 1, "failed-records": 1}
+    topic = _alerts_topic(synthesized, env)
+    for stream, construct in STREAMS[env].items():
+        stream_ref = (f"{env}-Analytics", {"Ref": logical_id_by_path(analytics, f"{construct}/Stream/Resource")})
+        for alarm, (metric_name, statistic, description) in STREAM_ALARMS.items():
+            props = alarms[f"showrunner-{env}-{stream}-{alarm}"]
+            metric = _metric(props)
+            assert (metric["namespace"], metric["name"], metric["stat"], metric["period"]) == (
+                "AWS/Kinesis",
+                metric_name,
+                statistic,
+                300,
+            )
+            ((dimension,),) = [metric["dimensions"]]
+            assert dimension["Name"] == "StreamName"
+            assert _output(synthesized, env, dimension["Value"]) == stream_ref
+            assert props["Threshold"] == thresholds[alarm]
+            assert (props["ComparisonOperator"], props["EvaluationPeriods"]) == ("GreaterThanOrEqualToThreshold", 1)
+            assert "DatapointsToAlarm" not in props
+            assert props["TreatMissingData"] == "notBreaching"
+            assert props["AlarmDescription"] == f"Showrunner {env}: {stream} " + description.format(minutes=minutes)
+            assert [_output(synthesized, env, a) for a in props["AlarmActions"]] == [topic]
+            assert [_output(synthesized, env, a) for a in props["OKActions"]] == [topic]
+
+
+def test_nightly_run_alarm_fires_on_a_failed_or_timed_out_execution(synthesized: Synthesized, env: str):
+    template = synthesized.stack(env, "Operations").template
+    props = template["Resources"][logical_id_by_path(template, "Alarms/NightlyRunFailed/Resource")]["Properties"]
+    assert props["AlarmName"] == f"showrunner-{env}-nightly-run-failed"
+    assert props["AlarmDescription"] == f"Showrunner {env}: the nightly Spark run failed or timed out"
+    assert (props["Threshold"], props["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+    assert (props["EvaluationPeriods"], props["TreatMissingData"]) == (1, "notBreaching")
+    expression, *inputs = props["Metrics"]
+    assert (expression["Expression"], expression["ReturnData"]) == ("failed + timedOut", True)
+    analytics = synthesized.stack(env, "Analytics").template
+    machine = (f"{env}-Analytics", {"Ref": logical_id_by_path(analytics, "NightlySpark/StateMachine/Resource")})
+    assert {m["Id"]: m["MetricStat"]["Metric"]["MetricName"] for m in inputs} == {
+        "failed": "ExecutionsFailed",
+        "timedOut": "ExecutionsTimedOut",
+    }
+    for metric in inputs:
+        stat = metric["MetricStat"]
+        assert (stat["Period"], stat["Stat"], stat["Metric"]["Namespace"]) == (300, "Sum", "AWS/States")
+        ((dimension,),) = [stat["Metric"]["Dimensions"]]
+        assert dimension["Name"] == "StateMachineArn"
+        assert _output(synthesized, env, dimension["Value"]) == machine
+    topic = _alerts_topic(synthesized, env)
+    assert [_output(synthesized, env, a) for a in props["AlarmActions"]] == [topic]
+    assert [_output(synthesized, env, a) for a in props["OKActions"]] == [topic]
+
+
 # --- dashboard ---------------------------------------------------------------------------------
 
 
@@ -435,6 +538,8 @@ def test_dashboard_covers_alarms_cloudfront_origin_fleet_lambda_kinesis_and_emr(
     assert alarm_widget["type"] == "alarm"
     alarm_ids = {logical_id for logical_id in resources_of_type(template, "AWS::CloudWatch::Alarm")}
     assert {_intrinsic(a)["Fn::GetAtt"][0] for a in alarm_widget["properties"]["alarms"]} == alarm_ids
+    moved = ["NightlyRunFailed", *(f"{c}{a}" for c in STREAMS[env].values() for a in STREAM_ALARM_IDS)]
+    assert {logical_id_by_path(template, f"Alarms/{m}/Resource") for m in moved} <= alarm_ids
 
     assert not [w for w in widgets if w["type"] == "text"]
     graphs = {w["properties"]["title"]: w["properties"]["metrics"] for w in widgets if w["type"] == "metric"}

@@ -1,7 +1,7 @@
-// Showrunner web player: lists /api/catalog and plays a title through the signed-URL API.
+// Showrunner catalog page: lists /api/catalog and starts a title through the signed-URL API.
 // The playback API (GET /playback/{titleId}) needs the viewer's JWT; sign-in stores it in
-// sessionStorage under "showrunner.idToken". Segments then come from CloudFront with the
-// signed cookies the API sets.
+// sessionStorage under "showrunner.idToken". The signed HLS URL then goes to the watch page
+// (hls.js) in the URL's fragment, which browsers never send to a server.
 "use strict";
 
 const statusLine = () => document.getElementById("status");
@@ -42,10 +42,7 @@ async function play(titleId) {
     statusLine().textContent = body.message || `Playback refused (HTTP ${response.status}).`;
     return;
   }
-  const video = document.getElementById("player");
-  video.src = body.hls || body.dash;
-  statusLine().textContent = `Playing ${titleId}`;
-  await video.play();
+  window.location.assign(`/watch.html#src=${encodeURIComponent(body.hls)}`);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
