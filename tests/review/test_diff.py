@@ -49,6 +49,7 @@ def test_committed_reads_the_last_committed_review(tmp_path: Path):
     git("init", "-q")
     git("config", "user.email", "review@example.com")
     git("config", "user.name", "review")
+    git("config", "commit.gpgsign", "false")  # a developer's global signing setting must not apply here
     report = tmp_path / "docs" / "review" / "dev.md"
     report.parent.mkdir(parents=True)
     report.write_text("committed\n")
