@@ -150,35 +150,37 @@ class OperationsAlarms(Construct):
                 evaluation_periods=3,
                 datapoints_to_alarm=2,
             )
+        waited = config.analytics.iterator_age_alarm_minutes
         for name, stream in observed.streams.items():
-            alarm(
-                f"{_pascal(name)}IteratorAge",
-                f"{name}-iterator-age",
-                f"{name} records wait more than {config.analytics.iterator_age_alarm_minutes} minutes to be read "
-                "(is Firehose delivering?)",
-                stream.metric_get_records_iterator_age_milliseconds(statistic="Maximum", period=FIVE_MINUTES),
-                threshold=config.analytics.iterator_age_alarm_minutes * 60_000,
-                comparison_operator=GTE,
-                evaluation_periods=1,
-            )
-            alarm(
-                f"{_pascal(name)}WriteThrottled",
-                f"{name}-write-throttled",
-                f"{name} writes were throttled: add shards or switch to on_demand (analytics settings)",
-                stream.metric_write_provisioned_throughput_exceeded(statistic="Sum", period=FIVE_MINUTES),
-                threshold=1,
-                comparison_operator=GTE,
-                evaluation_periods=1,
-            )
-            alarm(
-                f"{_pascal(name)}FailedRecords",
-                f"{name}-failed-records",
-                f"{name} PutRecords failed records (internal errors); producers must retry them",
-                stream.metric_put_records_failed_records(statistic="Sum", period=FIVE_MINUTES),
-                threshold=1,
-                comparison_operator=GTE,
-                evaluation_periods=1,
-            )
+            for kind, description, metric, threshold in (
+                (
+                    "iterator-age",
+                    f"records wait more than {waited} minutes to be read (is Firehose delivering?)",
+                    stream.metric_get_records_iterator_age_milliseconds(statistic="Maximum", period=FIVE_MINUTES),
+                    waited * 60_000,
+                ),
+                (
+                    "write-throttled",
+                    "writes were throttled: add shards or switch to on_demand (analytics settings)",
+                    stream.metric_write_provisioned_throughput_exceeded(statistic="Sum", period=FIVE_MINUTES),
+                    1,
+                ),
+                (
+                    "failed-records",
+                    "PutRecords failed records (internal errors); producers must retry them",
+                    stream.metric_put_records_failed_records(statistic="Sum", period=FIVE_MINUTES),
+                    1,
+                ),
+            ):
+                alarm(
+                    _pascal(f"{name}-{kind}"),
+                    f"{name}-{kind}",
+                    f"{name} {description}",
+                    metric,
+                    threshold=threshold,
+                    comparison_operator=GTE,
+                    evaluation_periods=1,
+                )
         self.nightly_run_failed = alarm(
             "NightlyRunFailed",
             "nightly-run-failed",
@@ -200,7 +202,7 @@ class OperationsAlarms(Construct):
 
 
 def _pascal(name: str) -> str:
-    """``player-events`` -> ``PlayerEvents`` (a construct id)."""
+    """``player-events-iterator-age`` -> ``PlayerEventsIteratorAge`` (a construct id)."""
     return "".join(part.capitalize() for part in name.split("-"))
 
 
