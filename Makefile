@@ -38,7 +38,8 @@ help:
 	@echo "make rehearse ENV=dev    deploy into a local moto server with the CDK CLI, check, tear down (KEEP=1 keeps it)"
 	@echo "make setup               create .venv and node_modules (idempotent; the targets above run it)"
 	@echo "make lock                re-resolve requirements.lock from the pins in pyproject.toml"
-	@echo "make review [ENV=dev]    synthesize and write docs/review/<env>.md and diagrams (all environments by default)"
+	@echo "make review [ENV=dev]    synthesize and write docs/review/<env>.md and diagrams (all environments by default;"
+	@echo "                         REVIEW_SYNTH=no reviews what make synth left in cdk.out)"
 	@echo "make review-diff FROM=dev TO=prod   what differs between two environments' reviews"
 	@echo "make review-diff [ENV=dev]          the working tree's review against the last committed one"
 	@echo "make bench               benchmarks, side by side with their baselines (exit 1 if a target is missed)"
@@ -84,12 +85,16 @@ lint: setup
 typecheck: setup
 	$(VENV)/bin/mypy app.py stacks lambda tests benchmarks
 
+# Tests run in parallel, one worker per CPU; a module's tests stay on one worker (tests/conftest.py).
+PYTEST_WORKERS ?= auto
+
 pytest: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadscope
 
 .PHONY: bench
 bench: setup
 	$(PY) benchmarks/playback.py
+	$(PY) benchmarks/synth.py
 	$(PY) benchmarks/event_ingest.py
 
 deploy: setup
@@ -129,9 +134,11 @@ lock:
 # ENV unset reviews every environment (unlike deploy/diff, where it defaults to dev).
 REVIEW_ENVS = $(if $(filter command line environment,$(origin ENV)),--env $(ENV))
 REVIEW_DOCS ?= docs/review
+# REVIEW_SYNTH=no reviews the assembly already in CDK_OUT (what make synth left there) instead of synthesizing again.
+REVIEW_SYNTH ?= yes
 
 review: setup
-	$(PY) -m stacks.tools.review $(REVIEW_ENVS) --outdir $(CDK_OUT) --cdk $(CDK) --docs $(REVIEW_DOCS)
+	$(PY) -m stacks.tools.review $(REVIEW_ENVS) --outdir $(CDK_OUT) --cdk $(CDK) --docs $(REVIEW_DOCS)$(if $(filter no,$(REVIEW_SYNTH)), --no-synth)
 
 review-diff: setup
 	$(PY) -m stacks.tools.review --outdir $(CDK_OUT) --cdk $(CDK) --docs $(REVIEW_DOCS) \

@@ -11,6 +11,28 @@ from typing import Any
 
 
 @dataclass
+class Target:
+    description: str
+    ratio: float
+    limit: float
+    at_most: bool  # True: ratio <= limit; False: ratio >= limit
+
+    @property
+    def met(self) -> bool:
+        return self.ratio <= self.limit if self.at_most else self.ratio >= self.limit
+
+
+def print_targets(targets: list[Target]) -> bool:
+    """One line per target with its verdict; True when every target is met."""
+    print("targets")
+    for target in targets:
+        sign = "<=" if target.at_most else ">="
+        verdict = "met" if target.met else "MISSED"
+        print(f"  {target.description:<52} {target.ratio:7.2f}x  (target {sign} {target.limit}x)  {verdict}")
+    return all(target.met for target in targets)
+
+
+@dataclass
 class Result:
     name: str
     medians: dict[str, float]  # contender -> median seconds
@@ -32,6 +54,8 @@ def side_by_side(name: str, contenders: dict[str, Callable[[], Any]], rounds: in
 
 
 def format_seconds(seconds: float) -> str:
+    if seconds >= 1:
+        return f"{seconds:9.2f} s "
     return f"{seconds * 1e6:9.1f} µs" if seconds < 1e-3 else f"{seconds * 1e3:9.3f} ms"
 
 

@@ -6,7 +6,7 @@ from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
 from stacks.config import ENVIRONMENT_NAMES, EnvironmentConfig, load_config
-from stacks.nag import acknowledge_findings, skip_checkov_checks
+from stacks.nag import acknowledge_findings, skip_checkov_checks, walk
 from stacks.stage import ShowrunnerStage
 
 
@@ -22,7 +22,8 @@ def build_app(app: App, configs: dict[str, EnvironmentConfig] | None = None) -> 
     """Add every environment's stage to ``app`` and register cdk-nag on it."""
     configs = configs if configs is not None else configs_from_context(app)
     stages = {name: ShowrunnerStage(app, configs[name]) for name in ENVIRONMENT_NAMES}
-    acknowledge_findings(app)
-    skip_checkov_checks(app)
+    constructs = walk(app)  # once: reading every construct's path is most of the cost
+    acknowledge_findings(app, constructs=constructs)
+    skip_checkov_checks(app, constructs=constructs)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stages

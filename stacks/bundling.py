@@ -13,6 +13,11 @@ Every function is bundled as a package, exactly as the tests import it with
 (``cloudfront_token``) to ``<asset>/<package>/``, and the handler is
 ``<source>.handler.handler``.
 
+The installed requirements are kept in ``build/lambda-deps/<digest>/`` (the digest
+covers the requirements file, the platform and the Python version), so a synth
+into an empty ``cdk.out`` copies them instead of asking PyPI again; every
+requirement is pinned, so the same digest always means the same packages.
+
 Tests skip bundling entirely with the context ``aws:cdk:bundling-stacks: []``.
 """
 
@@ -22,6 +27,7 @@ import hashlib
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +37,7 @@ from aws_cdk import AssetHashType, BundlingOptions, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
 LAMBDA_ROOT = Path(__file__).resolve().parents[1] / "lambda"
+DEPENDENCY_CACHE = Path(__file__).resolve().parents[1] / "build" / "lambda-deps"
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 PYTHON_VERSION = "3.14"
 PLATFORM = "manylinux2014_aarch64"
@@ -45,9 +52,10 @@ class BundlingError(RuntimeError):
 class LocalPythonBundling:
     """Copies ``source`` and the ``shared`` packages as packages, and pip-installs ``source``'s requirements."""
 
-    def __init__(self, source: Path, shared: Sequence[Path] = ()) -> None:
+    def __init__(self, source: Path, shared: Sequence[Path] = (), *, cache: Path | None = None) -> None:
         self.source = source
         self.shared = shared
+        self.cache = DEPENDENCY_CACHE if cache is None else cache
 
     def try_bundle(self, output_dir: str, *, image: Any = None, **_: Any) -> bool:
         ignore = shutil.ignore_patterns(*EXCLUDE)
@@ -55,16 +63,32 @@ class LocalPythonBundling:
             shutil.copytree(package, Path(output_dir) / package.name, dirs_exist_ok=True, ignore=ignore)
         requirements = self.source / "requirements.txt"
         if requirements.exists():
-            command = [
-                sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                "--requirement", str(requirements), "--target", output_dir,
-                "--platform", PLATFORM, "--implementation", "cp", "--python-version", PYTHON_VERSION,
-                "--only-binary=:all:", "--no-compile",
-            ]  # fmt: skip
-            result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - fixed argv
-            if result.returncode != 0:
-                raise BundlingError(f"pip could not bundle {requirements}: {result.stderr.strip()}")
+            shutil.copytree(self._dependencies(requirements), output_dir, dirs_exist_ok=True)
         return True
+
+    def _dependencies(self, requirements: Path) -> Path:
+        """The installed requirements, from the cache or pip (into a temporary directory, renamed when complete)."""
+        digest = hashlib.sha256(f"{PLATFORM} {PYTHON_VERSION}\n".encode() + requirements.read_bytes()).hexdigest()
+        cached = self.cache / digest[:32]
+        if cached.is_dir():
+            return cached
+        self.cache.mkdir(parents=True, exist_ok=True)
+        partial = Path(tempfile.mkdtemp(prefix=f".{digest[:8]}-", dir=self.cache))
+        command = [
+            sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+            "--requirement", str(requirements), "--target", str(partial),
+            "--platform", PLATFORM, "--implementation", "cp", "--python-version", PYTHON_VERSION,
+            "--only-binary=:all:", "--no-compile",
+        ]  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - fixed argv
+        if result.returncode != 0:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise BundlingError(f"pip could not bundle {requirements}: {result.stderr.strip()}")
+        try:
+            partial.rename(cached)
+        except OSError:  # another synth finished the same install first
+            shutil.rmtree(partial, ignore_errors=True)
+        return cached
 
 
 def python_code(source: str, shared: Sequence[str] = ()) -> lambda_.Code:

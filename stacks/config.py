@@ -347,6 +347,10 @@ class EdgeConfig(_Model):
     replica_region: str | None = None
     cors_allowed_origins: list[str] = []
     manifest_max_ttl_seconds: Annotated[int, Field(ge=1, le=60)] = 5
+    # How long the rewriter answers a manifest from memory before asking S3 again (0: every request asks).
+    # No longer than CloudFront keeps a stored manifest, so a changed manifest reaches viewers within
+    # manifest_fresh_seconds + manifest_max_ttl_seconds (docs/api.md).
+    manifest_fresh_seconds: Annotated[int, Field(ge=0, le=60)] = 5
     # CloudFront's additional metrics (cache-hit rate, origin latency, error rates by status), billed as
     # CloudWatch custom metrics per distribution; the dashboard's cache-hit chart needs them.
     additional_metrics: bool = False
@@ -388,6 +392,16 @@ class EdgeConfig(_Model):
             if not re.fullmatch(r"https://[a-z0-9.-]+(:\d+)?|http://localhost(:\d+)?", origin):
                 raise ValueError(f"must be origins such as 'https://player.example.com', got {origin!r}")
         return value
+
+    @model_validator(mode="after")
+    def _manifest_freshness(self) -> EdgeConfig:
+        if self.manifest_fresh_seconds > self.manifest_max_ttl_seconds:
+            raise _FieldError(
+                "manifest_fresh_seconds",
+                f"is {self.manifest_fresh_seconds}, longer than manifest_max_ttl_seconds "
+                f"({self.manifest_max_ttl_seconds}); the rewriter may not keep a manifest longer than CloudFront does",
+            )
+        return self
 
 
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")

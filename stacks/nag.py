@@ -307,13 +307,17 @@ class StaleAcknowledgmentError(Exception):
     pass
 
 
-def _walk(root: IConstruct) -> list[IConstruct]:
-    return list(root.node.find_all())
+Constructs = list[tuple[str, IConstruct]]
 
 
-def _matching(constructs: list[IConstruct], ack: Ack, kind: str) -> list[tuple[IConstruct, EnvironmentConfig | None]]:
+def walk(root: IConstruct) -> Constructs:
+    """Every construct under ``root`` with its path, read once: each ``node.path`` is a jsii round trip."""
+    return [(construct.node.path, construct) for construct in root.node.find_all()]
+
+
+def _matching(constructs: Constructs, ack: Ack, kind: str) -> list[tuple[IConstruct, EnvironmentConfig | None]]:
     """The constructs ``ack`` names, with their environment's config, where its ``when`` holds."""
-    matched = [c for c in constructs if fnmatchcase(c.node.path, ack.path)]
+    matched = [construct for path, construct in constructs if fnmatchcase(path, ack.path)]
     if not matched:
         raise StaleAcknowledgmentError(f"{kind} {ack.rule} matches no construct: {ack.path}")
     applying = []
@@ -324,8 +328,11 @@ def _matching(constructs: list[IConstruct], ack: Ack, kind: str) -> list[tuple[I
     return applying
 
 
-def acknowledge_findings(app: App, acknowledgments: tuple[Ack, ...] = ACKNOWLEDGMENTS) -> None:
-    constructs = _walk(app)
+def acknowledge_findings(
+    app: App, acknowledgments: tuple[Ack, ...] = ACKNOWLEDGMENTS, constructs: Constructs | None = None
+) -> None:
+    """Acknowledge each finding on the constructs it names (``constructs``: ``walk(app)``, if already read)."""
+    constructs = walk(app) if constructs is None else constructs
     for ack in acknowledgments:
         for construct, config in _matching(constructs, ack, "cdk-nag acknowledgment"):
             rule = ack.rule.format_map(_settings(config))
@@ -499,13 +506,13 @@ CHECKOV_SKIPS: tuple[Ack, ...] = (
 CHECKOV_METADATA_KEY = "checkov"
 
 
-def skip_checkov_checks(app: App, skips: tuple[Ack, ...] = CHECKOV_SKIPS) -> None:
+def skip_checkov_checks(app: App, skips: tuple[Ack, ...] = CHECKOV_SKIPS, constructs: Constructs | None = None) -> None:
     """Write each skip, with its reason, into the matched resources' CloudFormation metadata.
 
     Fails if a skip matches no construct, or matches a construct that is not a
     CloudFormation resource (its metadata would never reach the template).
     """
-    constructs = _walk(app)
+    constructs = walk(app) if constructs is None else constructs
     for skip in skips:
         for construct, _ in _matching(constructs, skip, "checkov skip"):
             if not isinstance(construct, CfnResource):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Aspects, Stage, Tags
+from aws_cdk import Stack, Stage, Tags
 from constructs import Construct
 
 from stacks.alerts_stack import AlertsStack
@@ -13,7 +13,7 @@ from stacks.api_stack import ApiStack
 from stacks.config import EnvironmentConfig
 from stacks.constructs.observed import Observed
 from stacks.content_replica_stack import ContentReplicaStack
-from stacks.cost_allocation import TagProviderResources
+from stacks.cost_allocation import tag_provider_resources
 from stacks.edge_security_stack import EdgeSecurityStack
 from stacks.edge_stack import EdgeStack
 from stacks.network_stack import NetworkStack
@@ -31,9 +31,9 @@ class ShowrunnerStage(Stage):
     def __init__(self, scope: Construct, config: EnvironmentConfig, **kwargs: Any) -> None:
         super().__init__(scope, config.name, **kwargs)
         self.config = config
-        Tags.of(self).add("project", PROJECT_TAG)
-        Tags.of(self).add("environment", config.name)
-        Aspects.of(self).add(TagProviderResources({"project": PROJECT_TAG, "environment": config.name}))
+        tags = {"project": PROJECT_TAG, "environment": config.name}
+        for key, value in tags.items():
+            Tags.of(self).add(key, value)
 
         self.alerts = AlertsStack(self, "Alerts", config=config)
         self.edge_security = EdgeSecurityStack(self, "EdgeSecurity", config=config)
@@ -111,3 +111,6 @@ class ShowrunnerStage(Stage):
                 distribution=self.edge.distribution,
             ),
         )
+        for stack in self.node.children:
+            if isinstance(stack, Stack):
+                tag_provider_resources(stack, tags)

@@ -1,14 +1,19 @@
 """Manifests from S3, with the raw bytes cached in memory by ETag.
 
-Every request still asks S3 (``If-None-Match``), so an updated manifest is
-served at once; a 304 saves the transfer. Imported on the first request, with
-botocore.
+A manifest fetched or revalidated within the last ``fresh_seconds`` is answered
+from memory with no S3 request (VOD manifests do not change, and CloudFront
+keeps a stored one at least that long anyway). After that the next request
+revalidates it (``If-None-Match``): a 304 saves the transfer and starts a new
+window, a changed object replaces it, a deleted one is forgotten. Imported on
+the first request, with botocore.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -30,21 +35,37 @@ CACHE_BYTES = 64 * 1024 * 1024
 class S3Manifests:
     """``fetch(key) -> bytes`` for one bucket."""
 
-    def __init__(self, client: Any, bucket: str, *, cache_bytes: int = CACHE_BYTES) -> None:
+    def __init__(
+        self,
+        client: Any,
+        bucket: str,
+        *,
+        fresh_seconds: float = 0,
+        cache_bytes: int = CACHE_BYTES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._client = client
         self._bucket = bucket
-        self._cache: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
+        self._fresh_seconds = fresh_seconds
+        self._clock = clock
+        # key -> (ETag, body, when S3 last confirmed it)
+        self._cache: OrderedDict[str, tuple[str, bytes, float]] = OrderedDict()
         self._cache_bytes = cache_bytes
         self._cached_bytes = 0
 
     def __call__(self, key: str) -> bytes:
         cached = self._cache.get(key)
+        now = self._clock()
+        if cached is not None and now - cached[2] < self._fresh_seconds:
+            self._cache.move_to_end(key)
+            return cached[1]
         extra = {"IfNoneMatch": cached[0]} if cached else {}
         try:
             response = self._client.get_object(Bucket=self._bucket, Key=key, **extra)
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", ""))
             if cached is not None and code in ("304", "NotModified"):
+                self._cache[key] = (cached[0], cached[1], now)
                 self._cache.move_to_end(key)
                 return cached[1]
             self._forget(key)
@@ -68,7 +89,7 @@ class S3Manifests:
             stream.close()
         if len(body) > MAX_MANIFEST_BYTES:
             raise ManifestTooLargeError(key)
-        self._remember(key, response.get("ETag"), body)
+        self._remember(key, response.get("ETag"), body, now)
         return body
 
     def _forget(self, key: str) -> None:
@@ -76,12 +97,12 @@ class S3Manifests:
         if old is not None:
             self._cached_bytes -= len(old[1])
 
-    def _remember(self, key: str, etag: str | None, body: bytes) -> None:
+    def _remember(self, key: str, etag: str | None, body: bytes, checked_at: float) -> None:
         self._forget(key)
         if not etag or len(body) > self._cache_bytes:
             return
-        self._cache[key] = (etag, body)
+        self._cache[key] = (etag, body, checked_at)
         self._cached_bytes += len(body)
         while self._cached_bytes > self._cache_bytes:
-            _, (_, evicted) = self._cache.popitem(last=False)
+            _, (_, evicted, _) = self._cache.popitem(last=False)
             self._cached_bytes -= len(evicted)

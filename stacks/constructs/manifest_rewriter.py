@@ -42,7 +42,10 @@ class ManifestRewriter(Construct):
             source="manifest_rewriter",
             shared=["cloudfront_token"],
             description=f"Showrunner {config.name}: copies the viewer's CloudFront token into HLS and DASH manifests",
-            environment={"CONTENT_BUCKET": content_bucket.bucket_name},
+            environment={
+                "CONTENT_BUCKET": content_bucket.bucket_name,
+                "MANIFEST_FRESH_SECONDS": str(config.edge.manifest_fresh_seconds),
+            },
             # A 10-hour playlist is rewritten (and, when it must be, gzipped) within a few tens of ms at 1 GB.
             memory_size=1024,
             timeout=Duration.seconds(10),

@@ -245,6 +245,26 @@ def test_503_when_not_configured(rewriter_env: Any, monkeypatch: pytest.MonkeyPa
     assert error_of(call(event())) == (503, "not_configured")
 
 
+@pytest.mark.parametrize("value", ["", "-1", "61", "5.0", " 5", "5s", "\u0665"])  # \u0665: an Arabic-Indic five
+def test_503_when_the_freshness_window_is_not_whole_seconds_up_to_60(
+    rewriter_env: Any, monkeypatch: pytest.MonkeyPatch, value: str
+):
+    put(rewriter_env, f"vod/{TITLE}/master.m3u8", "#EXTM3U\n")
+    monkeypatch.setenv("MANIFEST_FRESH_SECONDS", value)
+    assert error_of(call(event())) == (503, "not_configured")
+
+
+def test_within_the_freshness_window_a_changed_manifest_is_not_fetched_again(
+    rewriter_env: Any, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("MANIFEST_FRESH_SECONDS", "60")
+    key = f"vod/{TITLE}/master.m3u8"
+    put(rewriter_env, key, "#EXTM3U\na.ts\n")
+    assert call(event())["body"].startswith("#EXTM3U\na.ts?")
+    put(rewriter_env, key, "#EXTM3U\nb.ts\n")
+    assert call(event())["body"].startswith("#EXTM3U\na.ts?")  # answered from memory: S3 was not asked
+
+
 def test_the_token_is_propagated_not_resigned(rewriter_env: Any):
     put(rewriter_env, f"vod/{TITLE}/master.m3u8", "#EXTM3U\na.ts\n")
     viewer = Token(policy=token().policy, signature="AAAA", key_pair_id="K2JCJMDEHXQW5F")

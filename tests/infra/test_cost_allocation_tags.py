@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App, Aspects, CustomResourceProvider, CustomResourceProviderRuntime, Stack, Tags
+from aws_cdk import App, CustomResourceProvider, CustomResourceProviderRuntime, Stack, Tags
 from aws_cdk.assertions import Template
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
-from stacks.cost_allocation import TagProviderResources
+from stacks.cost_allocation import tag_provider_resources
 from tests.infra.conftest import Synthesized, cdk_context
 
 UNTAGGED_KINDS = ("Custom::", "AWS::CDK::Metadata")
@@ -61,7 +61,7 @@ def test_every_taggable_resource_of_every_stack_has_the_cost_allocation_tags(syn
     assert checked > 150  # the check covers the whole app (190 resources today), not a handful
 
 
-def _provider_template(code: Path, *, aspect: bool) -> dict[str, Any]:
+def _provider_template(code: Path, *, tagged: bool) -> dict[str, Any]:
     """A stack holding only a CDK custom-resource provider (a raw role and function), tagged like a stage."""
     (code / "index.js").write_text("exports.handler = async () => ({});\n")
     app = App(context=cdk_context())
@@ -71,16 +71,16 @@ def _provider_template(code: Path, *, aspect: bool) -> dict[str, Any]:
     )
     Tags.of(stack).add("project", "showrunner")
     Tags.of(stack).add("environment", "dev")
-    if aspect:
-        Aspects.of(stack).add(TagProviderResources({"project": "showrunner", "environment": "dev"}))
+    if tagged:
+        tag_provider_resources(stack, {"project": "showrunner", "environment": "dev"})
     return dict(Template.from_stack(stack).to_json())
 
 
 def test_custom_resource_provider_roles_and_functions_get_the_tags_too(tmp_path: Path):
-    missing, checked = _untagged(_provider_template(tmp_path, aspect=False), "us-east-1", "dev")
+    missing, checked = _untagged(_provider_template(tmp_path, tagged=False), "us-east-1", "dev")
     assert (len(missing), checked) == (2, 2)  # Tags.of alone misses the provider's role and function
 
-    template = _provider_template(tmp_path, aspect=True)
+    template = _provider_template(tmp_path, tagged=True)
     assert _untagged(template, "us-east-1", "dev") == ([], 2)
     for resource in template["Resources"].values():
         assert resource["Properties"]["Tags"] == [

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from stacks.app_builder import build_app, configs_from_context
 from stacks.nag import ACKNOWLEDGMENTS, Ack, StaleAcknowledgmentError, acknowledge_findings
 from stacks.stage import ShowrunnerStage
 from stacks.tools.assembly import validation_failures
+from tests.conftest import MakeSynth, make
 from tests.infra.conftest import ROOT, Synthesized, cdk_context
 
 
@@ -64,35 +63,22 @@ def test_an_acknowledgment_that_matches_nothing_is_an_error():
         acknowledge_findings(app, stale)
 
 
-def _make_synth(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        ["make", "--no-print-directory", "synth", f"CDK_OUT={tmp_path / 'cdk.out'}", *extra],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-
-
 @pytest.mark.cli
-def test_make_synth_succeeds_offline_and_summarizes(tmp_path: Path):
-    result = _make_synth(tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
-    templates = list((tmp_path / "cdk.out").glob("assembly-*/*.template.json"))
-    assert f"3 stages, {len(templates)} stacks" in result.stdout
-    assert "cdk-nag AwsSolutions: 0 unacknowledged findings" in result.stdout
-    assert "cfn-lint: 0 errors, 0 warnings" in result.stdout
+def test_make_synth_succeeds_offline_and_summarizes(make_synth: MakeSynth):
+    assert make_synth.returncode == 0, make_synth.stdout + make_synth.stderr
+    outdir = Path(make_synth.outdir)
+    templates = list(outdir.glob("assembly-*/*.template.json"))
+    assert f"3 stages, {len(templates)} stacks" in make_synth.stdout
+    assert "cdk-nag AwsSolutions: 0 unacknowledged findings" in make_synth.stdout
+    assert "cfn-lint: 0 errors, 0 warnings" in make_synth.stdout
     for stage in ("dev", "staging", "prod"):
-        assert list((tmp_path / "cdk.out" / f"assembly-{stage}").glob("*.template.json"))
+        assert list((outdir / f"assembly-{stage}").glob("*.template.json"))
 
 
 @pytest.mark.cli
 def test_make_synth_fails_on_an_unacknowledged_finding_inside_a_stage(tmp_path: Path):
     canary = ROOT / "tests" / "infra" / "nag_canary_app.py"
-    result = _make_synth(tmp_path, f"CDK_APP={ROOT / '.venv' / 'bin' / 'python'} {canary}")
+    result = make("synth", f"CDK_OUT={tmp_path / 'cdk.out'}", f"CDK_APP={ROOT / '.venv' / 'bin' / 'python'} {canary}")
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
     assert "dev/Storage/NagCanaryBucket/Resource" in output

@@ -101,7 +101,9 @@ def test_rewriter_may_read_only_manifests_and_signs_nothing(synthesized: Synthes
     assert [s["Action"] for s in statements] == [["logs:CreateLogStream", "logs:PutLogEvents"], "s3:GetObject"]
     assert sorted(resource["Fn::Join"][1][1] for resource in statements[1]["Resource"]) == ["/vod/*.m3u8", "/vod/*.mpd"]
     _, props = _function(template, "Rewriter")
-    assert list(props["Environment"]["Variables"]) == ["CONTENT_BUCKET"]
+    variables = props["Environment"]["Variables"]
+    assert list(variables) == ["CONTENT_BUCKET", "MANIFEST_FRESH_SECONDS"]
+    assert variables["MANIFEST_FRESH_SECONDS"] == str(synthesized.configs[env].edge.manifest_fresh_seconds)
     assert "secretsmanager" not in json.dumps(statements)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -69,7 +70,7 @@ def test_local_bundling_copies_sources_without_caches(lambda_root: Path, tmp_pat
     out = tmp_path / "out"
     out.mkdir()
     (lambda_root / "probe" / "requirements.txt").write_text("")
-    assert LocalPythonBundling(lambda_root / "probe").try_bundle(str(out)) is True
+    assert LocalPythonBundling(lambda_root / "probe", cache=tmp_path / "cache").try_bundle(str(out)) is True
     assert [p.name for p in out.iterdir()] == ["probe"]
     assert sorted(p.name for p in (out / "probe").iterdir()) == ["__init__.py", "handler.py", "logic.py"]
 
@@ -79,7 +80,7 @@ def test_local_bundling_installs_aarch64_wheels_for_the_lambda_runtime(lambda_ro
     (source / "requirements.txt").write_text("cffi==2.0.0\n")
     out = tmp_path / "out"
     out.mkdir()
-    LocalPythonBundling(source).try_bundle(str(out))
+    LocalPythonBundling(source, cache=tmp_path / "cache").try_bundle(str(out))
     (extension,) = out.glob("_cffi_backend*.so")
     assert "cpython-314-aarch64-linux-gnu" in extension.name
     header = extension.read_bytes()[:20]
@@ -87,10 +88,35 @@ def test_local_bundling_installs_aarch64_wheels_for_the_lambda_runtime(lambda_ro
     assert int.from_bytes(header[18:20], "little") == ELF_MACHINE_AARCH64
 
 
+def test_installed_requirements_are_reused_until_the_requirements_change(
+    lambda_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    source = lambda_root / "probe"
+    (source / "requirements.txt").write_text("cffi==2.0.0\n")
+    cache = tmp_path / "cache"
+    LocalPythonBundling(source, cache=cache).try_bundle(str(tmp_path / "first"))
+    (entry,) = cache.iterdir()
+    assert list(entry.glob("_cffi_backend*.so"))
+
+    def no_pip(*args: object, **kwargs: object) -> None:
+        raise AssertionError("pip ran although the requirements were installed before")
+
+    monkeypatch.setattr(subprocess, "run", no_pip)
+    second = tmp_path / "second"
+    LocalPythonBundling(source, cache=cache).try_bundle(str(second))
+    assert sorted(p.name for p in second.iterdir()) == sorted(p.name for p in (tmp_path / "first").iterdir())
+
+    (source / "requirements.txt").write_text("cffi==2.0.0\npycparser==2.23\n")
+    with pytest.raises(AssertionError, match="pip ran"):
+        LocalPythonBundling(source, cache=cache).try_bundle(str(tmp_path / "third"))
+
+
 def test_bundling_failure_names_the_requirements_file(lambda_root: Path, tmp_path: Path):
     source = lambda_root / "probe"
     (source / "requirements.txt").write_text("no-such-package-showrunner-test==0.0.1\n")
     out = tmp_path / "out"
     out.mkdir()
+    cache = tmp_path / "cache"
     with pytest.raises(BundlingError, match=r"pip could not bundle .*requirements.txt"):
-        LocalPythonBundling(source).try_bundle(str(out))
+        LocalPythonBundling(source, cache=cache).try_bundle(str(out))
+    assert list(cache.iterdir()) == []  # nothing half-installed is left to be reused

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import json
-import os
 import re
 import struct
-import subprocess
 from collections import Counter
-from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +18,8 @@ from stacks.nag import CHECKOV_SKIPS
 from stacks.tools.review.__main__ import main
 from stacks.tools.review.cost import PRICES
 from stacks.tools.review.safety import DEPENDENT_TYPES, STATEFUL_TYPES
-from tests.infra.conftest import ROOT, Synthesized
+from tests.conftest import make
+from tests.infra.conftest import Synthesized
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -40,11 +37,10 @@ class Run:
 
 @pytest.fixture(scope="module")
 def run(synthesized: Synthesized, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """``make review`` of every environment, on the assembly ``make synth`` wrote (REVIEW_SYNTH=no)."""
     docs = tmp_path_factory.mktemp("review")
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(["--no-synth", "--outdir", str(synthesized.outdir), "--docs", str(docs)])
-    return Run(code, out.getvalue(), err.getvalue(), docs)
+    result = make("review", f"CDK_OUT={synthesized.outdir}", f"REVIEW_DOCS={docs}", "REVIEW_SYNTH=no", timeout=900)
+    return Run(result.returncode, result.stdout, result.stderr, docs)
 
 
 def _templates(synthesized: Synthesized, env: str) -> dict[str, dict[str, Any]]:
@@ -201,28 +197,36 @@ def test_diagrams_are_valid_images_with_stacks_as_clusters(run: Run, synthesized
 
 
 @pytest.mark.cli
-def test_make_review_for_one_environment_from_the_command_line(tmp_path: Path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    result = subprocess.run(
-        [
-            "make",
-            "--no-print-directory",
-            "review",
-            "ENV=dev",
-            f"CDK_OUT={tmp_path / 'cdk.out'}",
-            f"REVIEW_DOCS={tmp_path / 'docs'}",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "[1/4] cdk synth '**' (all stages, with cdk-nag)" in result.stderr
-    assert sorted(p.name for p in (tmp_path / "docs").iterdir()) == ["dev.md", "dev.png", "dev.svg"]
-    templates = list((tmp_path / "cdk.out" / "assembly-dev").glob("*.template.json"))
-    resources = sum(len(json.loads(t.read_text())["Resources"]) for t in templates)
-    row = next(line.split() for line in result.stdout.splitlines() if line.startswith("dev "))
-    assert row[1:3] == [str(len(templates)), str(resources)]
+def test_make_review_names_the_environment_only_when_one_is_given():
+    def command(*args: str) -> str:
+        result = make("-n", "review", *args)
+        assert result.returncode == 0, result.stderr
+        (line,) = [line for line in result.stdout.splitlines() if "-m stacks.tools.review" in line]
+        return line
+
+    assert " --env dev " in command("ENV=dev")
+    assert "--env" not in command()
+    assert command().rstrip().endswith("--docs docs/review")  # synthesizes first
+    assert command("REVIEW_SYNTH=no").rstrip().endswith("--no-synth")
+
+
+def test_the_review_synthesizes_first_and_refuses_to_replace_what_is_not_an_assembly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    """The synth step with a stand-in CDK CLI that writes an empty assembly (cdk synth itself: test_nag.py)."""
+    cdk = tmp_path / "cdk"
+    cdk.write_text('#!/bin/sh\nshift 4\nmkdir -p "$1" && echo "{}" > "$1/manifest.json"\n')
+    cdk.chmod(0o755)
+    outdir = tmp_path / "cdk.out"
+    outdir.mkdir()
+    (outdir / "manifest.json").write_text("{}")
+    (outdir / "stale.template.json").write_text("{}")
+    assert main(["--outdir", str(outdir), "--cdk", str(cdk), "--docs", str(tmp_path / "docs")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("[1/8] cdk synth '**' (all stages, with cdk-nag) ... ")
+    assert f"no stacks in {outdir}" in err
+    assert sorted(p.name for p in outdir.iterdir()) == ["manifest.json"]  # the old assembly was replaced
+
+    (tmp_path / "notes").mkdir()
+    with pytest.raises(SystemExit, match="is not a cloud assembly"):
+        main(["--outdir", str(tmp_path / "notes"), "--cdk", str(cdk), "--docs", str(tmp_path / "docs")])

@@ -201,6 +201,11 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
         "dev.edge.manifest_max_ttl_seconds: Input should be less than or equal to 60",
     ),
     (
+        "manifest freshness longer than the edge keeps it",
+        {"dev": {"edge": {"manifest_max_ttl_seconds": 5, "manifest_fresh_seconds": 6}}},
+        "dev.edge.manifest_fresh_seconds: is 6, longer than manifest_max_ttl_seconds (5)",
+    ),
+    (
         "issuer not https",
         {"dev": {"api": {"jwt_issuer": "http://login.example.com", "jwt_audience": ["a"]}}},
         "dev.api.jwt_issuer: must be an https:// URL",

@@ -8,6 +8,9 @@ import json
 import random
 
 import pytest
+from manifest_rewriter.dash import rewrite_mpd
+from manifest_rewriter.hls import rewrite_hls
+from manifest_rewriter.scope import UriScope
 from manifest_rewriter.service import (
     ENVELOPE_BYTES,
     MAX_RESPONSE_BYTES,
@@ -15,6 +18,8 @@ from manifest_rewriter.service import (
     json_length,
     manifest_response,
 )
+
+from tests.playback_samples import TITLE, media_playlist, segment_list_mpd, token
 
 BIG = MAX_RESPONSE_BYTES // 5  # long enough for the exact count
 
@@ -33,6 +38,21 @@ def test_json_length_is_what_json_dumps_writes(chunk: str):
     assert json_length(text) == len(json.dumps(text))
     short = chunk * 3
     assert json_length(short) >= len(json.dumps(short))
+
+
+@pytest.mark.parametrize("kind", ["m3u8", "mpd"])
+def test_counting_the_escapes_in_the_stored_manifest_gives_the_rewritten_length(kind: str):
+    """The rewrite inserts only the token, so the escapes of the original are those of the result."""
+    viewer = token()
+    scope = UriScope(viewer, viewer.scope())
+    if kind == "m3u8":
+        source = media_playlist(9000).replace("#EXTINF:4.0,", '#EXTINF:4.0,"q" \\ \t\x07', 50).encode()
+        text = rewrite_hls(source.decode(), scope, f"/vod/{TITLE}/1080p/index.m3u8")
+    else:
+        source = segment_list_mpd(9000).replace(b"<SegmentList", b'<!-- "q" \\ \t -->\r\n<SegmentList', 1)
+        text = rewrite_mpd(source, scope, f"/vod/{TITLE}/manifest.mpd").decode()
+    assert len(text) * 6 > MAX_RESPONSE_BYTES  # long enough for the exact count
+    assert json_length(text, escapes_of=source) == len(json.dumps(text)) == json_length(text)
 
 
 @pytest.mark.parametrize(
