@@ -12,8 +12,8 @@ ENV ?= dev
 CDK_OUT ?= cdk.out
 # Test hook: another CDK app entry point (tests/infra/nag_canary_app.py uses it).
 CDK_APP ?=
-# Run before cdk destroy: ends EMR runs and revokes EMR's own security group rules (stacks/tools/teardown.py).
-TEARDOWN ?= $(PY) -m stacks.tools.teardown
+# Run before cdk destroy: ends EMR runs and revokes EMR's own security group rules (tools/operator/teardown.py).
+TEARDOWN ?= $(PY) -m tools.operator.teardown
 
 # Node 22 from npm (Node 20 is end-of-life) runs both the CDK CLI and jsii.
 SYSTEM_PATH := $(PATH)
@@ -74,7 +74,7 @@ node_modules/.installed: package.json package-lock.json
 synth: setup
 	rm -rf $(CDK_OUT)
 	$(CDK) synth '**' --quiet --output $(CDK_OUT) $(if $(CDK_APP),--app "$(CDK_APP)")
-	$(PY) -m stacks.tools.synth_summary --outdir $(CDK_OUT)
+	$(PY) -m tools.developer.synth_summary --outdir $(CDK_OUT)
 
 test: lint typecheck pytest
 
@@ -83,7 +83,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 
 typecheck: setup
-	$(VENV)/bin/mypy app.py stacks lambda tests benchmarks
+	$(VENV)/bin/mypy app.py stacks tools lambda tests benchmarks
 
 # Tests run in parallel, one worker per CPU; a module's tests stay on one worker (tests/conftest.py).
 PYTEST_WORKERS ?= auto
@@ -114,7 +114,7 @@ destroy: setup
 
 # Try a deploy without an AWS account: an embedded moto server, the real CDK CLI (docs/rehearsal.md).
 rehearse: synth
-	$(PY) -m stacks.tools.rehearsal --env $(ENV) --outdir $(CDK_OUT) $(if $(KEEP),--keep)
+	$(PY) -m tools.developer.rehearsal --env $(ENV) --outdir $(CDK_OUT) $(if $(KEEP),--keep)
 
 lock:
 	rm -rf build/lock-venv
@@ -138,10 +138,10 @@ REVIEW_DOCS ?= docs/review
 REVIEW_SYNTH ?= yes
 
 review: setup
-	$(PY) -m stacks.tools.review $(REVIEW_ENVS) --outdir $(CDK_OUT) --cdk $(CDK) --docs $(REVIEW_DOCS)$(if $(filter no,$(REVIEW_SYNTH)), --no-synth)
+	$(PY) -m tools.developer.review $(REVIEW_ENVS) --outdir $(CDK_OUT) --cdk $(CDK) --docs $(REVIEW_DOCS)$(if $(filter no,$(REVIEW_SYNTH)), --no-synth)
 
 review-diff: setup
-	$(PY) -m stacks.tools.review --outdir $(CDK_OUT) --cdk $(CDK) --docs $(REVIEW_DOCS) \
+	$(PY) -m tools.developer.review --outdir $(CDK_OUT) --cdk $(CDK) --docs $(REVIEW_DOCS) \
 	  $(if $(FROM),--diff $(FROM) $(TO),--diff-committed $(REVIEW_ENVS))
 
 clean:

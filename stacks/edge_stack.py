@@ -18,6 +18,7 @@ from stacks.constructs.manifest_rewriter import MANIFEST_KEYS, ManifestRewriter
 from stacks.constructs.media_policies import MediaPolicies
 from stacks.constructs.signing_key_group import SigningKeyGroup
 from stacks.content_replica_stack import replica_bucket_name
+from stacks.names import ACTIVE_SIGNING_KEY_OUTPUT
 
 # Primary-bucket answers that send a segment request to the replica (prod's origin group).
 FAILOVER_STATUS_CODES = [403, 404, 500, 502, 503, 504]
@@ -207,7 +208,7 @@ class EdgeStack(ShowrunnerStack):
         self.domain_name = config.domain_name or self.distribution.distribution_domain_name
         CfnOutput(self, "DistributionDomainName", value=self.distribution.distribution_domain_name)
         CfnOutput(self, "DistributionId", value=self.distribution.distribution_id)
-        CfnOutput(self, "ActiveSigningKeyId", value=self.signing.active_key_id)
+        CfnOutput(self, ACTIVE_SIGNING_KEY_OUTPUT, value=self.signing.active_key_id)
         CfnOutput(
             self,
             "SigningPublicKeyIds",

@@ -198,7 +198,7 @@ ACKNOWLEDGMENTS: tuple[Ack, ...] = (
         "AwsSolutions-SMG4",
         "The origin header is rotated by a staged, zero-downtime procedure instead of a rotation Lambda: "
         "the ALB rule and CloudFront's origin header hold values CloudFormation resolved at deploy, so a "
-        "Lambda changing the secret would change neither. stacks/tools/rotate_origin_header.py adds the next "
+        "Lambda changing the secret would change neither. tools/operator/rotate_origin_header.py adds the next "
         "version and origin.header_generation deploys it (docs/operations.md, Rotating the origin header).",
     ),
     Ack(
@@ -264,7 +264,7 @@ ACKNOWLEDGMENTS: tuple[Ack, ...] = (
         "The CloudFront signing key is rotated by a staged procedure instead of a rotation Lambda: CloudFront "
         "must trust a new public key (Edge key group) before the issuer signs with its private key, and the "
         "issuer reads the secret version labelled with its KEY_PAIR_ID, so key and ID switch in one deploy. "
-        "stacks/tools/signing_key.py adds and labels versions (docs/operations.md, Rotating the signing key).",
+        "tools/operator/signing_key.py adds and labels versions (docs/operations.md, Rotating the signing key).",
     ),
     Ack(
         "*/Operations/ChaosMonkey/FunctionRole/DefaultPolicy/Resource",

@@ -15,7 +15,8 @@ from constructs import Construct
 from stacks.base_stack import ShowrunnerStack
 from stacks.constructs.cloudfront_only_load_balancer import CloudFrontOnlyLoadBalancer, cloudfront_prefix_list_id
 from stacks.constructs.origin_fleet import OriginFleet
-from stacks.constructs.origin_header_secret import HEADER_NAME, OriginHeaderSecret
+from stacks.constructs.origin_header_secret import OriginHeaderSecret
+from stacks.names import ORIGIN_HEADER_NAME, ORIGIN_HEADER_SECRET_OUTPUT
 
 HEALTH_CHECK_PATH = "/healthz"
 DEREGISTRATION_DELAY = Duration.seconds(30)
@@ -55,7 +56,9 @@ class OriginStack(ShowrunnerStack):
             self,
             "OriginHeader",
             generation=origin.header_generation,
-            description=f"Showrunner {config.name}: value of the {HEADER_NAME} header CloudFront sends to the origin",
+            description=(
+                f"Showrunner {config.name}: value of the {ORIGIN_HEADER_NAME} header CloudFront sends to the origin"
+            ),
         )
         self.load_balancer = CloudFrontOnlyLoadBalancer(
             self,
@@ -69,7 +72,7 @@ class OriginStack(ShowrunnerStack):
         self.fleet = OriginFleet(self, "Fleet", config=config, vpc=vpc, topic=alerts_topic)
         self.target_group = self.load_balancer.forward_with_header(
             "Fleet",
-            header_name=HEADER_NAME,
+            header_name=ORIGIN_HEADER_NAME,
             header_values=self.header.accepted_values,
             targets=[self.fleet.group],
             health_check_path=HEALTH_CHECK_PATH,
@@ -81,11 +84,11 @@ class OriginStack(ShowrunnerStack):
         alb = self.load_balancer.load_balancer
         self.origin_domain_name = origin.domain_name or alb.load_balancer_dns_name
         self.origin_https = self.load_balancer.https
-        self.origin_header_name = HEADER_NAME
+        self.origin_header_name = ORIGIN_HEADER_NAME
         self.origin_header_value = self.header.value
 
         CfnOutput(self, "LoadBalancerDnsName", value=alb.load_balancer_dns_name)
-        CfnOutput(self, "OriginHeaderSecretArn", value=self.header.secret.secret_arn)
+        CfnOutput(self, ORIGIN_HEADER_SECRET_OUTPUT, value=self.header.secret.secret_arn)
         CfnOutput(self, "AutoScalingGroupName", value=self.fleet.group.auto_scaling_group_name)
 
 

@@ -13,6 +13,7 @@ from constructs import Construct
 from stacks.api_stack import ApiStack
 from stacks.base_stack import ShowrunnerStack
 from stacks.constructs.signed_url_issuer import SignedUrlIssuer
+from stacks.names import SIGNING_KEY_SECRET_OUTPUT
 
 
 class PlaybackStack(ShowrunnerStack):
@@ -24,7 +25,7 @@ class PlaybackStack(ShowrunnerStack):
       and ``kms:Decrypt`` on that key (only the issuer has both).
       CloudFormation creates it with a random placeholder; the private key
       never appears in a template. The operator stores the PEM with
-      ``stacks/tools/signing_key.py``, one version per key, labelled with its
+      ``tools/operator/signing_key.py``, one version per key, labelled with its
       CloudFront public key ID (docs/operations.md).
     * ``issuer``: ``GET /playback/{titleId}`` on the Api stack's HTTP API,
       behind its JWT authorizer. It signs for ``distribution_domain`` with
@@ -59,7 +60,7 @@ class PlaybackStack(ShowrunnerStack):
             "SigningKey",
             description=(
                 f"Showrunner {config.name}: PEM RSA private key of the CloudFront key pair the issuer signs with; "
-                "one version per key, labelled with its public key ID (stacks/tools/signing_key.py)"
+                "one version per key, labelled with its public key ID (tools/operator/signing_key.py)"
             ),
             encryption_key=self.signing_key_encryption,
             generate_secret_string=secretsmanager.SecretStringGenerator(
@@ -78,4 +79,4 @@ class PlaybackStack(ShowrunnerStack):
             distribution_domain=distribution_domain,
             key_pair_id=key_pair_id,
         )
-        CfnOutput(self, "SigningKeySecretArn", value=self.signing_key_secret.secret_arn)
+        CfnOutput(self, SIGNING_KEY_SECRET_OUTPUT, value=self.signing_key_secret.secret_arn)

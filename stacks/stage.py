@@ -16,13 +16,12 @@ from stacks.content_replica_stack import ContentReplicaStack
 from stacks.cost_allocation import tag_provider_resources
 from stacks.edge_security_stack import EdgeSecurityStack
 from stacks.edge_stack import EdgeStack
+from stacks.names import PROJECT_TAG
 from stacks.network_stack import NetworkStack
 from stacks.operations_stack import OperationsStack
 from stacks.origin_stack import OriginStack
 from stacks.playback_stack import PlaybackStack
 from stacks.storage_stack import StorageStack
-
-PROJECT_TAG = "showrunner"
 
 
 class ShowrunnerStage(Stage):

@@ -14,7 +14,7 @@ import pytest
 from xdist.scheduler import LoadScopeScheduling
 
 from stacks.config import EnvironmentConfig, load_config
-from stacks.tools.assembly import StackArtifact, load_stacks
+from tools.developer.assembly import StackArtifact, load_stacks
 
 if TYPE_CHECKING:
     from aws_cdk.assertions import Template

@@ -32,6 +32,9 @@ _CLOUDFRONT_B64 = re.compile(r"[A-Za-z0-9~_-]+")
 
 # The three query parameters (and cookie suffixes) of a custom-policy token, in CloudFront's order.
 TOKEN_PARAMS = ("Policy", "Signature", "Key-Pair-Id")
+# The signed cookies carrying the same three values, each named "CloudFront-" + its parameter.
+COOKIE_PREFIX = "CloudFront-"
+TOKEN_COOKIES = {param: COOKIE_PREFIX + param for param in TOKEN_PARAMS}
 
 # Upper bounds for what a viewer may hand us. Our policies are about 180 characters of base64 and
 # an RSA-2048 signature is 344; these leave room for longer domains and keys without letting a

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from cloudfront_token.policy import (
     KEY_PAIR_ID,
+    TOKEN_COOKIES,
     cloudfront_b64encode,
     custom_policy,
 )
@@ -49,11 +50,8 @@ class SignedPolicy:
 
     def cookies(self) -> dict[str, str]:
         """The three signed cookies, named as CloudFront expects."""
-        return {
-            "CloudFront-Policy": self.policy,
-            "CloudFront-Signature": self.signature,
-            "CloudFront-Key-Pair-Id": self.key_pair_id,
-        }
+        values = {"Policy": self.policy, "Signature": self.signature, "Key-Pair-Id": self.key_pair_id}
+        return {TOKEN_COOKIES[param]: value for param, value in values.items()}
 
 
 class Signer:

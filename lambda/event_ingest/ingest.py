@@ -34,6 +34,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 if TYPE_CHECKING:
     from types_boto3_kinesis import KinesisClient
 
+from showrunner_common.responses import error, json_response
+
 from event_ingest.schema import PlayerEvent, check, to_record
 
 MAX_EVENTS = 500
@@ -44,16 +46,8 @@ BACKOFF_SECONDS = 0.05
 logger = logging.getLogger(__name__)
 
 
-def _response(status: int, body: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "statusCode": status,
-        "headers": {"content-type": "application/json", "cache-control": "no-store"},
-        "body": json.dumps(body, separators=(",", ":")),
-    }
-
-
-def _refuse(status: int, error: str, message: str) -> dict[str, Any]:
-    return _response(status, {"error": error, "message": message, "accepted": 0, "rejected": [], "failed": []})
+def _refuse(status: int, code: str, message: str) -> dict[str, Any]:
+    return error(status, code, message, accepted=0, rejected=[], failed=[])
 
 
 def _subject(event: dict[str, Any]) -> str | None:
@@ -161,4 +155,4 @@ def handle(event: dict[str, Any], *, kinesis: KinesisClient, stream_arn: str) ->
     else:
         status = 400
     logger.info("events: %d accepted, %d rejected, %d failed", accepted, len(rejected), len(failed))
-    return _response(status, body)
+    return json_response(status, body)

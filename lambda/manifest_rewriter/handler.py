@@ -12,7 +12,9 @@ import os
 import threading
 from typing import Any
 
-from manifest_rewriter.service import ManifestService, error
+from showrunner_common.responses import error
+
+from manifest_rewriter.service import ManifestService
 
 LOGGER = logging.getLogger(__name__)
 LOGGER.setLevel(logging.INFO)

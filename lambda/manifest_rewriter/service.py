@@ -25,7 +25,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from cloudfront_token.policy import TITLE_ID, TOKEN_PARAMS, Token, TokenError, parse_token
+from cloudfront_token.policy import COOKIE_PREFIX, TITLE_ID, TOKEN_COOKIES, TOKEN_PARAMS, Token, TokenError, parse_token
+from showrunner_common.responses import error
 
 from manifest_rewriter.hls import rewrite_hls
 from manifest_rewriter.scope import UriScope
@@ -46,9 +47,8 @@ ENVELOPE_BYTES = 16 * 1024
 PER_VIEWER = "private, no-store"
 SHARED = "max-age=60"
 
-COOKIE_PREFIX = "CloudFront-"
 _TOKEN_PARAMS = frozenset(TOKEN_PARAMS)
-_TOKEN_COOKIES = frozenset(COOKIE_PREFIX + name for name in TOKEN_PARAMS)
+_TOKEN_COOKIES = frozenset(TOKEN_COOKIES.values())
 CONTENT_TYPES = {"m3u8": "application/vnd.apple.mpegurl", "mpd": "application/dash+xml"}
 _SEGMENT = r"[A-Za-z0-9_~-][A-Za-z0-9_.~-]{0,254}"
 _PATH = re.compile(rf"/vod/(?P<title>{TITLE_ID.pattern})/(?:{_SEGMENT}/){{0,8}}{_SEGMENT}\.(?P<kind>m3u8|mpd)")
@@ -65,14 +65,6 @@ class ManifestTooLargeError(Exception):
 
 class StorageUnavailableError(Exception):
     pass
-
-
-def error(status: int, code: str, message: str) -> dict[str, Any]:
-    return {
-        "statusCode": status,
-        "headers": {"Content-Type": "application/json", "Cache-Control": "no-store"},
-        "body": json.dumps({"error": code, "message": message}, separators=(",", ":")),
-    }
 
 
 def accepts_gzip(headers: Mapping[str, str]) -> bool:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from showrunner_common.s3 import ABSENT_CODES, error_code
 
 from manifest_rewriter.service import (
     MAX_MANIFEST_BYTES,
@@ -27,8 +28,6 @@ from manifest_rewriter.service import (
 
 LOGGER = logging.getLogger(__name__)
 
-# Without s3:ListBucket (least privilege), S3 answers a GET on a missing key with 403, not 404.
-_ABSENT = {"404", "NoSuchKey", "NotFound", "403", "AccessDenied", "Forbidden"}
 CACHE_BYTES = 64 * 1024 * 1024
 
 
@@ -63,13 +62,13 @@ class S3Manifests:
         try:
             response = self._client.get_object(Bucket=self._bucket, Key=key, **extra)
         except ClientError as exc:
-            code = str(exc.response.get("Error", {}).get("Code", ""))
+            code = error_code(exc)
             if cached is not None and code in ("304", "NotModified"):
                 self._cache[key] = (cached[0], cached[1], now)
                 self._cache.move_to_end(key)
                 return cached[1]
             self._forget(key)
-            if code in _ABSENT:
+            if code in ABSENT_CODES:
                 raise ManifestNotFoundError(key) from None
             LOGGER.error("GET %s failed: %s", key, code)
             raise StorageUnavailableError(key) from None

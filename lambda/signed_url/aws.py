@@ -13,6 +13,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from cloudfront_token.signer import Signer, SigningKeyError, load_signer
+from showrunner_common.s3 import ABSENT_CODES, error_code
 
 from signed_url.issuer import ServiceUnavailableError
 
@@ -22,9 +23,6 @@ LOGGER = logging.getLogger(__name__)
 # again: while the secret still holds the placeholder, every play request would otherwise cost
 # two GetSecretValue calls.
 RETRY_AFTER_SECONDS = 5.0
-
-# Without s3:ListBucket (least privilege), S3 answers a HEAD on a missing key with 403, not 404.
-_ABSENT = {"404", "NoSuchKey", "NotFound", "403", "AccessDenied", "Forbidden"}
 
 
 def _key_unavailable() -> ServiceUnavailableError:
@@ -42,8 +40,8 @@ class ObjectExists:
         try:
             self._client.head_object(Bucket=self._bucket, Key=key)
         except ClientError as exc:
-            code = str(exc.response.get("Error", {}).get("Code", ""))
-            if code in _ABSENT:
+            code = error_code(exc)
+            if code in ABSENT_CODES:
                 return False
             LOGGER.error("HEAD %s failed: %s", key, code)
             raise ServiceUnavailableError("catalog_unavailable", "cannot check the title") from None

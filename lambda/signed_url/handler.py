@@ -12,7 +12,9 @@ import os
 import threading
 from typing import Any
 
-from signed_url.issuer import ConfigurationError, Issuer, Settings, TitleCatalog, error
+from showrunner_common.responses import error
+
+from signed_url.issuer import ConfigurationError, Issuer, Settings, TitleCatalog
 
 LOGGER = logging.getLogger(__name__)
 LOGGER.setLevel(logging.INFO)

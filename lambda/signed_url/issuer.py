@@ -15,7 +15,6 @@ trace or key material.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections import OrderedDict
@@ -25,16 +24,14 @@ from typing import Any
 
 from cloudfront_token.policy import DOMAIN, KEY_PAIR_ID, TITLE_ID, is_title_id, title_resource
 from cloudfront_token.signer import Signer
+from showrunner_common.responses import JSON_HEADERS, error
 
 LOGGER = logging.getLogger(__name__)
 
 MANIFESTS = {"hls": "master.m3u8", "dash": "manifest.mpd"}
-# URL_TTL_SECONDS is bounded by configuration (stacks/config.py); these are the handler's own sanity limits.
+# URL_TTL_SECONDS is bounded by configuration (stacks/config/playback.py); these are the handler's own sanity limits.
 MIN_TTL_SECONDS = 60
 MAX_TTL_SECONDS = 7 * 24 * 3600
-
-_JSON_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store"}
-_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
 
 
 class ServiceUnavailableError(Exception):
@@ -120,14 +117,6 @@ class TitleCatalog:
         return found
 
 
-def error(status: int, code: str, message: str) -> dict[str, Any]:
-    return {
-        "statusCode": status,
-        "headers": dict(_JSON_HEADERS),
-        "body": _COMPACT_JSON.encode({"error": code, "message": message}),
-    }
-
-
 def _subject(event: Mapping[str, Any]) -> str | None:
     try:
         sub = event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]
@@ -182,15 +171,16 @@ class Issuer:
         urls = "".join(
             f'"{fmt}":"{signed.url(f"https://{domain}/vod/{title_id}/{MANIFESTS[fmt]}")}",' for fmt in formats
         )
+        cookies = signed.cookies()
         body = (
             f'{{"titleId":"{title_id}","expiresAt":{expires_at},{urls}"cookies":{{'
-            f'"CloudFront-Policy":"{signed.policy}","CloudFront-Signature":"{signed.signature}",'
-            f'"CloudFront-Key-Pair-Id":"{signed.key_pair_id}"}}}}'
+            + ",".join(f'"{name}":"{value}"' for name, value in cookies.items())
+            + "}}"
         )
         attributes = f"; Secure; HttpOnly; SameSite=None; Path=/vod/{title_id}/"
         return {
             "statusCode": 200,
-            "headers": dict(_JSON_HEADERS),
+            "headers": dict(JSON_HEADERS),
             "body": body,
-            "cookies": [f"{name}={value}{attributes}" for name, value in signed.cookies().items()],
+            "cookies": [f"{name}={value}{attributes}" for name, value in cookies.items()],
         }

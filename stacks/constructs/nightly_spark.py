@@ -19,11 +19,10 @@ from constructs import Construct
 
 from stacks.config import EnvironmentConfig
 from stacks.log_groups import log_group
+from stacks.names import EMR_TAG, TLS_CERTIFICATES_KEY
 
 JOBS_DIR = Path(__file__).resolve().parents[2] / "assets" / "emr" / "jobs"
 JOBS = ("trending", "recommendations")
-EMR_TAG = "for-use-with-amazon-emr-managed-policies"  # AmazonEMRServicePolicy_v2 acts only on resources tagged so
-TLS_CERTIFICATES_KEY = "emr/tls/certificates.zip"  # made by `python -m stacks.tools.emr_certificates`
 INPUT_PREFIX = "events/"
 CLUSTER_ID = "$.cluster.ClusterId"
 Fleet = tasks.EmrCreateCluster.InstanceFleetConfigProperty

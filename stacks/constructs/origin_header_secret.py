@@ -6,25 +6,12 @@ from aws_cdk import RemovalPolicy, SecretValue
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-HEADER_NAME = "X-Origin-Verify"
-HEADER_LENGTH = 48  # letters and digits: about 285 bits; an ALB header condition value takes up to 128
-
-
-def version_stage(generation: int) -> str:
-    """The Secrets Manager staging label that holds the header value of ``generation``.
-
-    Generation 0 is the value CloudFormation generated with the secret
-    (``AWSCURRENT``); every rotation adds a version labelled
-    ``origin-header-<n>`` (stacks/tools/rotate_origin_header.py).
-    """
-    if generation < 0:
-        raise ValueError(f"generation must be >= 0, got {generation}")
-    return "AWSCURRENT" if generation == 0 else f"origin-header-{generation}"
+from stacks.names import ORIGIN_HEADER_LENGTH, origin_header_stage
 
 
 def accepted_stages(generation: int) -> list[str]:
     """What the ALB accepts during ``generation``: its value and, after a rotation, the previous one."""
-    return [version_stage(generation)] + ([version_stage(generation - 1)] if generation > 0 else [])
+    return [origin_header_stage(generation)] + ([origin_header_stage(generation - 1)] if generation > 0 else [])
 
 
 class OriginHeaderSecret(Construct):
@@ -50,11 +37,11 @@ class OriginHeaderSecret(Construct):
             "Secret",
             description=description,
             generate_secret_string=secretsmanager.SecretStringGenerator(
-                password_length=HEADER_LENGTH, exclude_punctuation=True, include_space=False
+                password_length=ORIGIN_HEADER_LENGTH, exclude_punctuation=True, include_space=False
             ),
             removal_policy=RemovalPolicy.DESTROY,
         )
-        self.value = self._reference(version_stage(generation))
+        self.value = self._reference(origin_header_stage(generation))
         self.accepted_values = [self._reference(stage) for stage in accepted_stages(generation)]
 
     def _reference(self, stage: str) -> str:

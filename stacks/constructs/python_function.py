@@ -14,13 +14,16 @@ from stacks.bundling import RUNTIME, python_code
 from stacks.config import EnvironmentConfig
 from stacks.log_groups import log_group
 
+COMMON_PACKAGE = "showrunner_common"
+
 
 class PythonFunction(lambda_.Function):
     """arm64, the newest Python runtime aws-cdk-lib knows, code bundled without Docker.
 
-    * The package ``lambda/<source>/`` and the ``shared`` packages are bundled as
-      packages (``stacks/bundling.py``) and the handler is ``<source>.handler.handler``,
-      so its imports are the same as in the tests.
+    * The package ``lambda/<source>/``, ``lambda/showrunner_common/`` (what every
+      function shares) and the ``shared`` packages are bundled as packages
+      (``stacks/bundling.py``) and the handler is ``<source>.handler.handler``, so its
+      imports are the same as in the tests.
     * Its own role, which may write only to its own log group (no
       ``AWSLambdaBasicExecutionRole`` managed policy); callers grant the rest.
     * Its own log group, with the environment's retention, and JSON logs.
@@ -54,7 +57,7 @@ class PythonFunction(lambda_.Function):
             runtime=RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
             handler=f"{source}.handler.handler",
-            code=python_code(source, shared),
+            code=python_code(source, [COMMON_PACKAGE, *shared]),
             description=description,
             environment=environment,
             memory_size=memory_size,

@@ -5,7 +5,7 @@ Set-up, in the order an operator would do it (docs/operations.md, "The CloudFron
 1. generate an RSA-2048 key pair (at test time; never committed) and synthesize the dev stage
    with its public half as ``edge.signing_public_keys``;
 2. deploy the stage into moto with the rehearsal deployer; the key group now holds that key;
-3. seed the private half into the Playback stack's secret as ``stacks/tools/signing_key.py``
+3. seed the private half into the Playback stack's secret as ``tools/operator/signing_key.py``
    does (a pending version, then ``activate`` with the key's CloudFront ID);
 4. make the sample title with ``assets/sample/make-title.sh`` and upload it under ``vod/<titleId>/``;
 5. start the local edge (``local_edge.py``) as the deployed distribution's domain, trusting the
@@ -34,12 +34,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from moto import mock_aws
 
-from stacks.tools import moto_models
-from stacks.tools.assembly import StackArtifact, load_stacks
-from stacks.tools.rehearsal.deployer import Deployer
-from stacks.tools.signing_key import PENDING, activate
 from tests.conftest import ROOT, cdk_context
 from tests.e2e.local_edge import Forwarding, Headers, LocalEdge, Response, self_signed_certificate
+from tools.developer import moto_models
+from tools.developer.assembly import StackArtifact, load_stacks
+from tools.developer.rehearsal.deployer import Deployer
+from tools.operator.signing_key import PENDING, activate
 
 moto_models.install()
 
@@ -229,7 +229,7 @@ def playback(
         key_pair_id = issuer_env["KEY_PAIR_ID"]
         assert key_pair_id == outputs["dev/Edge"]["ActiveSigningKeyId"]
 
-        # Seed the private key as stacks/tools/signing_key.py does: a pending version, then activate.
+        # Seed the private key as tools/operator/signing_key.py does: a pending version, then activate.
         secrets = client("secretsmanager")
         secret_arn = outputs["dev/Playback"]["SigningKeySecretArn"]
         secrets.put_secret_value(

@@ -38,7 +38,7 @@ SURPLUS: list[Surplus] = [
 
 # Roles that AWS services or CDK's own providers assume, not our handler code: not executed here,
 # but reviewed. Each is summarized (trust, actions by service, resources, flags) in the IAM section of
-# `make review` (docs/review/<env>.md, stacks/tools/review/iam.py), checked by cdk-nag AwsSolutions-IAM4/IAM5
+# `make review` (docs/review/<env>.md, tools/developer/review/iam.py), checked by cdk-nag AwsSolutions-IAM4/IAM5
 # with every acknowledgment's reason in stacks/nag.py, by checkov, and by the template tests named here.
 # Keys are construct paths inside a stage; test_every_role_is_executed_or_reviewed keeps this table complete.
 SERVICE_ROLES: dict[str, str] = {

@@ -23,11 +23,11 @@ import pytest
 from moto import mock_aws
 from moto.iam.models import iam_backends
 
-from stacks.tools import moto_models
-from stacks.tools.rehearsal.deployer import Deployer
 from tests.conftest import ROOT, Synthesized
 from tests.iam.enforcement import Decision, enforced
 from tests.iam.scenarios import SCENARIOS, Scenario
+from tools.developer import moto_models
+from tools.developer.rehearsal.deployer import Deployer
 
 moto_models.install()
 

@@ -14,7 +14,7 @@ for the actions our functions call, and records every decision:
 
 * the resource ARN is resolved from the request (``RESOLVERS``); an action without a resolver
   keeps moto's resource, so an ARN-scoped statement cannot allow it (fails closed);
-* conditions are evaluated with the request's context keys (``stacks.tools.moto_models.s3``'s
+* conditions are evaluated with the request's context keys (``tools.developer.moto_models.s3``'s
   IAM operator semantics); a key without a value fails its condition (fails closed);
 * ``secretsmanager:GetSecretValue`` on a secret with its own KMS key also needs
   ``kms:Decrypt`` on that key, with ``kms:ViaService`` and ``kms:EncryptionContext:SecretARN``,
@@ -39,7 +39,7 @@ from moto.core.authorization import ActionAuthenticatorMixin
 from moto.iam.access_control import AssumedRoleAccessKey, IAMPolicyStatement, IAMRequestBase, PermissionResult
 from moto.iam.models import Policy
 
-from stacks.tools.moto_models.s3 import REQUEST_CONTEXT, condition_holds
+from tools.developer.moto_models.s3 import REQUEST_CONTEXT, condition_holds
 
 
 class NotEvaluableError(Exception):

@@ -20,8 +20,6 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from stacks.tools.review.iam import summarize_roles
-from stacks.tools.review.intrinsics import AssemblyIndex
 from tests.conftest import Synthesized
 from tests.iam.acknowledgments import OWN_LOG_GROUP, SERVICE_ROLES, SURPLUS, Surplus
 from tests.iam.conftest import (
@@ -37,6 +35,8 @@ from tests.iam.conftest import (
 )
 from tests.iam.enforcement import enforced, statement_id
 from tests.iam.scenarios import SCENARIOS
+from tools.developer.review.iam import summarize_roles
+from tools.developer.review.intrinsics import AssemblyIndex
 
 # The project-written functions and their stacks; a new one must be added here and in SCENARIOS.
 FUNCTIONS = {

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from stacks.tools.synth_summary import run_cfn_lint
 from tests.conftest import MakeSynth
 from tests.infra.conftest import Synthesized
+from tools.developer.synth_summary import run_cfn_lint
 
 
 def test_make_synth_lints_every_template_and_finds_nothing(make_synth: MakeSynth):

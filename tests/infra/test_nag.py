@@ -12,9 +12,9 @@ from aws_cdk import aws_s3 as s3
 from stacks.app_builder import build_app, configs_from_context
 from stacks.nag import ACKNOWLEDGMENTS, Ack, StaleAcknowledgmentError, acknowledge_findings
 from stacks.stage import ShowrunnerStage
-from stacks.tools.assembly import validation_failures
 from tests.conftest import MakeSynth, make
 from tests.infra.conftest import ROOT, Synthesized, cdk_context
+from tools.developer.assembly import validation_failures
 
 
 def test_the_app_has_no_unacknowledged_findings(synthesized: Synthesized):

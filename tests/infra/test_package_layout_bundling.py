@@ -15,7 +15,7 @@ from aws_cdk.assertions import Template
 from stacks import bundling
 from stacks.bundling import LAMBDA_ROOT, BundlingError, LocalPythonBundling, python_code
 from stacks.config import load_config
-from stacks.constructs.python_function import PythonFunction
+from stacks.constructs.python_function import COMMON_PACKAGE, PythonFunction
 from tests.infra.conftest import cdk_context
 from tests.infra.helpers import resources_of_type
 
@@ -28,6 +28,7 @@ def lambda_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for package, files in {
         "probe": {"__init__.py": "", "handler.py": "from common.values import VALUE\n", "logic.py": "X = 1\n"},
         "common": {"__init__.py": "", "values.py": "VALUE = 1\n"},
+        COMMON_PACKAGE: {"__init__.py": ""},
         "loose": {"values.py": "VALUE = 2\n"},
     }.items():
         (root / package / "__pycache__").mkdir(parents=True)
@@ -80,7 +81,8 @@ def test_a_change_in_a_shared_package_changes_the_asset(lambda_root: Path):
 def _bundle(source: str, tmp_path: Path) -> Path:
     out = tmp_path / source
     out.mkdir()
-    LocalPythonBundling(LAMBDA_ROOT / source, [LAMBDA_ROOT / "cloudfront_token"]).try_bundle(str(out))
+    shared = [LAMBDA_ROOT / COMMON_PACKAGE, LAMBDA_ROOT / "cloudfront_token"]
+    LocalPythonBundling(LAMBDA_ROOT / source, shared).try_bundle(str(out))
     return out
 
 

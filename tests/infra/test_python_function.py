@@ -12,7 +12,7 @@ from aws_cdk.assertions import Template
 from stacks import bundling
 from stacks.bundling import BundlingError, LocalPythonBundling, python_code
 from stacks.config import load_config
-from stacks.constructs.python_function import PythonFunction
+from stacks.constructs.python_function import COMMON_PACKAGE, PythonFunction
 from tests.infra.conftest import cdk_context
 from tests.infra.helpers import resources_of_type
 
@@ -28,6 +28,8 @@ def lambda_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (source / "logic.py").write_text("VALUE = 1\n")
     (source / "__pycache__").mkdir()
     (source / "__pycache__" / "logic.cpython-311.pyc").write_bytes(b"stale")
+    (tmp_path / COMMON_PACKAGE).mkdir()
+    (tmp_path / COMMON_PACKAGE / "__init__.py").write_text("")
     monkeypatch.setattr(bundling, "LAMBDA_ROOT", tmp_path)
     return tmp_path
 

@@ -15,11 +15,11 @@ from defusedxml import ElementTree
 
 from stacks.config import ENVIRONMENT_NAMES
 from stacks.nag import CHECKOV_SKIPS
-from stacks.tools.review.__main__ import main
-from stacks.tools.review.cost import PRICES
-from stacks.tools.review.safety import DEPENDENT_TYPES, STATEFUL_TYPES
 from tests.conftest import make
 from tests.infra.conftest import Synthesized
+from tools.developer.review.__main__ import main
+from tools.developer.review.cost import PRICES
+from tools.developer.review.safety import DEPENDENT_TYPES, STATEFUL_TYPES
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -201,7 +201,7 @@ def test_make_review_names_the_environment_only_when_one_is_given():
     def command(*args: str) -> str:
         result = make("-n", "review", *args)
         assert result.returncode == 0, result.stderr
-        (line,) = [line for line in result.stdout.splitlines() if "-m stacks.tools.review" in line]
+        (line,) = [line for line in result.stdout.splitlines() if "-m tools.developer.review" in line]
         return line
 
     assert " --env dev " in command("ENV=dev")

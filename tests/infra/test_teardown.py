@@ -89,7 +89,7 @@ def _make_destroy(*args: str) -> subprocess.CompletedProcess[str]:
 def test_make_destroy_runs_cdk_destroy_on_one_environment(env: str):
     result = _make_destroy(f"ENV={env}")
     assert result.returncode == 0, result.stderr
-    # First EMR's own rules and runs (stacks/tools/teardown.py), then the stacks.
+    # First EMR's own rules and runs (tools/operator/teardown.py), then the stacks.
     assert result.stdout.strip().splitlines()[-2:] == [f"teardown --env {env}", f"destroy {env}/*"]
 
 

@@ -71,7 +71,7 @@ def new_event(**changes: Any) -> dict[str, Any]:
 
 
 def body_of(response: dict[str, Any]) -> dict[str, Any]:
-    assert response["headers"]["content-type"] == "application/json"
+    assert response["headers"]["Content-Type"] == "application/json"
     result: dict[str, Any] = json.loads(response["body"])
     return result
 

@@ -1,4 +1,4 @@
-"""Deployments into in-process moto, with stacks.tools.moto_models installed."""
+"""Deployments into in-process moto, with tools.developer.moto_models installed."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from stacks.tools import moto_models
-from stacks.tools.moto_models.base import ResourceModel
-from stacks.tools.rehearsal.deployer import Deployer, StackRecord
 from tests.conftest import Synthesized
+from tools.developer import moto_models
+from tools.developer.moto_models.base import ResourceModel
+from tools.developer.rehearsal.deployer import Deployer, StackRecord
 
 moto_models.install()
 

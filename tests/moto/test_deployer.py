@@ -11,16 +11,16 @@ from typing import Any
 
 import pytest
 
-from stacks.tools.assembly import StackArtifact
-from stacks.tools.moto_models import Emulation
-from stacks.tools.rehearsal.deployer import (
+from tests.conftest import Synthesized
+from tests.moto.conftest import client
+from tools.developer.assembly import StackArtifact
+from tools.developer.moto_models import Emulation
+from tools.developer.rehearsal.deployer import (
     BOOTSTRAP_VERSION_PARAMETER,
     Deployer,
     DeployError,
     dependency_order,
 )
-from tests.conftest import Synthesized
-from tests.moto.conftest import client
 
 
 def _artifact(artifact_id: str, *dependencies: str, resources: dict[str, Any] | None = None) -> StackArtifact:

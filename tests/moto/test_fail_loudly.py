@@ -9,10 +9,10 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from stacks.tools.moto_models import Emulation, UnsupportedResourceTypeError, support_level
-from stacks.tools.rehearsal.deployer import check_supported
 from tests.conftest import Synthesized
 from tests.moto.conftest import client, create_stack
+from tools.developer.moto_models import Emulation, UnsupportedResourceTypeError, support_level
+from tools.developer.rehearsal.deployer import check_supported
 
 pytestmark = pytest.mark.usefixtures("aws")
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import boto3
 import pytest
 
-from stacks.tools.rehearsal.__main__ import main
-from stacks.tools.rehearsal.rehearse import check_leftover, rehearse
 from tests.conftest import Synthesized
+from tools.developer.rehearsal.__main__ import main
+from tools.developer.rehearsal.rehearse import check_leftover, rehearse
 
 
 def test_leftovers_are_only_what_the_templates_retain():

@@ -10,10 +10,10 @@ from typing import Any
 from urllib.parse import urlparse
 
 from stacks.config import REPO_ROOT
-from stacks.tools.moto_models import Emulation
-from stacks.tools.rehearsal.deployer import StackRecord
 from tests.conftest import Synthesized
 from tests.moto.conftest import ACCOUNT, DeployedStage, client
+from tools.developer.moto_models import Emulation
+from tools.developer.rehearsal.deployer import StackRecord
 
 
 def _buckets(stage: DeployedStage) -> dict[str, str]:

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import pytest
 from moto import mock_aws
 
-from stacks.tools.rehearsal.deployer import Deployer
-from stacks.tools.rehearsal.inventory import inventory
 from tests.conftest import Synthesized
 from tests.moto.conftest import client
+from tools.developer.rehearsal.deployer import Deployer
+from tools.developer.rehearsal.inventory import inventory
 
 
 @pytest.fixture

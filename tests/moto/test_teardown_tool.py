@@ -1,4 +1,4 @@
-"""stacks/tools/teardown.py against moto: EMR's own rules and running clusters of one environment, nothing else."""
+"""tools/operator/teardown.py against moto: EMR's own rules and running clusters of one environment, nothing else."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from stacks.constructs.nightly_spark import EMR_TAG
-from stacks.tools.teardown import main, prepare
+from stacks.names import EMR_TAG
+from tools.operator.teardown import main, prepare
 
 REGION = "us-east-1"
 

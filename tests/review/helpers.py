@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from stacks.tools.assembly import StackArtifact, load_stacks
+from tools.developer.assembly import StackArtifact, load_stacks
 
 
 def write_assembly(

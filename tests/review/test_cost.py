@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from stacks.tools.review.cost import PRICES, PriceTable, estimate
-from stacks.tools.review.intrinsics import AssemblyIndex
 from tests.review.helpers import resource, write_assembly
+from tools.developer.review.cost import PRICES, PriceTable, estimate
+from tools.developer.review.intrinsics import AssemblyIndex
 
 SUBNETS = [{"Ref": "SubnetA"}, {"Ref": "SubnetB"}]
 

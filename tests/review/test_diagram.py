@@ -7,9 +7,9 @@ from pathlib import Path
 
 from defusedxml import ElementTree
 
-from stacks.tools.review.diagram import build
-from stacks.tools.review.intrinsics import AssemblyIndex
 from tests.review.helpers import resource, write_assembly
+from tools.developer.review.diagram import build
+from tools.developer.review.intrinsics import AssemblyIndex
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from stacks.tools.review.diff import committed, diff_reports, normalize
+from tools.developer.review.diff import committed, diff_reports, normalize
 
 DEV = """# Template review: dev
 

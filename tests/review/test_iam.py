@@ -9,8 +9,10 @@ from aws_cdk import App, Stack, Stage
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 
-from stacks.tools.assembly import load_stacks
-from stacks.tools.review.iam import (
+from tests.infra.conftest import cdk_context
+from tests.review.helpers import resource, write_assembly
+from tools.developer.assembly import load_stacks
+from tools.developer.review.iam import (
     FLAG_ACTION_WILDCARD,
     FLAG_AWS_MANAGED,
     FLAG_RESOURCE_PATTERN,
@@ -18,9 +20,7 @@ from stacks.tools.review.iam import (
     RoleSummary,
     summarize_roles,
 )
-from stacks.tools.review.intrinsics import AssemblyIndex
-from tests.infra.conftest import cdk_context
-from tests.review.helpers import resource, write_assembly
+from tools.developer.review.intrinsics import AssemblyIndex
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stacks.tools.review.intrinsics import AssemblyIndex, CrossStackReference, ResourceKey
 from tests.review.helpers import resource, write_assembly
+from tools.developer.review.intrinsics import AssemblyIndex, CrossStackReference, ResourceKey
 
 EDGE = {
     "Resources": {"Acl": resource("AWS::WAFv2::WebACL")},

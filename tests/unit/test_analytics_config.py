@@ -1,4 +1,4 @@
-"""Analytics settings (stacks/config.py): defaults and every kind of bad input."""
+"""Analytics settings (stacks/config/analytics.py): defaults and every kind of bad input."""
 
 from __future__ import annotations
 

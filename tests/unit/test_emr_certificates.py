@@ -12,8 +12,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from moto import mock_aws
 
-from stacks.tools import emr_certificates
-from stacks.tools.emr_certificates import certificate_zip, internal_domain, upload
+from tools.operator import emr_certificates
+from tools.operator.emr_certificates import certificate_zip, internal_domain, upload
 
 NOW = datetime.datetime(2026, 11, 26, 12, 0, tzinfo=datetime.UTC)
 

@@ -27,10 +27,10 @@ from pathlib import Path
 
 import pytest
 
-from stacks.constructs.origin_header_secret import HEADER_NAME
+from stacks.names import ORIGIN_HEADER_NAME
 from stacks.origin_user_data import ASSETS, USER_DATA_LIMIT, payload_archive, payload_files, render_user_data
 
-HEADER = HEADER_NAME  # what CloudFront sends and the ALB rule checks
+HEADER = ORIGIN_HEADER_NAME  # what CloudFront sends and the ALB rule checks
 HEADER_VALUE = "Zq3v9YtVw0Ck2bP7nR5sLh1xJ8mG4dFa6eT0uQyWiNo2Ac7B"  # test-only; the real one is generated
 STACK, RESOURCE, REGION = "dev-Origin", "FleetGroupASGF037160E", "us-east-1"
 STUBBED = ("dnf", "systemctl", "nginx", "curl", "cfn-signal", "sleep")

@@ -11,8 +11,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from stacks.constructs.origin_header_secret import accepted_stages, version_stage
-from stacks.tools.rotate_origin_header import RotationError, main, rotate, secret_arn_from_stack
+from stacks.constructs.origin_header_secret import accepted_stages
+from stacks.names import origin_header_stage
+from tools.operator.rotate_origin_header import RotationError, main, rotate, secret_arn_from_stack
 
 REGION = "us-east-1"
 
@@ -36,13 +37,13 @@ def _labels(client: Any, arn: str) -> set[str]:
 
 
 def test_stage_names():
-    assert version_stage(0) == "AWSCURRENT"
-    assert version_stage(7) == "origin-header-7"
+    assert origin_header_stage(0) == "AWSCURRENT"
+    assert origin_header_stage(7) == "origin-header-7"
     assert accepted_stages(0) == ["AWSCURRENT"]
     assert accepted_stages(1) == ["origin-header-1", "AWSCURRENT"]
     assert accepted_stages(4) == ["origin-header-4", "origin-header-3"]
     with pytest.raises(ValueError, match="generation must be >= 0"):
-        version_stage(-1)
+        origin_header_stage(-1)
 
 
 def test_a_rotation_adds_a_new_value_and_keeps_the_one_cloudfront_still_sends(secrets: tuple[Any, str]):
@@ -66,7 +67,7 @@ def test_successive_rotations_keep_what_deployed_and_rollback_templates_referenc
     values = {}
     for generation in range(1, 6):
         rotation = rotate(client, arn, generation)
-        values[generation] = _value(client, arn, version_stage(generation))
+        values[generation] = _value(client, arn, origin_header_stage(generation))
         expected_removed = (f"origin-header-{generation - 3}",) if generation >= 4 else ()
         assert rotation.removed_labels == expected_removed
     assert len(set(values.values())) == 5

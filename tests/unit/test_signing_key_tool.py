@@ -16,7 +16,15 @@ from moto import mock_aws
 from signed_url.aws import SigningKey
 from signed_url.issuer import ServiceUnavailableError
 
-from stacks.tools.signing_key import PENDING, SigningKeyToolError, activate, create, main, retire, secret_arn_from_stack
+from tools.operator.signing_key import (
+    PENDING,
+    SigningKeyToolError,
+    activate,
+    create,
+    main,
+    retire,
+    secret_arn_from_stack,
+)
 
 REGION = "us-east-1"
 OLD, NEW = "KOLDKEY00001", "KNEWKEY00002"

@@ -12,7 +12,7 @@ import tomllib
 
 from tests.conftest import ROOT
 
-CHECKED = ("app.py", "stacks", "lambda", "tests", "benchmarks")
+CHECKED = ("app.py", "stacks", "tools", "lambda", "tests", "benchmarks")
 
 
 def _cdk_modules_imported() -> set[str]:

@@ -1,0 +1,46 @@
+"""Names the deployed app and the operator tools must agree on. Imports nothing from CDK.
+
+The stacks create resources, tags and outputs with these names; the tools under
+``tools/`` find them by the same names. Changing one here changes both sides.
+"""
+
+from __future__ import annotations
+
+ENVIRONMENT_NAMES = ("dev", "staging", "prod")
+
+# Tags every stage puts on every taggable resource (cost allocation, and how the tools find resources).
+PROJECT_TAG = "showrunner"
+
+# AmazonEMRServicePolicy_v2 acts only on resources tagged so (subnets, security groups, clusters).
+EMR_TAG = "for-use-with-amazon-emr-managed-policies"
+# The EMR in-transit TLS certificates in the data-lake bucket, made by `python -m tools.operator.emr_certificates`.
+TLS_CERTIFICATES_KEY = "emr/tls/certificates.zip"
+
+# The only RSA size CloudFront accepts for a public key.
+SIGNING_KEY_BITS = 2048
+
+# Stack outputs the operator tools read.
+SIGNING_KEY_SECRET_OUTPUT = "SigningKeySecretArn"  # noqa: S105 (an output name, not a secret) - Playback stack
+ACTIVE_SIGNING_KEY_OUTPUT = "ActiveSigningKeyId"  # Edge stack: the key the deployed issuer signs with
+ORIGIN_HEADER_SECRET_OUTPUT = "OriginHeaderSecretArn"  # noqa: S105 (an output name, not a secret) - Origin stack
+
+# The secret header CloudFront adds to every request it sends to the origin ALB.
+ORIGIN_HEADER_NAME = "X-Origin-Verify"
+ORIGIN_HEADER_LENGTH = 48  # letters and digits: about 285 bits; an ALB header condition value takes up to 128
+
+
+def stack_name(environment: str, stack: str) -> str:
+    """The CloudFormation name of one of an environment's stacks, e.g. ``dev-Playback``."""
+    return f"{environment}-{stack}"
+
+
+def origin_header_stage(generation: int) -> str:
+    """The Secrets Manager staging label that holds the origin header value of ``generation``.
+
+    Generation 0 is the value CloudFormation generated with the secret
+    (``AWSCURRENT``); every rotation adds a version labelled
+    ``origin-header-<n>`` (tools/operator/rotate_origin_header.py).
+    """
+    if generation < 0:
+        raise ValueError(f"generation must be >= 0, got {generation}")
+    return "AWSCURRENT" if generation == 0 else f"origin-header-{generation}"

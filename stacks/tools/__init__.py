@@ -1,1 +1,0 @@
-"""Command-line tools that work on the synthesized cloud assembly (``cdk.out``)."""

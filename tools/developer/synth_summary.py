@@ -1,0 +1,102 @@
+"""One-screen summary of ``cdk.out`` after ``make synth``: stages, stacks, resources, cdk-nag and cfn-lint.
+
+Exits non-zero when cdk-nag reported an unacknowledged finding or cfn-lint
+reported an error or an unlisted warning (the ignore list, with reasons, is
+``.cfnlintrc.yaml``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from tools.developer.assembly import StackArtifact, load_stacks, validation_failures
+
+RESOURCE_LIMIT = 500
+
+
+def run_cfn_lint(stacks: list[StackArtifact]) -> list[dict[str, object]]:
+    """cfn-lint every template (settings from .cfnlintrc.yaml); returns its JSON findings.
+
+    The templates are split across one cfn-lint process per CPU: each template is linted on its
+    own, so the split changes nothing but the time.
+    """
+    templates = [str(s.template_path) for s in stacks]
+    workers = max(1, min(os.cpu_count() or 1, len(templates)))
+    command = [str(Path(sys.executable).with_name("cfn-lint")), "--format", "json", "--"]
+    processes = [
+        subprocess.Popen(  # noqa: S603 - fixed argv, our own templates
+            [*command, *templates[index::workers]], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for index in range(workers)
+    ]
+    findings: list[dict[str, object]] = []
+    for process in processes:
+        stdout, stderr = process.communicate()
+        if process.returncode & 1:  # exit codes are a bitmask of error=2, warning=4, info=8; 1 means it crashed
+            raise SystemExit(f"cfn-lint failed to run (exit {process.returncode}): {stderr.strip()}")
+        if stdout.strip():
+            findings.extend(json.loads(stdout))
+    return findings
+
+
+def summarize(outdir: Path) -> tuple[str, bool]:
+    stacks = load_stacks(outdir)
+    if not stacks:
+        return f"no stacks found in {outdir}; run 'make synth' first", False
+    unacknowledged = validation_failures(outdir)
+    lint = run_cfn_lint(stacks)
+    levels = Counter(str(f.get("Level", "")).lower() for f in lint)
+
+    lines = []
+    stages = sorted({s.stage for s in stacks}, key=[s.stage for s in stacks].index)
+    total = sum(len(s.resources) for s in stacks)
+    lines.append(f"Showrunner synth ({outdir}): {len(stages)} stages, {len(stacks)} stacks, {total} resources")
+    lines.append("")
+    header = f"{'stage':<9}{'stack':<22}{'region':<12}{'resources':>10}{'  of 500':<9}{'nag acks':>9}  protected"
+    lines.append(header)
+    lines.append("-" * len(header))
+    acks = 0
+    for stack in stacks:
+        count = len(stack.resources)
+        stack_acks = len(stack.nag_acknowledgments())
+        acks += stack_acks
+        share = f"  {100 * count // RESOURCE_LIMIT}%"
+        protected = "yes" if stack.termination_protection else "no"
+        lines.append(
+            f"{stack.stage:<9}{stack.stack_name:<22}{stack.region:<12}{count:>10}{share:<9}{stack_acks:>9}  {protected}"
+        )
+    lines.append("")
+    lines.append(
+        f"cdk-nag AwsSolutions: {unacknowledged} unacknowledged findings, {acks} acknowledged (reasons: stacks/nag.py)"
+    )
+    lines.append(
+        f"cfn-lint: {levels.get('error', 0)} errors, {levels.get('warning', 0)} warnings, "
+        f"{levels.get('informational', 0)} informational (ignored checks and reasons: .cfnlintrc.yaml)"
+    )
+    for finding in lint:
+        rule = finding.get("Rule", {})
+        rule_id = rule.get("Id", "?") if isinstance(rule, dict) else "?"
+        lines.append(f"  {finding.get('Level')} {rule_id} {finding.get('Filename')}: {finding.get('Message')}")
+    ok = unacknowledged == 0 and not lint
+    lines.append("")
+    lines.append("result: OK" if ok else "result: FAILED")
+    return "\n".join(lines), ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--outdir", type=Path, default=Path("cdk.out"))
+    args = parser.parse_args(argv)
+    text, ok = summarize(args.outdir)
+    print(text)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Operator commands that act on a deployed environment in a real AWS account."""
