@@ -13,10 +13,11 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.base_stack import ShowrunnerStack
+from stacks.config import StreamSettings
 from stacks.constructs.event_ingestion import EventIngestion
 from stacks.constructs.event_stream import EventStream
 from stacks.constructs.lake_delivery import LakeDelivery
-from stacks.constructs.nightly_spark import INPUT_PREFIX, NightlySpark
+from stacks.constructs.nightly_spark import INPUT_PREFIX, NightlySpark, SparkRunProps
 
 
 class AnalyticsStack(ShowrunnerStack):
@@ -48,24 +49,26 @@ class AnalyticsStack(ShowrunnerStack):
         config = self.config
         analytics = config.analytics
 
-        player_events = EventStream(
-            self,
-            "PlayerEvents",
-            config=config,
-            name="player-events",
-            settings=analytics.player_events,
-        )
-        self.player_events_stream = player_events.stream
+        def stream(stream_id: str, name: str, settings: StreamSettings) -> kinesis.IStream:
+            return EventStream(
+                self,
+                stream_id,
+                env=self.env_props,
+                name=name,
+                mode=settings.mode,
+                shards=settings.shards,
+                retention_hours=analytics.stream_retention_hours,
+            ).stream
+
+        self.player_events_stream = stream("PlayerEvents", "player-events", analytics.player_events)
         self.cdn_logs_stream: kinesis.IStream | None = None
         if analytics.cdn_logs is not None:
-            self.cdn_logs_stream = EventStream(
-                self, "CdnLogs", config=config, name="cdn-logs", settings=analytics.cdn_logs
-            ).stream
+            self.cdn_logs_stream = stream("CdnLogs", "cdn-logs", analytics.cdn_logs)
 
         self.ingestion = EventIngestion(
             self,
             "Ingestion",
-            config=config,
+            env=self.env_props,
             stream=self.player_events_stream,
             http_api=http_api,
             authorizer=route_authorizer,
@@ -74,12 +77,14 @@ class AnalyticsStack(ShowrunnerStack):
         deliveries = [("EventsToLake", self.player_events_stream, INPUT_PREFIX.rstrip("/"), ".json.gz")]
         if self.cdn_logs_stream is not None:
             deliveries.append(("CdnLogsToLake", self.cdn_logs_stream, "cdn-logs", ".log.gz"))
-        for delivery_id, stream, prefix, extension in deliveries:
+        for delivery_id, source, prefix, extension in deliveries:
             LakeDelivery(
                 self,
                 delivery_id,
-                config=config,
-                stream=stream,
+                env=self.env_props,
+                buffer_seconds=analytics.firehose_buffer_seconds,
+                buffer_mib=analytics.firehose_buffer_mib,
+                stream=source,
                 bucket=data_lake_bucket,
                 key=data_lake_key,
                 prefix=prefix,
@@ -88,7 +93,8 @@ class AnalyticsStack(ShowrunnerStack):
         self.nightly = NightlySpark(
             self,
             "NightlySpark",
-            config=config,
+            env=self.env_props,
+            settings=SparkRunProps(**analytics.emr.model_dump()),
             vpc=vpc,
             data_lake_bucket=data_lake_bucket,
             data_lake_key=data_lake_key,

@@ -93,7 +93,7 @@ class ApiStack(ShowrunnerStack):
                 rate_limit=api_config.throttle_rate_limit, burst_limit=api_config.throttle_burst_limit
             ),
             access_log_settings=_AccessLogSettings(
-                apigwv2.LogGroupLogDestination(log_group(self, "AccessLogs", config))
+                apigwv2.LogGroupLogDestination(log_group(self, "AccessLogs", self.env_props))
             ),
         )
         authorizer = apigwv2.HttpAuthorizer(

@@ -8,6 +8,7 @@ from aws_cdk import Environment, Stack
 from constructs import Construct
 
 from stacks.config import EnvironmentConfig
+from stacks.constructs.props import EnvironmentProps
 
 
 class ShowrunnerStack(Stack):
@@ -39,6 +40,12 @@ class ShowrunnerStack(Stack):
             **kwargs,
         )
         self.config = config
+        self.env_props = EnvironmentProps(
+            name=config.name,
+            retain_data=config.retain_data,
+            log_retention_days=config.retention.cloudwatch_logs_days,
+            noncurrent_versions_days=config.retention.noncurrent_versions_days,
+        )
 
     @property
     def availability_zones(self) -> list[str]:

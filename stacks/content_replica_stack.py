@@ -38,11 +38,11 @@ class ContentReplicaStack(ShowrunnerStack):
             region=config.edge.replica_region,
             **kwargs,
         )
-        self.logs_bucket = SecureBucket(self, "ReplicaLogsBucket", config=config, access_logs_bucket=None)
+        self.logs_bucket = SecureBucket(self, "ReplicaLogsBucket", env=self.env_props, access_logs_bucket=None)
         self.bucket = SecureBucket(
             self,
             "ContentReplicaBucket",
-            config=config,
+            env=self.env_props,
             access_logs_bucket=self.logs_bucket,
             bucket_name=replica_bucket_name(config),
             intelligent_tiering=True,

@@ -77,8 +77,21 @@ class EdgeStack(ShowrunnerStack):
         self.signing = SigningKeyGroup(
             self, "Signing", public_key_pems=config.edge.public_key_pems(), comment=f"{prefix} playback"
         )
-        self.rewriter = ManifestRewriter(self, "Rewriter", config=config, content_bucket=content_bucket)
-        policies = MediaPolicies(self, "Policies", config=config)
+        self.rewriter = ManifestRewriter(
+            self,
+            "Rewriter",
+            env=self.env_props,
+            fresh_seconds=config.edge.manifest_fresh_seconds,
+            content_bucket=content_bucket,
+        )
+        policies = MediaPolicies(
+            self,
+            "Policies",
+            environment=config.name,
+            manifest_max_ttl_seconds=config.edge.manifest_max_ttl_seconds,
+            segment_ttl_days=config.edge.segment_ttl_days,
+            cors_allowed_origins=config.edge.cors_allowed_origins,
+        )
         log_config = (
             CdnRealtimeLogs(
                 self,

@@ -9,11 +9,11 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from stacks.base_stack import ShowrunnerStack
-from stacks.constructs.chaos_monkey import ChaosMonkey
+from stacks.constructs.chaos_monkey import BusinessHours, ChaosMonkey
 from stacks.constructs.cost_budget import CostBudget
 from stacks.constructs.fis_experiments import FisExperiments
 from stacks.constructs.observed import Observed
-from stacks.constructs.operations_alarms import OperationsAlarms
+from stacks.constructs.operations_alarms import AlarmThresholds, OperationsAlarms
 from stacks.constructs.operations_dashboard import OperationsDashboard
 
 
@@ -39,25 +39,58 @@ class OperationsStack(ShowrunnerStack):
         )
         config = self.config
 
-        self.chaos_monkey = ChaosMonkey(self, "ChaosMonkey", config=config)
+        monkey = config.operations.chaos_monkey
+        hours = monkey.business_hours
+        self.chaos_monkey = ChaosMonkey(
+            self,
+            "ChaosMonkey",
+            env=self.env_props,
+            enabled=monkey.enabled,
+            dry_run=monkey.dry_run,
+            hours=BusinessHours(days=hours.days, start=hours.start, end=hours.end, time_zone=config.chaos_time_zone),
+        )
+        thresholds = config.operations.alarms
         self.alarms = OperationsAlarms(
             self,
             "Alarms",
-            config=config,
+            environment=config.name,
+            thresholds=AlarmThresholds(
+                origin_5xx_percent=thresholds.origin_5xx_percent,
+                origin_p99_seconds=thresholds.origin_p99_seconds,
+                cloudfront_5xx_percent=thresholds.cloudfront_5xx_percent,
+                lambda_error_percent=thresholds.lambda_error_percent,
+                origin_min_capacity=config.origin.min_capacity,
+                iterator_age_minutes=config.analytics.iterator_age_alarm_minutes,
+            ),
             observed=observed,
             topic=alerts_topic,
             chaos_monkey=self.chaos_monkey.function,
         )
-        self.experiments = FisExperiments(self, "Experiments", config=config, stop_alarm=self.alarms.origin_5xx)
+        self.experiments = FisExperiments(
+            self,
+            "Experiments",
+            environment=config.name,
+            availability_zones=config.availability_zones,
+            stop_alarm=self.alarms.origin_5xx,
+        )
         self.dashboard = OperationsDashboard(
             self,
             "Dashboard",
-            config=config,
+            environment=config.name,
             observed=observed,
             functions={"ChaosMonkey": self.chaos_monkey.function, **observed.functions},
             alarms=self.alarms.alarms,
         )
-        self.budget = CostBudget(self, "Budget", config=config, topic=alerts_topic)
+        budget = config.operations.budget
+        self.budget = CostBudget(
+            self,
+            "Budget",
+            environment=config.name,
+            monthly_limit_usd=budget.monthly_limit_usd,
+            actual_alert_percents=budget.actual_alert_percents,
+            forecast_alert_percent=budget.forecast_alert_percent,
+            topic=alerts_topic,
+        )
 
         CfnOutput(self, "DashboardName", value=self.dashboard.dashboard.dashboard_name)
         CfnOutput(self, "ChaosMonkeyKillSwitch", value=self.chaos_monkey.kill_switch.parameter_name)

@@ -13,13 +13,37 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from stacks.base_stack import ShowrunnerStack
-from stacks.constructs.cloudfront_only_load_balancer import CloudFrontOnlyLoadBalancer, cloudfront_prefix_list_id
-from stacks.constructs.origin_fleet import OriginFleet
+from stacks.config import ConfigError
+from stacks.constructs.cloudfront_only_load_balancer import CloudFrontOnlyLoadBalancer
+from stacks.constructs.origin_fleet import FleetCapacity, OriginFleet, PrimeTime
 from stacks.constructs.origin_header_secret import OriginHeaderSecret
 from stacks.names import ORIGIN_HEADER_NAME, ORIGIN_HEADER_SECRET_OUTPUT
 
 HEALTH_CHECK_PATH = "/healthz"
 DEREGISTRATION_DELAY = Duration.seconds(30)
+
+
+# CDK context key (committed in cdk.context.json) mapping region -> the ID of the AWS-managed
+# prefix list com.amazonaws.global.cloudfront.origin-facing in that region. Synth stays
+# offline, and a stack without an account (ours by default) cannot do a context lookup.
+PREFIX_LIST_CONTEXT_KEY = "showrunner:cloudfront-origin-facing-prefix-lists"
+PREFIX_LIST_NAME = "com.amazonaws.global.cloudfront.origin-facing"
+
+
+def cloudfront_prefix_list_id(scope: Construct, region: str) -> str:
+    """The origin-facing prefix list ID of ``region``, from committed context."""
+    known: Any = scope.node.try_get_context(PREFIX_LIST_CONTEXT_KEY) or {}
+    if not isinstance(known, dict):
+        raise ConfigError(f"context {PREFIX_LIST_CONTEXT_KEY} must map region names to prefix list IDs")
+    prefix_list = known.get(region)
+    if not isinstance(prefix_list, str) or not prefix_list.startswith("pl-"):
+        raise ConfigError(
+            f"no CloudFront origin-facing prefix list ID for {region} in cdk.context.json "
+            f"({PREFIX_LIST_CONTEXT_KEY}). Find it with: aws ec2 describe-managed-prefix-lists "
+            f"--region {region} --filters Name=prefix-list-name,Values={PREFIX_LIST_NAME} "
+            "--query 'PrefixLists[0].PrefixListId', and add it there."
+        )
+    return prefix_list
 
 
 class OriginStack(ShowrunnerStack):
@@ -69,7 +93,22 @@ class OriginStack(ShowrunnerStack):
             certificate_arn=origin.certificate_arn,
             deletion_protection=config.production,
         )
-        self.fleet = OriginFleet(self, "Fleet", config=config, vpc=vpc, topic=alerts_topic)
+        self.fleet = OriginFleet(
+            self,
+            "Fleet",
+            environment=config.name,
+            capacity=FleetCapacity(
+                instance_types=origin.instance_types,
+                burstable=origin.burstable,
+                min_capacity=origin.min_capacity,
+                desired_capacity=origin.desired_capacity,
+                max_capacity=origin.max_capacity,
+                on_demand_base_capacity=origin.on_demand_base_capacity,
+                on_demand_percentage_above_base=origin.on_demand_percentage_above_base,
+            ),
+            vpc=vpc,
+            topic=alerts_topic,
+        )
         self.target_group = self.load_balancer.forward_with_header(
             "Fleet",
             header_name=ORIGIN_HEADER_NAME,
@@ -78,7 +117,16 @@ class OriginStack(ShowrunnerStack):
             health_check_path=HEALTH_CHECK_PATH,
             deregistration_delay=DEREGISTRATION_DELAY,
         )
-        self.fleet.add_scaling(config)
+        prime_time = origin.prime_time
+        self.fleet.add_scaling(
+            cpu_target_percent=origin.cpu_target_percent,
+            requests_per_target=origin.requests_per_target,
+            min_capacity=origin.min_capacity,
+            prime_time=PrimeTime(start=prime_time.start, end=prime_time.end, min_capacity=prime_time.min_capacity)
+            if prime_time
+            else None,
+            time_zone=config.origin_time_zone,
+        )
         _allow_auto_scaling_to_publish(alerts_key)
 
         alb = self.load_balancer.load_balancer

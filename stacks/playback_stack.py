@@ -71,7 +71,8 @@ class PlaybackStack(ShowrunnerStack):
         self.issuer = SignedUrlIssuer(
             self,
             "Issuer",
-            config=config,
+            env=self.env_props,
+            url_ttl_seconds=config.playback.url_ttl_seconds,
             content_bucket=content_bucket,
             signing_key=self.signing_key_secret,
             http_api=api.http_api,

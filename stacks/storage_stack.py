@@ -38,7 +38,7 @@ class StorageStack(ShowrunnerStack):
         self.logs_bucket = SecureBucket(
             self,
             "LogsBucket",
-            config=config,
+            env=self.env_props,
             access_logs_bucket=None,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
             lifecycle_rules=[
@@ -65,7 +65,7 @@ class StorageStack(ShowrunnerStack):
         self.content_bucket = SecureBucket(
             self,
             "ContentBucket",
-            config=config,
+            env=self.env_props,
             access_logs_bucket=self.logs_bucket,
             replication_rules=replication,
             intelligent_tiering=True,
@@ -84,7 +84,7 @@ class StorageStack(ShowrunnerStack):
         self.data_lake_bucket = SecureBucket(
             self,
             "DataLakeBucket",
-            config=config,
+            env=self.env_props,
             access_logs_bucket=self.logs_bucket,
             encryption_key=self.data_lake_key,
             intelligent_tiering=True,
