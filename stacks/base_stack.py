@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from aws_cdk import Environment, Stack
 from constructs import Construct
 
+from stacks.compliance import Ack
 from stacks.config import EnvironmentConfig
 from stacks.constructs.props import EnvironmentProps
 
@@ -19,7 +20,12 @@ class ShowrunnerStack(Stack):
     * Availability zones come from the config too, so no stack ever performs
       an AZ context lookup, even when an account is set.
     * Production stacks have termination protection.
+    * ``acknowledgments`` (cdk-nag) and ``checkov_skips``: each with its reason, paths relative to the
+      stack (``stacks/compliance.py``); the app builder applies them.
     """
+
+    acknowledgments: ClassVar[tuple[Ack, ...]] = ()
+    checkov_skips: ClassVar[tuple[Ack, ...]] = ()
 
     def __init__(
         self,

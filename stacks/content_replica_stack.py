@@ -8,6 +8,7 @@ from aws_cdk import Aws
 from constructs import Construct
 
 from stacks.base_stack import ShowrunnerStack
+from stacks.compliance import Ack
 from stacks.config import EnvironmentConfig
 from stacks.constructs.secure_bucket import SecureBucket
 
@@ -27,6 +28,15 @@ class ContentReplicaStack(ShowrunnerStack):
     must stay in the bucket's region. Same settings as every SecureBucket:
     encrypted, versioned, private, TLS-only; retained in production.
     """
+
+    checkov_skips = (
+        Ack(
+            "ReplicaLogsBucket/Resource",
+            "CKV_AWS_18",
+            "The replica region's logs bucket receives the replica bucket's server access logs; logging its "
+            "own access would write a log record about every log record.",
+        ),
+    )
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         config = kwargs["config"]

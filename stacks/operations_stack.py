@@ -9,6 +9,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from stacks.base_stack import ShowrunnerStack
+from stacks.compliance import Ack
 from stacks.constructs.chaos_monkey import BusinessHours, ChaosMonkey
 from stacks.constructs.cost_budget import CostBudget
 from stacks.constructs.fis_experiments import FisExperiments
@@ -30,6 +31,67 @@ class OperationsStack(ShowrunnerStack):
 
     ``observed`` names what to watch (``stacks/constructs/observed.py``).
     """
+
+    acknowledgments = (
+        Ack(
+            "ChaosMonkey/FunctionRole/DefaultPolicy/Resource",
+            "AwsSolutions-IAM5[Resource::*]",
+            "autoscaling:DescribeAutoScalingGroups and autoscaling:DescribeInstanceRefreshes take no resource ARN "
+            "(Service Authorization Reference); the chaos monkey lists the opted-in groups by tag and reads their "
+            "instance refreshes. Nothing in that statement changes anything.",
+        ),
+        Ack(
+            "ChaosMonkey/FunctionRole/DefaultPolicy/Resource",
+            "AwsSolutions-IAM5[Resource::arn:aws:autoscaling:{region}:<AWS::AccountId>:autoScalingGroup:*:"
+            "autoScalingGroupName/*]",
+            "The chaos monkey finds its targets by tag, so TerminateInstanceInAutoScalingGroup names the groups of "
+            "this account and region, conditioned on autoscaling:ResourceTag/showrunner:chaos-monkey=opt-in and "
+            "autoscaling:ResourceTag/environment=<its environment>: only groups that opted in, in its own environment.",
+        ),
+        Ack(
+            "SchedulerRoleForTarget-*/DefaultPolicy/Resource",
+            "AwsSolutions-IAM5[Resource::{ref:Operations/ChaosMonkey/Function.Arn}:*]",
+            "The EventBridge Scheduler role may invoke only the chaos-monkey function; CDK's grantInvoke adds "
+            "'<function ARN>:*' for that one function's versions and aliases.",
+        ),
+        Ack(
+            "Experiments/Policy/Resource",
+            "AwsSolutions-IAM5[Resource::*]",
+            "ec2:DescribeInstances and tag:GetResources (FIS resolving the tagged targets) and ssm:ListCommands and "
+            "ssm:CancelCommand (following and stopping the CPU-stress command) take no resource ARN.",
+        ),
+        Ack(
+            "Experiments/Policy/Resource",
+            "AwsSolutions-IAM5[Resource::arn:aws:ec2:{region}:<AWS::AccountId>:instance/*]",
+            "FIS selects origin instances when an experiment starts, so ec2:TerminateInstances and ssm:SendCommand "
+            "name the instances of this account and region, each conditioned on the tags showrunner:component=origin "
+            "and environment=<its environment>; ssm:SendCommand may send only the AWSFIS-Run-CPU-Stress document.",
+        ),
+    )
+    checkov_skips = tuple(
+        Ack(
+            "ChaosMonkey/Function/Resource",
+            check,
+            "The chaos monkey, run hourly by EventBridge Scheduler with no retries (reserved concurrency 1), "
+            "calls only the Auto Scaling and SSM APIs: " + reason,
+        )
+        for check, reason in (
+            (
+                "CKV_AWS_116",
+                "Lambda's own retries are off and every run logs its decision, a failed run included, and "
+                "raises the chaos-monkey-failed alarm; a dead-letter queue would hold only the empty schedule event.",
+            ),
+            (
+                "CKV_AWS_117",
+                "inside the VPC it would need NAT or interface endpoints to reach them, and it holds no data.",
+            ),
+            (
+                "CKV_AWS_173",
+                "its environment variables hold the environment's name, the kill switch's parameter name and "
+                "the business hours, never secrets, and Lambda encrypts them at rest with its service key.",
+            ),
+        )
+    )
 
     def __init__(
         self, scope: Construct, construct_id: str, *, observed: Observed, alerts_topic: sns.ITopic, **kwargs: Any

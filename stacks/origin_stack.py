@@ -13,6 +13,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from stacks.base_stack import ShowrunnerStack
+from stacks.compliance import Ack
 from stacks.config import ConfigError
 from stacks.constructs.cloudfront_only_load_balancer import CloudFrontOnlyLoadBalancer
 from stacks.constructs.origin_fleet import FleetCapacity, OriginFleet, PrimeTime
@@ -46,6 +47,14 @@ def cloudfront_prefix_list_id(scope: Construct, region: str) -> str:
     return prefix_list
 
 
+_ORIGIN_HTTP = (
+    "Without origin.certificate_arn there is no origin domain to present a certificate for, so the "
+    "listener is HTTP on port 80; it admits only CloudFront's origin-facing prefix list, forwards only "
+    "requests carrying the secret X-Origin-Verify header and answers everything else 403. Setting "
+    "origin.certificate_arn and origin.domain_name makes it HTTPS with ELBSecurityPolicy-TLS13-1-2-2021-06."
+)
+
+
 class OriginStack(ShowrunnerStack):
     """The application origin of one environment.
 
@@ -60,6 +69,50 @@ class OriginStack(ShowrunnerStack):
     ``origin_header_name`` and ``origin_header_value`` (a dynamic reference,
     never the value itself).
     """
+
+    acknowledgments = (
+        Ack(
+            "Fleet/Group/ASG",
+            "AwsSolutions-EC26",
+            "False positive: cdk-nag 3.0.2's EC26 reads the group's LaunchTemplate property, which a group with "
+            "a MixedInstancesPolicy (Spot) does not have, and throws. The launch template it uses has only an "
+            "encrypted gp3 root volume (asserted in tests/infra/test_origin.py).",
+        ),
+        Ack(
+            "Fleet/InstanceRole/Resource",
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]",
+            "AmazonSSMManagedInstanceCore is the AWS-maintained minimum for the SSM agent (Session Manager "
+            "replaces SSH, so the fleet has no key pair and no port 22). Its ssm/ssmmessages/ec2messages "
+            "actions take no resource-level scoping, so an inline copy would be the same Resource '*' "
+            "without AWS's updates as the agent changes.",
+        ),
+        Ack(
+            "OriginHeader/Secret/Resource",
+            "AwsSolutions-SMG4",
+            "The origin header is rotated by a staged, zero-downtime procedure instead of a rotation Lambda: "
+            "the ALB rule and CloudFront's origin header hold values CloudFormation resolved at deploy, so a "
+            "Lambda changing the secret would change neither. tools/operator/rotate_origin_header.py adds the next "
+            "version and origin.header_generation deploys it (docs/operations.md, Rotating the origin header).",
+        ),
+        Ack(
+            "Fleet/Group",
+            "Annotation::@aws-cdk/aws-autoscaling:desiredCapacitySet",
+            "The group has scheduled actions, so CDK sets IgnoreUnmodifiedGroupSizeProperties: a deploy only "
+            "resets the group's size when origin.min/desired/max_capacity themselves change "
+            "(asserted in tests/infra/test_origin.py).",
+        ),
+    )
+    checkov_skips = (
+        Ack("Alb/LoadBalancer/Listener/Resource", "CKV_AWS_2", _ORIGIN_HTTP),
+        Ack("Alb/LoadBalancer/Listener/Resource", "CKV_AWS_103", _ORIGIN_HTTP),
+        Ack(
+            "OriginHeader/Secret/Resource",
+            "CKV_AWS_149",
+            "Only CloudFormation reads the origin-header secret, through dynamic references while it deploys; "
+            "no function or instance does. The AWS managed key encrypts it at rest, and a customer managed key "
+            "would separate no reader from another.",
+        ),
+    )
 
     def __init__(
         self,
