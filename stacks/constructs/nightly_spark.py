@@ -124,6 +124,14 @@ class NightlySpark(Construct):
         }
 
         self.instance_role = self._instance_role(env, lake, data_lake_key, logs_bucket)
+        # EMR's JobFlowRole names an instance profile, not a role, and EMR wants both to have the same name.
+        # (EmrCreateCluster makes a profile only for a role it creates itself.)
+        self.instance_profile = iam.CfnInstanceProfile(
+            self,
+            "InstanceProfile",
+            roles=[self.instance_role.role_name],
+            instance_profile_name=self.instance_role.role_name,
+        )
         self.service_role = self._service_role(env, data_lake_key)
         security_groups = {
             name: ec2.SecurityGroup(
@@ -225,6 +233,7 @@ class NightlySpark(Construct):
             tracing_enabled=True,
             logs=sfn.LogOptions(destination=log_group(self, "StateMachineLogs", env), level=sfn.LogLevel.ALL),
         )
+        self.state_machine.node.add_dependency(self.instance_profile)
         self.schedule = events.Rule(
             self,
             "Schedule",
@@ -305,28 +314,48 @@ class NightlySpark(Construct):
             assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
             description=f"Showrunner {env.name} EMR nodes of the nightly Spark run",
         )
-        outputs = [f"{job}/" for job in JOBS]
+
+        # EMRFS (s3://) treats a prefix as a directory: it asks for the prefix itself, for the prefix with a
+        # trailing slash and everything below it, and for its "<prefix>_$folder$" marker, a sibling of the
+        # prefix (EMR Management Guide, "Service role for cluster EC2 instances"; Hadoop's assumed-role
+        # guidance for write access to a subtree).
+        def directory(prefix: str) -> list[str]:
+            name = prefix.rstrip("/")
+            return [
+                lake.arn_for_objects(name),
+                lake.arn_for_objects(f"{name}/*"),
+                lake.arn_for_objects(f"{name}_$folder$"),
+            ]
+
         role.add_to_policy(
             iam.PolicyStatement(
-                sid="ListOnlyOurPrefixes",
-                actions=["s3:ListBucket"],
+                sid="ListTheLake",
+                # Without ListBucket, S3 answers a HEAD on a missing key 403 instead of 404, and EMRFS takes
+                # that for a refusal. A prefix condition would not help: a HEAD carries no s3:prefix.
+                actions=["s3:ListBucket", "s3:ListBucketMultipartUploads"],
                 resources=[lake.bucket_arn],
-                # "events*" covers the listing of "events" itself as well as everything under "events/".
-                conditions={"StringLike": {"s3:prefix": [f"{p.rstrip('/')}*" for p in (INPUT_PREFIX, *outputs)]}},
             )
         )
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="ReadEventsAndCertificates",
                 actions=["s3:GetObject"],
-                resources=[lake.arn_for_objects(f"{INPUT_PREFIX}*"), lake.arn_for_objects(TLS_CERTIFICATES_KEY)],
+                resources=[*directory(INPUT_PREFIX), lake.arn_for_objects(TLS_CERTIFICATES_KEY)],
             )
         )
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="WriteResults",
-                actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-                resources=[lake.arn_for_objects(f"{prefix}*") for prefix in outputs],
+                # Overwriting a result: read and delete what is there, write the new parts with multipart uploads
+                # (the EMRFS S3-optimized committer), abort the uploads of a failed task, list their parts.
+                actions=[
+                    "s3:GetObject",
+                    "s3:PutObject",
+                    "s3:DeleteObject",
+                    "s3:AbortMultipartUpload",
+                    "s3:ListMultipartUploadParts",
+                ],
+                resources=[arn for job in JOBS for arn in directory(job)],
             )
         )
         role.add_to_policy(

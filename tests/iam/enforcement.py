@@ -20,7 +20,9 @@ for the actions our functions call, and records every decision:
   ``kms:Decrypt`` on that key, with ``kms:ViaService`` and ``kms:EncryptionContext:SecretARN``,
   as Secrets Manager asks KMS with the caller's credentials.
 
-Action and Resource matching (wildcards included) is moto's own (``IAMPolicyStatement``).
+Action and Resource matching is moto's (``IAMPolicyStatement``) with IAM's wildcard rules: ``*``
+any run of characters, ``?`` one, everything else literal (moto reads the pattern as a regular
+expression, so ``.`` matched any character and ``$`` could match nothing).
 Not modelled: permission boundaries, SCPs, session policies, resource-based policies other
 than S3 bucket policies (moto's own), ``NotResource``/``NotAction`` statements (rejected
 below, none of our function roles uses them).
@@ -29,6 +31,7 @@ below, none of our function roles uses them).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -145,6 +148,13 @@ RESOLVERS: dict[str, Callable[[Caller], list[Check]]] = {
 # --- the decision ------------------------------------------------------------------------------------------
 
 
+class _Statement(IAMPolicyStatement):
+    @staticmethod
+    def _match(pattern: str, string: str) -> re.Match[str] | None:
+        regex = "".join({"*": ".*", "?": "."}.get(char, re.escape(char)) for char in pattern)
+        return re.fullmatch(regex, string)
+
+
 def documents(policies: list[Any]) -> list[dict[str, Any]]:
     """The policy documents moto collected for a role: inline (JSON text) and attached managed ``Policy``."""
     result = []
@@ -171,7 +181,7 @@ def decide(policy_documents: list[dict[str, Any]], check: Check) -> Decision:
             if "NotResource" in statement or "NotAction" in statement or "Resource" not in statement:
                 raise NotEvaluableError(f"statement {statement_id(statement)}: only Action and Resource are evaluated")
             bare = {key: value for key, value in statement.items() if key != "Condition"}
-            result = IAMPolicyStatement(bare).is_action_permitted(check.action, check.resource)
+            result = _Statement(bare).is_action_permitted(check.action, check.resource)
             if result is PermissionResult.NEUTRAL:
                 continue
             conditions = statement.get("Condition", {})

@@ -65,3 +65,19 @@ def test_elements_that_are_not_evaluated_are_refused(element: str):
     statement = {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY, element: ["x"]}
     with pytest.raises(NotEvaluableError, match="only Action and Resource"):
         decide([{"Statement": [statement]}], Check("kms:Decrypt", KEY))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "resource", "allowed"),
+    [
+        ("arn:aws:s3:::lake/events_$folder$", "arn:aws:s3:::lake/events_$folder$", True),
+        ("arn:aws:s3:::lake/a.b", "arn:aws:s3:::lake/aXb", False),  # '.' is a character, not "any"
+        ("arn:aws:s3:::lake/a?c", "arn:aws:s3:::lake/abc", True),
+        ("arn:aws:s3:::lake/a?c", "arn:aws:s3:::lake/abbc", False),
+        ("arn:aws:s3:::lake/events/*", "arn:aws:s3:::lake/events/x/y", True),
+        ("arn:aws:s3:::lake/events/*", "arn:aws:s3:::lake/events", False),
+    ],
+)
+def test_resources_match_by_iam_wildcards_only(pattern: str, resource: str, allowed: bool):
+    document = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": pattern}]}
+    assert decide([document], Check("s3:GetObject", resource)).allowed is allowed

@@ -296,15 +296,29 @@ def test_instance_role_reaches_only_the_job_prefixes(synthesized: Synthesized, e
     policy = _resource(template, "Analytics/NightlySpark/InstanceRole/DefaultPolicy/Resource")["Properties"]
     statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"] if "Sid" in s}
     lake = f"${{{env}-Storage:PublishOutputFnGetAttDataLakeBucket0256EA8EArn8D77EE2E}}"
-    assert statements["ListOnlyOurPrefixes"]["Condition"] == {
-        "StringLike": {"s3:prefix": ["events*", "trending*", "recommendations*"]}
-    }
+    listing = statements["ListTheLake"]
+    assert listing["Action"] == ["s3:ListBucket", "s3:ListBucketMultipartUploads"]
+    assert _flatten(listing["Resource"]) == lake
+    assert "Condition" not in listing  # a HEAD carries no s3:prefix: a prefix condition would turn 404s into 403s
     read = statements["ReadEventsAndCertificates"]
     assert read["Action"] == "s3:GetObject"
-    assert sorted(_flatten(r) for r in read["Resource"]) == [f"{lake}/emr/tls/certificates.zip", f"{lake}/events/*"]
+    assert sorted(_flatten(r) for r in read["Resource"]) == [
+        f"{lake}/emr/tls/certificates.zip",
+        f"{lake}/events",
+        f"{lake}/events/*",
+        f"{lake}/events_$folder$",
+    ]
     write = statements["WriteResults"]
-    assert write["Action"] == ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
-    assert sorted(_flatten(r) for r in write["Resource"]) == [f"{lake}/recommendations/*", f"{lake}/trending/*"]
+    assert write["Action"] == [
+        "s3:AbortMultipartUpload",
+        "s3:DeleteObject",
+        "s3:GetObject",
+        "s3:ListMultipartUploadParts",
+        "s3:PutObject",
+    ]
+    assert sorted(_flatten(r) for r in write["Resource"]) == sorted(
+        f"{lake}/{job}{suffix}" for job in ("trending", "recommendations") for suffix in ("", "/*", "_$folder$")
+    )
     scripts = sorted(_flatten(r) for r in statements["ReadTheJobScripts"]["Resource"])
     assert sorted(s.rsplit(".", 1)[1] for s in scripts) == [
         "py",
