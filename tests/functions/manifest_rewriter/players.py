@@ -60,8 +60,8 @@ def js_trim(text: str) -> str:
 def _host(authority: str) -> str | None:
     host = authority.rpartition("@")[2]
     if host.startswith("["):
-        return host.lower()
-    host = unquote(host)
+        return host.partition("]")[0].lower() + "]"
+    host = unquote(host.rpartition(":")[0] if ":" in host else host)
     for dot in "\u3002\uff0e\uff61":
         host = host.replace(dot, ".")
     host = unicodedata.normalize("NFKC", host).lower()
@@ -434,12 +434,14 @@ def dash_requests(data: bytes, mpd_url: str) -> list[tuple[str, Request | None]]
             rep_id, bandwidth = user.get("id"), user.get("bandwidth")
             for value in values:
                 if kind == "BaseURL":  # requested as a base: an empty media URL, or an init after resolving
-                    chain = holders(element.getparent(), exact=False)
-                    for base in dashjs_bases(chain):
+                    # It resolves against the BaseURLs of the elements around its own holder.
+                    around = nearest.getparent()
+                    for base in dashjs_bases([] if around is None else holders(around, exact=False)):
                         url = _dashjs_resolve(value, base)
                         requests.append((value, _dashjs_send(fill(url, rep_id, bandwidth, pad=True))))
                     if _exact(element, "BaseURL"):
-                        for url in _shaka_join(shaka_bases(holders(element.getparent(), exact=True)), value):
+                        shaka = shaka_bases([] if around is None else holders(around, exact=True))
+                        for url in _shaka_join(shaka, value):
                             requests.append((value, parse(url)))
                     continue
                 for base in dashjs_bases(holders(user, exact=False)):
