@@ -48,17 +48,16 @@ _QUERYPARAM = "EXT-X-DEFINE with QUERYPARAM copies the playlist URL's query (the
 _STEERING = "EXT-X-CONTENT-STEERING pathway clones move tokenized URIs to hosts a steering server chooses"
 
 
+# An EXT-X-DEFINE with QUERYPARAM anywhere on its line (hls.js reads the attributes up to CR or LF).
+_DEFINES_QUERYPARAM = re.compile(r"#EXT-X-DEFINE:[^\r\n]*?QUERYPARAM")
+
+
 def refusal(text: str) -> str | None:
     """Why ``text`` cannot be served with a token in it, or None."""
     if "#EXT-X-CONTENT-STEERING" in text:
         return _STEERING
-    start = text.find("#EXT-X-DEFINE:")
-    while start >= 0:
-        ends = [end for end in (text.find("\n", start), text.find("\r", start)) if end >= 0]
-        end = min(ends) if ends else len(text)
-        if "QUERYPARAM" in text[start:end]:
-            return _QUERYPARAM
-        start = text.find("#EXT-X-DEFINE:", end)
+    if "#EXT-X-DEFINE:" in text and _DEFINES_QUERYPARAM.search(text):
+        return _QUERYPARAM
     return None
 
 
