@@ -21,7 +21,8 @@ class OperationsStack(ShowrunnerStack):
     """The last stack of a stage; it watches and exercises the others and nothing depends on it.
 
     * ``chaos_monkey`` (``ChaosMonkey``): the opt-in chaos-monkey Lambda, its kill
-      switch and its business-hours schedule.
+      switch, its termination record and its business-hours schedule; it stands down
+      while an origin or edge alarm (``alarms.stand_down``) is in ALARM.
     * ``alarms`` (``OperationsAlarms``) to ``alerts_topic``, including the origin
       5xx alarm that stops every experiment.
     * ``experiments`` (``FisExperiments``): FIS templates against the origin fleet.
@@ -48,6 +49,7 @@ class OperationsStack(ShowrunnerStack):
             topic=alerts_topic,
             chaos_monkey=self.chaos_monkey.function,
         )
+        self.chaos_monkey.stand_down_on(self.alarms.stand_down)
         self.experiments = FisExperiments(self, "Experiments", config=config, stop_alarm=self.alarms.origin_5xx)
         self.dashboard = OperationsDashboard(
             self,

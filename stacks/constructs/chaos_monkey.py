@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Duration, Stack, TimeZone
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
@@ -21,6 +24,10 @@ def kill_switch_name(environment: str) -> str:
     return f"/showrunner/{environment}/chaos-monkey/state"
 
 
+def terminations_name(environment: str) -> str:
+    return f"/showrunner/{environment}/chaos-monkey/terminations"
+
+
 def business_hours_cron(hours: BusinessHours) -> dict[str, str]:
     """Cron fields that fire once an hour inside ``hours``: at ``start``'s minute, first at ``start``.
 
@@ -37,12 +44,16 @@ class ChaosMonkey(Construct):
     """Terminates one random in-service instance of an opted-in Auto Scaling group, hourly in business hours.
 
     * ``kill_switch``: SSM parameter ``/showrunner/<env>/chaos-monkey/state``. The
-      function acts only while it reads ``enabled``; it is created ``enabled`` when
+      function acts only while it reads exactly ``enabled``; it is created ``enabled`` when
       ``operations.chaos_monkey.enabled`` is true, else ``disabled``.
+    * ``terminations``: SSM parameter ``/showrunner/<env>/chaos-monkey/terminations``,
+      the time of the last termination per group (``{}`` at first): a group loses at
+      most one instance per ``operations.chaos_monkey.min_interval_minutes``.
     * ``function``: ``lambda/chaos_monkey`` (``PythonFunction``), reserved
       concurrency 1 so two runs never overlap, and no asynchronous retries. Its role may read the kill switch,
-      describe groups and instance refreshes, and terminate instances only in
-      groups tagged ``showrunner:chaos-monkey=opt-in`` and ``environment=<env>``.
+      read and write the termination record, describe groups and instance refreshes, and terminate instances
+      only in groups tagged ``showrunner:chaos-monkey=opt-in`` and ``environment=<env>``; ``stand_down_on``
+      adds the alarms it watches, and lets it describe exactly those.
     * ``schedule``: EventBridge Scheduler, hourly within the business hours in
       their time zone, no retries (a retry could be a second termination);
       disabled unless ``operations.chaos_monkey.enabled``.
@@ -61,6 +72,13 @@ class ChaosMonkey(Construct):
             string_value=KILL_SWITCH_ENABLED if settings.enabled else KILL_SWITCH_DISABLED,
             description=f"Showrunner {config.name} chaos monkey: acts only while this reads '{KILL_SWITCH_ENABLED}'",
         )
+        self.terminations = ssm.StringParameter(
+            self,
+            "Terminations",
+            parameter_name=terminations_name(config.name),
+            string_value="{}",
+            description=f"Showrunner {config.name} chaos monkey: the last termination per Auto Scaling group",
+        )
         self.function = PythonFunction(
             self,
             "Function",
@@ -74,6 +92,8 @@ class ChaosMonkey(Construct):
                 "BUSINESS_DAYS": ",".join(hours.days),
                 "BUSINESS_HOURS": f"{hours.start}-{hours.end}",
                 "TIME_ZONE": config.chaos_time_zone,
+                "TERMINATIONS_PARAMETER": self.terminations.parameter_name,
+                "MIN_INTERVAL_MINUTES": str(settings.min_interval_minutes),
             },
             timeout=Duration.seconds(60),
             reserved_concurrent_executions=1,
@@ -85,6 +105,13 @@ class ChaosMonkey(Construct):
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="ReadKillSwitch", actions=["ssm:GetParameter"], resources=[self.kill_switch.parameter_arn]
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="RecordTerminations",
+                actions=["ssm:GetParameter", "ssm:PutParameter"],
+                resources=[self.terminations.parameter_arn],
             )
         )
         role.add_to_principal_policy(
@@ -125,4 +152,19 @@ class ChaosMonkey(Construct):
                 max_event_age=Duration.minutes(5),
             ),
             enabled=settings.enabled,
+        )
+
+    def stand_down_on(self, alarms: Sequence[cloudwatch.IAlarm]) -> None:
+        """Do nothing while any of ``alarms`` is in ALARM (or missing); the role may describe exactly these."""
+        if not alarms:
+            raise ValueError("the chaos monkey needs at least one alarm to stand down on")
+        self.function.add_environment("STAND_DOWN_ALARMS", ",".join(alarm.alarm_name for alarm in alarms))
+        role = self.function.role
+        assert role is not None
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadStandDownAlarms",
+                actions=["cloudwatch:DescribeAlarms"],
+                resources=[alarm.alarm_arn for alarm in alarms],
+            )
         )
