@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from aws_cdk import Duration, Stack, TimeZone
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -12,8 +13,8 @@ from aws_cdk import aws_scheduler_targets as targets
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from stacks.config import BusinessHours, EnvironmentConfig
 from stacks.constructs.origin_fleet import CHAOS_MONKEY_OPT_IN, CHAOS_MONKEY_TAG
+from stacks.constructs.props import EnvironmentProps
 from stacks.constructs.python_function import PythonFunction
 
 KILL_SWITCH_ENABLED = "enabled"
@@ -26,6 +27,16 @@ def kill_switch_name(environment: str) -> str:
 
 def terminations_name(environment: str) -> str:
     return f"/showrunner/{environment}/chaos-monkey/terminations"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BusinessHours:
+    """When the monkey may act: ``days`` (MON..SUN) from ``start`` to ``end`` (HH:MM, same day) in ``time_zone``."""
+
+    days: Sequence[str]
+    start: str
+    end: str
+    time_zone: str
 
 
 def business_hours_cron(hours: BusinessHours) -> dict[str, str]:
@@ -48,7 +59,7 @@ class ChaosMonkey(Construct):
       ``operations.chaos_monkey.enabled`` is true, else ``disabled``.
     * ``terminations``: SSM parameter ``/showrunner/<env>/chaos-monkey/terminations``,
       the time of the last termination per group (``{}`` at first): a group loses at
-      most one instance per ``operations.chaos_monkey.min_interval_minutes``.
+      most one instance per ``min_interval_minutes``.
     * ``function``: ``lambda/chaos_monkey`` (``PythonFunction``), reserved
       concurrency 1 so two runs never overlap, and no asynchronous retries. Its role may read the kill switch,
       read and write the termination record, describe groups and instance refreshes, and terminate instances
@@ -59,41 +70,49 @@ class ChaosMonkey(Construct):
       disabled unless ``operations.chaos_monkey.enabled``.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        env: EnvironmentProps,
+        enabled: bool,
+        dry_run: bool,
+        hours: BusinessHours,
+        min_interval_minutes: int,
+    ) -> None:
         super().__init__(scope, construct_id)
-        settings = config.operations.chaos_monkey
-        hours = settings.business_hours
         stack = Stack.of(self)
 
         self.kill_switch = ssm.StringParameter(
             self,
             "KillSwitch",
-            parameter_name=kill_switch_name(config.name),
-            string_value=KILL_SWITCH_ENABLED if settings.enabled else KILL_SWITCH_DISABLED,
-            description=f"Showrunner {config.name} chaos monkey: acts only while this reads '{KILL_SWITCH_ENABLED}'",
+            parameter_name=kill_switch_name(env.name),
+            string_value=KILL_SWITCH_ENABLED if enabled else KILL_SWITCH_DISABLED,
+            description=f"Showrunner {env.name} chaos monkey: acts only while this reads '{KILL_SWITCH_ENABLED}'",
         )
         self.terminations = ssm.StringParameter(
             self,
             "Terminations",
-            parameter_name=terminations_name(config.name),
+            parameter_name=terminations_name(env.name),
             string_value="{}",
-            description=f"Showrunner {config.name} chaos monkey: the last termination per Auto Scaling group",
+            description=f"Showrunner {env.name} chaos monkey: the last termination per Auto Scaling group",
         )
         self.function = PythonFunction(
             self,
             "Function",
-            config=config,
+            env=env,
             source="chaos_monkey",
-            description=f"Showrunner {config.name} chaos monkey: terminates one opted-in origin instance",
+            description=f"Showrunner {env.name} chaos monkey: terminates one opted-in origin instance",
             environment={
-                "ENVIRONMENT": config.name,
+                "ENVIRONMENT": env.name,
                 "KILL_SWITCH_PARAMETER": self.kill_switch.parameter_name,
-                "DRY_RUN": "true" if settings.dry_run else "false",
+                "DRY_RUN": "true" if dry_run else "false",
                 "BUSINESS_DAYS": ",".join(hours.days),
                 "BUSINESS_HOURS": f"{hours.start}-{hours.end}",
-                "TIME_ZONE": config.chaos_time_zone,
+                "TIME_ZONE": hours.time_zone,
                 "TERMINATIONS_PARAMETER": self.terminations.parameter_name,
-                "MIN_INTERVAL_MINUTES": str(settings.min_interval_minutes),
+                "MIN_INTERVAL_MINUTES": str(min_interval_minutes),
             },
             timeout=Duration.seconds(60),
             reserved_concurrent_executions=1,
@@ -132,7 +151,7 @@ class ChaosMonkey(Construct):
                 conditions={
                     "StringEquals": {
                         f"autoscaling:ResourceTag/{CHAOS_MONKEY_TAG}": CHAOS_MONKEY_OPT_IN,
-                        "autoscaling:ResourceTag/environment": config.name,
+                        "autoscaling:ResourceTag/environment": env.name,
                     }
                 },
             )
@@ -141,9 +160,9 @@ class ChaosMonkey(Construct):
         self.schedule = scheduler.Schedule(
             self,
             "Schedule",
-            description=f"Showrunner {config.name} chaos monkey, hourly in business hours ({config.chaos_time_zone})",
+            description=f"Showrunner {env.name} chaos monkey, hourly in business hours ({hours.time_zone})",
             schedule=scheduler.ScheduleExpression.cron(
-                **business_hours_cron(hours), time_zone=TimeZone.of(config.chaos_time_zone)
+                **business_hours_cron(hours), time_zone=TimeZone.of(hours.time_zone)
             ),
             target=targets.LambdaInvoke(
                 self.function,
@@ -151,7 +170,7 @@ class ChaosMonkey(Construct):
                 retry_attempts=0,
                 max_event_age=Duration.minutes(5),
             ),
-            enabled=settings.enabled,
+            enabled=enabled,
         )
 
     def stand_down_on(self, alarms: Sequence[cloudwatch.IAlarm]) -> None:

@@ -17,7 +17,7 @@ from event_ingest import ingest
 from event_ingest.ingest import MAX_REASONS, handle
 from event_ingest.schema import ISO_3166_1_ALPHA_2
 
-from tests.event_corpus import event
+from tests.support.event_corpus import event
 
 SUBJECT = "u-123"
 LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024

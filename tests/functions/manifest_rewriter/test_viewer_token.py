@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from manifest_rewriter.service import ManifestNotFoundError, ManifestService
 
-from tests.playback_samples import TITLE, token
+from tools.developer.samples import TITLE, token
 
 PLAYLIST = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nvideo/index.m3u8\n"
 MANIFESTS = {
