@@ -108,7 +108,7 @@ _PREFIX = rb"(?:[A-Za-z_][\w.-]*+:)?"  # an optional namespace prefix (possessiv
 _ATTRIBUTES = rb"""(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/?>"""
 # A relative reference of unreserved characters (and '/'), not starting with '.' or '/': unless it
 # contains "/." (a dot segment, checked after the scan), it is in scope exactly when its directory is.
-_SIMPLE_VALUE = rb"[A-Za-z0-9_~-][A-Za-z0-9_.~-]*"
+_SIMPLE_VALUE = rb"[A-Za-z0-9_~-][A-Za-z0-9_.~/-]*"
 # Every URI element's start tag. Group 1 is the bulk of a SegmentList, <SegmentURL media="seg-1.m4s"/>,
 # up to the end of its simple value; group 2 is any other URI element's tag. The '<' sits outside
 # both groups so the regex engine searches for it quickly; a split drops it, and the rewrite puts it back.
