@@ -11,6 +11,10 @@ ratio against the issue's target. The exit status is 1 when a target is missed.
   library's load + dump of the same 2-hour playlist;
 * rewriter S3 requests: a simulated minute of 1,000 manifest requests a second across warm containers,
   GetObject calls counted with the freshness window and without it;
+* rewriter worst cases: hostile manifests of up to the 2 MiB size limit, each built to pass the 48 MB
+  rewrite bound and to make the most work of one rule (alternative bases, inherited templates, base
+  resolutions, markup, character references, long HLS lines), through the service, against the
+  function's 10 s timeout;
 * cold import of each handler module vs ``import boto3``, in fresh interpreters.
 """
 
@@ -22,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -268,6 +273,113 @@ def rewriter_end_to_end() -> tuple[Result, list[Target]]:
     ]
 
 
+# The function's timeout (stacks/constructs/manifest_rewriter.py) and the share of it a manifest may take.
+REWRITER_TIMEOUT_SECONDS = 10.0
+
+
+def _hostile_manifests() -> dict[str, tuple[str, bytes]]:
+    """Name -> (kind, bytes): near the 2 MiB limit, few enough tags that the service rewrites rather than 413s."""
+    from manifest_rewriter.dash import MAX_ALTERNATIVE_BASES, MAX_BASE_WORK
+    from manifest_rewriter.service import MAX_MANIFEST_BYTES
+
+    def fill(head: str, unit: Any, tail: str) -> bytes:
+        parts, size, index = [head], len(head) + len(tail), 0
+        while size + len(piece := unit(index)) <= MAX_MANIFEST_BYTES:
+            parts.append(piece)
+            size += len(piece)
+            index += 1
+        return "".join([*parts, tail]).encode()
+
+    mpd = '<MPD xmlns="urn:mpeg:dash:schema:mpd:2011"><Period>'
+    four = "".join(f"<BaseURL>b{index}/</BaseURL>" for index in range(4))  # 4 x 4 x 4 = 64 combinations
+    assert MAX_ALTERNATIVE_BASES == 4**3
+    long = "d" * 24
+    per_period = "".join(f"<BaseURL>p{index}/</BaseURL>" for index in range(MAX_ALTERNATIVE_BASES))
+    # BaseURLs naming one directory: work, not alternatives (each resolution is charged when made and when deduplicated)
+    same_dir = MAX_BASE_WORK // MAX_ALTERNATIVE_BASES // 2 - 10
+    return {
+        "DASH: 64 alternative bases, climbing segments": (
+            "mpd",
+            fill(
+                mpd.replace("<Period>", four + "<Period>" + four) + f"<AdaptationSet>{four}<Representation id='r'>"
+                "<SegmentList>",
+                lambda i: f'<SegmentURL media="../{long}/{long}/../s{i}.m4s"/>',
+                "</SegmentList></Representation></AdaptationSet></Period></MPD>",
+            ),
+        ),
+        "DASH: templates inherited by 8 Representations each": (
+            "mpd",
+            fill(
+                mpd,
+                lambda i: (
+                    f"<AdaptationSet><SegmentTemplate media='../$RepresentationID$/{long}-$Number$.m4s'/>"
+                    + "".join(
+                        f"<Representation id='r{i}x{j}{long}'><BaseURL>{long * 3}{j}/</BaseURL></Representation>"
+                        for j in range(8)
+                    )
+                    + "</AdaptationSet>"
+                ),
+                "</Period></MPD>",
+            ),
+        ),
+        "DASH: base resolutions near the budget": (
+            "mpd",
+            fill(
+                mpd
+                + per_period
+                + "<AdaptationSet>"
+                + "".join(f"<BaseURL>a/x{index}/../</BaseURL>" for index in range(same_dir))
+                + "<SegmentList>",
+                lambda i: f'<SegmentURL media="../{long * 4}/s{i}.m4s"/>',
+                "</SegmentList></AdaptationSet></Period></MPD>",
+            ),
+        ),
+        "DASH: a comment and a character reference per segment": (
+            "mpd",
+            fill(
+                mpd + "<AdaptationSet><Representation id='r'><SegmentList>",
+                lambda i: (
+                    f'<!-- {long * 2} --><SegmentURL media="{long}/&#115;{i}.m4s" index="i{i}.sidx?{long}=1&amp;b=2"/>'
+                ),
+                "</SegmentList></Representation></AdaptationSet></Period></MPD>",
+            ),
+        ),
+        "HLS: climbing URI lines": (
+            "m3u8",
+            fill("#EXTM3U\n", lambda i: f"../{long}/{long}/../{long}/x{i}.ts\n" + "#" * 40 + "\n", ""),
+        ),
+        "HLS: one line of 100,000 attributes": (
+            "m3u8",
+            fill('#EXTM3U\n#EXT-X-MAP:URI="init.mp4"', lambda i: f",X-A{i}=1", "\n"),
+        ),
+    }
+
+
+def rewriter_hostile() -> tuple[Result, list[Target]]:
+    """The worst hostile manifests through the warm service (fetch from memory): refused or rewritten, never slow."""
+    from manifest_rewriter.service import ManifestService
+
+    viewer = samples.token()
+    manifests = _hostile_manifests()
+    store = {f"vod/{samples.TITLE}/x/{index}.{kind}": data for index, (kind, data) in enumerate(manifests.values())}
+    service = ManifestService(store.__getitem__)
+    contenders: dict[str, Callable[[], Any]] = {}
+    for index, (name, (kind, _)) in enumerate(manifests.items()):
+        event = {
+            "rawPath": f"/vod/{samples.TITLE}/x/{index}.{kind}",
+            "rawQueryString": viewer.query,
+            "headers": {"accept-encoding": "gzip"},
+            "requestContext": {"http": {"method": "GET"}},
+        }
+        status = service.handle(event)["statusCode"]
+        assert status in (200, 502), f"{name}: {status} (a hostile case must reach the rewriter)"
+        contenders[f"{name} ({status})"] = partial(service.handle, event)
+    result = side_by_side("rewriter worst cases: hostile 2 MiB manifests through the service", contenders, rounds=3)
+    worst = max(result.medians.values())
+    share = worst / REWRITER_TIMEOUT_SECONDS
+    return result, [Target("worst hostile manifest / 10 s timeout", share, 0.1, at_most=True)]
+
+
 def s3_requests_at_1000_per_second() -> None:
     """GetObject calls for one simulated minute at 1,000 manifest requests a second, with and without the window.
 
@@ -335,7 +447,7 @@ def main() -> int:
     print(f"Playback benchmarks: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; medians, interleaved rounds\n")
     results: list[Result] = []
     targets: list[Target] = []
-    for group in (issuer, rewriter, rewriter_end_to_end, imports):
+    for group in (issuer, rewriter, rewriter_end_to_end, rewriter_hostile, imports):
         found, aims = group()
         results.extend(found if isinstance(found, list) else [found])
         targets.extend(aims)

@@ -22,7 +22,8 @@ class OperationsStack(ShowrunnerStack):
     """The last stack of a stage; it watches and exercises the others and nothing depends on it.
 
     * ``chaos_monkey`` (``ChaosMonkey``): the opt-in chaos-monkey Lambda, its kill
-      switch and its business-hours schedule.
+      switch, its termination record and its business-hours schedule; it stands down
+      while an origin or edge alarm (``alarms.stand_down``) is in ALARM.
     * ``alarms`` (``OperationsAlarms``) to ``alerts_topic``, including the origin
       5xx alarm that stops every experiment.
     * ``experiments`` (``FisExperiments``): FIS templates against the origin fleet.
@@ -73,7 +74,7 @@ class OperationsStack(ShowrunnerStack):
             "ChaosMonkey/Function/Resource",
             check,
             "The chaos monkey, run hourly by EventBridge Scheduler with no retries (reserved concurrency 1), "
-            "calls only the Auto Scaling and SSM APIs: " + reason,
+            "calls only the Auto Scaling, SSM and CloudWatch APIs: " + reason,
         )
         for check, reason in (
             (
@@ -87,8 +88,9 @@ class OperationsStack(ShowrunnerStack):
             ),
             (
                 "CKV_AWS_173",
-                "its environment variables hold the environment's name, the kill switch's parameter name and "
-                "the business hours, never secrets, and Lambda encrypts them at rest with its service key.",
+                "its environment variables hold the environment's name, the names of the kill switch and the "
+                "termination record, the business hours, the interval and the stand-down alarms' names, never "
+                "secrets, and Lambda encrypts them at rest with its service key.",
             ),
         )
     )
@@ -110,6 +112,7 @@ class OperationsStack(ShowrunnerStack):
             enabled=monkey.enabled,
             dry_run=monkey.dry_run,
             hours=BusinessHours(days=hours.days, start=hours.start, end=hours.end, time_zone=config.chaos_time_zone),
+            min_interval_minutes=monkey.min_interval_minutes,
         )
         thresholds = config.operations.alarms
         self.alarms = OperationsAlarms(
@@ -128,6 +131,7 @@ class OperationsStack(ShowrunnerStack):
             topic=alerts_topic,
             chaos_monkey=self.chaos_monkey.function,
         )
+        self.chaos_monkey.stand_down_on(self.alarms.stand_down)
         self.experiments = FisExperiments(
             self,
             "Experiments",

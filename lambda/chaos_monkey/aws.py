@@ -1,8 +1,9 @@
-"""The chaos monkey's AWS calls: the kill switch (SSM), the opted-in groups and the termination (Auto Scaling)."""
+"""The chaos monkey's AWS calls: the kill switch and the termination record (SSM), the stand-down alarms
+(CloudWatch), the opted-in groups and the termination (Auto Scaling)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import ClientError
 
@@ -14,7 +15,13 @@ if TYPE_CHECKING:
     from types_boto3_ssm import SSMClient
 
 
-def read_kill_switch(ssm: SSMClient, name: str) -> str | None:
+class CloudWatchClient(Protocol):
+    """The one CloudWatch call the monkey makes (boto3's client; its stubs are not a dependency here)."""
+
+    def describe_alarms(self, **kwargs: Any) -> Any: ...
+
+
+def read_parameter(ssm: SSMClient, name: str) -> str | None:
     """The parameter's value, or None if it does not exist. Any other error propagates."""
     try:
         value: str = ssm.get_parameter(Name=name)["Parameter"]["Value"]
@@ -23,6 +30,26 @@ def read_kill_switch(ssm: SSMClient, name: str) -> str | None:
             return None
         raise
     return value
+
+
+read_kill_switch = read_parameter
+
+
+def write_parameter(ssm: SSMClient, name: str, value: str) -> None:
+    ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
+
+
+def alarm_states(cloudwatch: CloudWatchClient, names: tuple[str, ...]) -> dict[str, str | None]:
+    """Each alarm's state (``OK``, ``ALARM``, ``INSUFFICIENT_DATA``), or None when it does not exist.
+
+    One DescribeAlarms call per alarm, naming it: the role may describe exactly these alarms (their ARNs).
+    """
+    states: dict[str, str | None] = {}
+    for name in names:
+        found = cloudwatch.describe_alarms(AlarmNames=[name], AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+        alarms = [*found.get("MetricAlarms", []), *found.get("CompositeAlarms", [])]
+        states[name] = next((str(a["StateValue"]) for a in alarms if a["AlarmName"] == name), None)
+    return states
 
 
 class AutoScaling:

@@ -1,7 +1,8 @@
 """Lambda entry point of the chaos monkey (EventBridge Scheduler, hourly within business hours).
 
 Environment: ``ENVIRONMENT``, ``KILL_SWITCH_PARAMETER``, ``DRY_RUN``, ``BUSINESS_DAYS``,
-``BUSINESS_HOURS`` and ``TIME_ZONE`` (see ``chaos_monkey.rules.Settings``).
+``BUSINESS_HOURS``, ``TIME_ZONE``, ``TERMINATIONS_PARAMETER``, ``MIN_INTERVAL_MINUTES`` and
+``STAND_DOWN_ALARMS`` (see ``chaos_monkey.rules.Settings``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
+from chaos_monkey.aws import CloudWatchClient
 from chaos_monkey.monkey import run
 from chaos_monkey.rules import Settings
 
@@ -26,18 +28,19 @@ logging.getLogger("chaos_monkey").setLevel(logging.INFO)
 
 
 @cache
-def _clients() -> tuple[SSMClient, AutoScalingClient]:
-    return boto3.client("ssm"), boto3.client("autoscaling")
+def _clients() -> tuple[SSMClient, AutoScalingClient, CloudWatchClient]:
+    return boto3.client("ssm"), boto3.client("autoscaling"), boto3.client("cloudwatch")
 
 
-def handler(event: dict[str, Any] | None, context: object) -> dict[str, Any]:
+def handler(event: object, context: object) -> dict[str, Any]:
     settings = Settings.from_env(os.environ)  # a bad variable fails the invocation, naming the variable
-    ssm, autoscaling = _clients()
+    ssm, autoscaling, cloudwatch = _clients()
     return run(
-        event or {},
+        event,
         settings=settings,
         now=datetime.now(UTC),
         ssm=ssm,
         autoscaling=autoscaling,
+        cloudwatch=cloudwatch,
         rng=random.SystemRandom(),
     )

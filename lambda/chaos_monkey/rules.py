@@ -1,13 +1,21 @@
 """The chaos monkey's decisions, as pure functions of what it observed (no AWS calls here).
 
-A run goes through two steps:
+A run goes through these steps, each able to end it with a ``skip``:
 
-1. ``gate``: the kill switch must read exactly ``enabled`` and the moment must fall
-   within business hours. Either failing ends the run before any group is read.
-2. ``choose``: among the Auto Scaling groups opted in for this environment, the
+1. ``dry_run_requested``: the event may ask for a dry run with ``{"dryRun": true}``;
+   any other value of ``dryRun`` (a string, a number, null) is refused, never read
+   as "not a dry run".
+2. ``gate``: the kill switch must read exactly ``enabled`` (no trimming, no case
+   folding) and the moment must fall within business hours.
+3. ``stand_down``: no alarm of ``STAND_DOWN_ALARMS`` (the origin's 5xx, latency and
+   fleet alarms, CloudFront's 5xx) may be in ALARM, as FIS experiments stop on
+   the origin 5xx alarm; a missing alarm also stands the monkey down.
+4. ``choose``: among the Auto Scaling groups opted in for this environment, the
    eligible ones are those that are steady (every instance in service and
    healthy, at least the desired capacity in service, no instance refresh under
-   way). One in-service instance of one eligible group is picked at random.
+   way) and that lost no instance to the monkey within ``min_interval`` (its
+   terminations are recorded per group, ``parse_terminations``). One in-service
+   instance of one eligible group is picked at random.
 
 Every outcome is a ``Decision``, including every reason for doing nothing, and
 ``Decision.to_log`` renders it as one structured log record.
@@ -15,11 +23,12 @@ Every outcome is a ``Decision``, including every reason for doing nothing, and
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -35,6 +44,9 @@ Action = Literal["terminate", "dry-run", "skip"]
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 _ENVIRONMENT = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
 _TRUE, _FALSE = frozenset({"true"}), frozenset({"false"})
+# An alarm name as CloudWatch allows it (1-255 characters), without the comma that separates them here.
+_ALARM_NAME = re.compile(r"^[^,\x00-\x1f]{1,255}$")
+MAX_INTERVAL_MINUTES = 7 * 24 * 60
 
 
 class ConfigurationError(ValueError):
@@ -63,11 +75,15 @@ class Settings:
     kill_switch_parameter: str
     dry_run: bool
     hours: BusinessHours
+    terminations_parameter: str
+    min_interval: timedelta
+    stand_down_alarms: tuple[str, ...]
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         """Read ``ENVIRONMENT``, ``KILL_SWITCH_PARAMETER``, ``DRY_RUN``, ``BUSINESS_DAYS``,
-        ``BUSINESS_HOURS`` and ``TIME_ZONE``; raise ``ConfigurationError`` naming the bad one."""
+        ``BUSINESS_HOURS``, ``TIME_ZONE``, ``TERMINATIONS_PARAMETER``, ``MIN_INTERVAL_MINUTES`` and
+        ``STAND_DOWN_ALARMS``; raise ``ConfigurationError`` naming the bad one."""
 
         def required(name: str) -> str:
             value = env.get(name, "").strip()
@@ -102,11 +118,31 @@ class Settings:
             zone = ZoneInfo(zone_name)
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigurationError(f"TIME_ZONE must be an IANA time zone, got {zone_name!r}") from None
+        terminations = required("TERMINATIONS_PARAMETER")
+        if not terminations.startswith("/"):
+            raise ConfigurationError(
+                f"TERMINATIONS_PARAMETER must be an SSM parameter name starting with '/', got {terminations!r}"
+            )
+        minutes = required("MIN_INTERVAL_MINUTES")
+        if not (minutes.isascii() and minutes.isdigit() and len(minutes) <= 6) or not (
+            1 <= int(minutes) <= MAX_INTERVAL_MINUTES
+        ):
+            raise ConfigurationError(
+                f"MIN_INTERVAL_MINUTES must be whole minutes from 1 to {MAX_INTERVAL_MINUTES}, got {minutes!r}"
+            )
+        alarms = tuple(required("STAND_DOWN_ALARMS").split(","))
+        if not all(_ALARM_NAME.fullmatch(name) for name in alarms):
+            raise ConfigurationError(
+                f"STAND_DOWN_ALARMS must be CloudWatch alarm names separated by commas, got {list(alarms)}"
+            )
         return cls(
             environment=environment,
             kill_switch_parameter=parameter,
             dry_run=dry_run in _TRUE,
             hours=BusinessHours(frozenset(WEEKDAYS.index(d) for d in days), start, end, zone),
+            terminations_parameter=terminations,
+            min_interval=timedelta(minutes=int(minutes)),
+            stand_down_alarms=alarms,
         )
 
 
@@ -168,6 +204,23 @@ class Decision:
         }
 
 
+def dry_run_requested(event: object, settings: Settings) -> bool | Decision:
+    """Whether this run is a dry run, or a ``skip`` when the event asks in a way we do not read.
+
+    Only a JSON boolean ``dryRun`` counts; the configured dry run can never be turned off by an event.
+    """
+    if event is None:
+        event = {}
+    if not isinstance(event, Mapping):
+        return Decision("skip", "invalid-event", f"the event must be a JSON object, got {type(event).__name__}")
+    requested = event.get("dryRun", False)
+    if not isinstance(requested, bool):
+        return Decision(
+            "skip", "invalid-event", f"dryRun must be true or false, got {json.dumps(requested, default=str)[:64]}"
+        )
+    return settings.dry_run or requested
+
+
 def gate(settings: Settings, *, now: datetime, kill_switch: str | None) -> Decision | None:
     """A ``skip`` decision if the kill switch or the business hours forbid acting now, else None."""
     if kill_switch is None:
@@ -177,11 +230,11 @@ def gate(settings: Settings, *, now: datetime, kill_switch: str | None) -> Decis
             f"kill switch {settings.kill_switch_parameter} does not exist; acting only when it reads "
             f"'{KILL_SWITCH_ENABLED}'",
         )
-    if kill_switch.strip() != KILL_SWITCH_ENABLED:
+    if kill_switch != KILL_SWITCH_ENABLED:
         return Decision(
             "skip",
             "kill-switch-off",
-            f"kill switch {settings.kill_switch_parameter} reads {kill_switch.strip()[:64]!r}, not "
+            f"kill switch {settings.kill_switch_parameter} reads {kill_switch[:64]!r}, not exactly "
             f"'{KILL_SWITCH_ENABLED}'",
         )
     if not settings.hours.contains(now):
@@ -192,6 +245,40 @@ def gate(settings: Settings, *, now: datetime, kill_switch: str | None) -> Decis
             f"{local:%a %H:%M} {settings.hours.zone.key} is outside business hours ({settings.hours.describe()})",
         )
     return None
+
+
+def stand_down(alarms: Mapping[str, str | None]) -> Decision | None:
+    """A ``skip`` while any watched alarm is in ALARM, or missing (None); else None."""
+    missing = sorted(name for name, state in alarms.items() if state is None)
+    if missing:
+        return Decision("skip", "stand-down-alarm-missing", f"alarms {missing} do not exist; standing down")
+    firing = sorted(name for name, state in alarms.items() if state == "ALARM")
+    if firing:
+        return Decision("skip", "stand-down", f"alarms {firing} are in ALARM; standing down as FIS experiments do")
+    return None
+
+
+def parse_terminations(text: str | None) -> dict[str, datetime] | None:
+    """The recorded time of the last termination per group (``{"<group>": "<ISO 8601 UTC>"}``), or None if the
+    record is missing or unreadable: the monkey then does nothing rather than guess."""
+    if text is None:
+        return None
+    try:
+        raw = json.loads(text)
+        if not isinstance(raw, dict):
+            return None
+        recorded = {str(group): datetime.fromisoformat(when) for group, when in raw.items()}
+    except (ValueError, TypeError):
+        return None
+    if any(when.tzinfo is None for when in recorded.values()):
+        return None
+    return recorded
+
+
+def record_termination(terminations: Mapping[str, datetime], group: str, at: datetime) -> str:
+    """The record with ``group`` terminated ``at``, as stored (compact JSON, sorted)."""
+    updated = {**terminations, group: at}
+    return json.dumps({name: when.isoformat() for name, when in sorted(updated.items())}, separators=(",", ":"))
 
 
 def eligibility(group: Group, environment: str) -> Skipped | None:
@@ -217,8 +304,20 @@ def eligibility(group: Group, environment: str) -> Skipped | None:
     return None
 
 
-def choose(settings: Settings, groups: Sequence[Group], rng: random.Random, *, dry_run: bool) -> Decision:
-    """Pick at most one in-service instance of one eligible group, uniformly at random."""
+def choose(
+    settings: Settings,
+    groups: Sequence[Group],
+    rng: random.Random,
+    *,
+    dry_run: bool,
+    now: datetime | None = None,
+    terminations: Mapping[str, datetime] | None = None,
+) -> Decision:
+    """Pick at most one in-service instance of one eligible group, uniformly at random.
+
+    A group whose last termination (``terminations``) is less than ``settings.min_interval`` before
+    ``now`` is skipped as ``terminated-recently``.
+    """
     if not groups:
         return Decision(
             "skip",
@@ -229,6 +328,13 @@ def choose(settings: Settings, groups: Sequence[Group], rng: random.Random, *, d
     candidates: list[tuple[Group, Member]] = []
     for group in sorted(groups, key=lambda g: g.name):
         reason = eligibility(group, settings.environment)
+        last = (terminations or {}).get(group.name)
+        if reason is None and last is not None and now is not None and now - last < settings.min_interval:
+            reason = Skipped(
+                group.name,
+                "terminated-recently",
+                f"last termination {last.isoformat()}; next not before {(last + settings.min_interval).isoformat()}",
+            )
         if reason is not None:
             skipped.append(reason)
             continue

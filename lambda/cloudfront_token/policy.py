@@ -21,6 +21,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -165,12 +166,24 @@ def parse_token(raw_query: str) -> Token:
             continue
         if name in found:
             raise TokenError("duplicate_token", f"{name} appears more than once")
+        found[name] = unquote(value) if "%" in value else value
+    return token_of(found)
+
+
+def token_of(values: Mapping[str, str], source: str = "parameter") -> Token:
+    """The token made of exactly these three values (keyed by parameter name), each checked as it is.
+
+    ``source`` names them in errors ("parameter", "cookie"). ``TokenError`` ``malformed_token`` for a
+    value that is not CloudFront base64 / an uppercase key ID (so nothing can hide in it: no ``&``,
+    ``=``, ``%`` or space), then ``missing_token`` for an absent one.
+    """
+    for name, value in values.items():
         pattern, limit = _VALUE_RULES[name]
-        decoded = unquote(value) if "%" in value else value
-        if len(decoded) > limit or pattern.fullmatch(decoded) is None:
-            raise TokenError("malformed_token", f"{name} is malformed")
-        found[name] = decoded
-    missing = [name for name in TOKEN_PARAMS if name not in found]
+        if len(value) > limit or pattern.fullmatch(value) is None:
+            label = TOKEN_COOKIES[name] if source == "cookie" else name
+            raise TokenError("malformed_token", f"{source} {label} is malformed")
+    missing = [name for name in TOKEN_PARAMS if name not in values]
     if missing:
-        raise TokenError("missing_token", f"missing {', '.join(missing)}")
-    return Token(policy=found["Policy"], signature=found["Signature"], key_pair_id=found["Key-Pair-Id"])
+        labels = [TOKEN_COOKIES[name] if source == "cookie" else name for name in missing]
+        raise TokenError("missing_token", f"missing {', '.join(labels)}")
+    return Token(policy=values["Policy"], signature=values["Signature"], key_pair_id=values["Key-Pair-Id"])

@@ -23,8 +23,10 @@ from cloudfront_token.policy import (
     custom_policy,
 )
 
-# CloudFront accepts RSA key pairs of 2048 bits (and no other RSA size) for public keys in key groups.
-MIN_KEY_BITS = 2048
+# CloudFront accepts RSA key pairs of 2048 bits (and no other RSA size) for public keys in key groups
+# (stacks/names.py SIGNING_KEY_BITS, which the stacks check the public keys against): a private key of another
+# size signs what CloudFront's key group can never verify, so it is refused when loaded.
+KEY_BITS = 2048
 _PADDING = padding.PKCS1v15()
 _SHA1 = hashes.SHA1()  # noqa: S303 - CloudFront's signed URL scheme is defined as RSA-SHA1
 
@@ -60,8 +62,8 @@ class Signer:
     def __init__(self, private_key: rsa.RSAPrivateKey, key_pair_id: str) -> None:
         if not isinstance(private_key, rsa.RSAPrivateKey):
             raise SigningKeyError("the signing key is not an RSA private key")
-        if private_key.key_size < MIN_KEY_BITS:
-            raise SigningKeyError(f"the signing key has {private_key.key_size} bits; CloudFront needs {MIN_KEY_BITS}")
+        if private_key.key_size != KEY_BITS:
+            raise SigningKeyError(f"the signing key has {private_key.key_size} bits; CloudFront accepts {KEY_BITS}")
         if KEY_PAIR_ID.fullmatch(key_pair_id) is None:
             raise SigningKeyError(f"not a CloudFront key-pair ID: {key_pair_id!r}")
         self._key = private_key

@@ -4,14 +4,19 @@ The body is one event (a JSON object) or a batch (a JSON array of up to 500).
 
 * The whole body is refused, and nothing is written, when it cannot be read
   as events at all: 413 when it is too large or holds more than 500 events,
-  400 when it is not JSON, not an object or array, or an empty array. The
-  client can fix or split it and send it again.
-* Otherwise each event is checked on its own (``schema.check``). Valid events
-  are written with ``userId`` as the partition key; invalid ones come back
-  under ``rejected`` with their reasons, and do not stop the valid ones.
-* Records Kinesis refuses (throttling, an internal error) are retried twice
-  with a short backoff; any still refused come back under ``failed`` with
-  ``retryable: true``, so the client can resend exactly those.
+  400 when it is not UTF-8 JSON (or nested too deeply to read: ``body.read``),
+  not an object or array, or an empty array. The client can fix or split it
+  and send it again.
+* Otherwise each event is checked on its own (``body.problems``, then
+  ``schema.check``). Valid events are written with ``userId`` as the partition
+  key; invalid ones come back under ``rejected`` with their reasons (at most
+  ``MAX_REASONS`` each, and ``omitted`` says how many more), and do not stop the
+  valid ones. A number of thousands of digits, ``NaN`` or a repeated name
+  rejects its own event only.
+* Records Kinesis refuses are retried twice with a short backoff; any still
+  refused come back under ``failed``, with ``retryable: true`` only when a
+  retry can help (throttling, an internal or transient error), so the client
+  resends exactly those; an access or configuration error is ``false``.
 
 Status: 200 when every event was written; 207 when some were rejected or
 failed; 400 when every event was rejected; 503 when valid events could not be
@@ -23,7 +28,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -36,12 +40,32 @@ if TYPE_CHECKING:
 
 from showrunner_common.responses import error, json_response
 
+from event_ingest.body import BodyError, problems, read
 from event_ingest.schema import PlayerEvent, check, to_record
 
 MAX_EVENTS = 500
 MAX_BODY_BYTES = 1_048_576  # 500 events of about 300 bytes fit many times over; Kinesis takes 5 MiB a call
 ATTEMPTS = 3
 BACKOFF_SECONDS = 0.05
+# Reasons listed per rejected event; field names are cut to this many characters (they echo the client's input).
+MAX_REASONS = 10
+MAX_FIELD_CHARS = 64
+# Kinesis errors a retry can fix (PutRecords per-record codes, and the call's own throttling or 5xx); anything
+# else (AccessDenied, ResourceNotFound, KMS access or state, validation) needs an operator, not a retry.
+RETRYABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "LimitExceededException",
+        "InternalFailure",
+        "InternalFailureException",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "KMSThrottlingException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    }
+)
 
 logger = logging.getLogger(__name__)
 
@@ -60,11 +84,29 @@ def _body_bytes(event: dict[str, Any]) -> bytes:
     body = event.get("body") or ""
     if event.get("isBase64Encoded"):
         return base64.b64decode(body, validate=True)
-    return body.encode() if isinstance(body, str) else b""
+    if not isinstance(body, str):
+        return b""
+    try:
+        return body.encode()
+    except UnicodeEncodeError:  # a lone surrogate: text no UTF-8 byte sequence encodes
+        raise BodyError("malformed_json", "the body is not valid UTF-8") from None
 
 
-def _event_id(record: object) -> object:
-    return record.get("eventId") if isinstance(record, dict) else None
+def _event_id(record: object) -> str | None:
+    """The event's id to echo: a short printable string, or nothing (never the client's arbitrary value)."""
+    event_id = record.get("eventId") if isinstance(record, dict) else None
+    return event_id if isinstance(event_id, str) and len(event_id) <= 64 and event_id.isprintable() else None
+
+
+def _rejection(index: int, record: object, reasons: list[dict[str, str]]) -> dict[str, Any]:
+    listed = [
+        {**reason, "field": reason["field"][:MAX_FIELD_CHARS] + ("…" if len(reason["field"]) > MAX_FIELD_CHARS else "")}
+        for reason in reasons[:MAX_REASONS]
+    ]
+    entry: dict[str, Any] = {"index": index, "eventId": _event_id(record), "errors": listed}
+    if len(reasons) > MAX_REASONS:
+        entry["omitted"] = len(reasons) - MAX_REASONS
+    return entry
 
 
 def put_events(
@@ -101,10 +143,11 @@ def put_events(
             break
     if pending:
         logger.warning("%d records not written after %d attempts", len(pending), ATTEMPTS)
-    return [
-        {"index": index, "eventId": event.event_id, "error": errors[index], "retryable": True}
-        for index, event in pending
-    ]
+    failed = []
+    for index, event in pending:
+        code = errors[index]
+        failed.append({"index": index, "eventId": event.event_id, "error": code, "retryable": code in RETRYABLE_CODES})
+    return failed
 
 
 def handle(event: dict[str, Any], *, kinesis: KinesisClient, stream_arn: str) -> dict[str, Any]:
@@ -114,15 +157,16 @@ def handle(event: dict[str, Any], *, kinesis: KinesisClient, stream_arn: str) ->
         return _refuse(401, "unauthorized", "no signed-in user in the request")
     try:
         raw = _body_bytes(event)
+    except BodyError as exc:
+        return _refuse(400, exc.code, str(exc))
     except (binascii.Error, ValueError):
         return _refuse(400, "malformed_body", "the body is marked base64 but is not valid base64")
     if len(raw) > MAX_BODY_BYTES:
         return _refuse(413, "body_too_large", f"the body is {len(raw)} bytes; at most {MAX_BODY_BYTES} are accepted")
     try:
-        parsed = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = f" at line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
-        return _refuse(400, "malformed_json", f"the body is not valid UTF-8 JSON{where}")
+        parsed = read(raw)
+    except BodyError as exc:
+        return _refuse(400, exc.code, str(exc))
     if isinstance(parsed, dict):
         records: list[object] = [parsed]
     elif isinstance(parsed, list):
@@ -137,11 +181,12 @@ def handle(event: dict[str, Any], *, kinesis: KinesisClient, stream_arn: str) ->
     valid: list[tuple[int, PlayerEvent]] = []
     rejected: list[dict[str, Any]] = []
     for index, record in enumerate(records):
-        result = check(record, subject)
+        found = problems(record)
+        result = found or check(record, subject)
         if isinstance(result, PlayerEvent):
             valid.append((index, result))
         else:
-            rejected.append({"index": index, "eventId": _event_id(record), "errors": result})
+            rejected.append(_rejection(index, record, result))
 
     failed = put_events(kinesis, stream_arn, valid) if valid else []
     accepted = len(valid) - len(failed)

@@ -22,6 +22,22 @@ COUNTRY_PATTERN = r"^[A-Z]{2}$"
 TIMESTAMP_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})$"
 MAX_POSITION_SEC = 86_400
 
+# The 249 officially assigned ISO 3166-1 alpha-2 codes (ISO/TC 46 N1108, 2023-04-05; the tz database's
+# iso3166.tab lists the same). COUNTRY_PATTERN stays the shape both validators share; the Spark jobs read
+# only events this check accepted.
+_ASSIGNED = (
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ "
+    "BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM "
+    "DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS "
+    "GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN "
+    "KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ "
+    "MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM "
+    "PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV "
+    "SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI "
+    "VN VU WF WS YE YT ZA ZM ZW"
+)
+ISO_3166_1_ALPHA_2 = frozenset(_ASSIGNED.split())
+
 # What a pattern mismatch means, in words a player developer can act on.
 PATTERN_REASONS = {
     "eventId": "must be a UUID such as 0b7e8f7c-3f0e-4a58-9a43-3b1b2c4d5e6f",
@@ -53,8 +69,15 @@ class PlayerEvent(BaseModel):
     def _real_instant(cls, value: str) -> str:
         try:
             datetime.fromisoformat(value)
-        except ValueError as exc:
-            raise ValueError(f"is not a real date and time ({exc})") from None
+        except ValueError:
+            raise ValueError("is not a real date and time (such as February 30th or 24:00)") from None
+        return value
+
+    @field_validator("country")
+    @classmethod
+    def _assigned(cls, value: str) -> str:
+        if value not in ISO_3166_1_ALPHA_2:
+            raise ValueError("is not an assigned ISO 3166-1 alpha-2 code (such as US, DE, JP)")
         return value
 
 

@@ -12,7 +12,8 @@ viewer's token, shareable when served as stored; errors are JSON (never cached)
 * 404 ``not_found``; 405 ``method_not_allowed``;
 * 406 ``gzip_required`` (the rewritten manifest only fits Lambda's response limit gzipped);
 * 413 ``manifest_too_large`` (the object, or what rewriting it could grow to) or ``response_too_large``;
-* 502 ``invalid_manifest`` (not UTF-8, or an unsafe or malformed MPD); 503 ``storage_unavailable``.
+* 502 ``invalid_manifest`` (not UTF-8, a malformed MPD, or a manifest using something players could use to
+  send the token elsewhere: the message then says what); 503 ``storage_unavailable``.
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from cloudfront_token.policy import COOKIE_PREFIX, TITLE_ID, TOKEN_COOKIES, TOKEN_PARAMS, Token, TokenError, parse_token
+from cloudfront_token.policy import TITLE_ID, TOKEN_COOKIES, TOKEN_PARAMS, Token, TokenError, parse_token, token_of
 from showrunner_common.responses import error
 
 from manifest_rewriter.hls import rewrite_hls
-from manifest_rewriter.scope import UriScope
+from manifest_rewriter.scope import ManifestError, UnsafeManifestError, UriScope
 
 LOGGER = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ PER_VIEWER = "private, no-store"
 SHARED = "max-age=60"
 
 _TOKEN_PARAMS = frozenset(TOKEN_PARAMS)
-_TOKEN_COOKIES = frozenset(TOKEN_COOKIES.values())
+_COOKIE_PARAMS = {cookie: param for param, cookie in TOKEN_COOKIES.items()}
 CONTENT_TYPES = {"m3u8": "application/vnd.apple.mpegurl", "mpd": "application/dash+xml"}
 _SEGMENT = r"[A-Za-z0-9_~-][A-Za-z0-9_.~-]{0,254}"
 _PATH = re.compile(rf"/vod/(?P<title>{TITLE_ID.pattern})/(?:{_SEGMENT}/){{0,8}}{_SEGMENT}\.(?P<kind>m3u8|mpd)")
@@ -147,19 +148,27 @@ def _viewer_token(event: Mapping[str, Any]) -> tuple[Token, bool]:
     cookies ``CloudFront-Policy``, ``CloudFront-Signature`` and ``CloudFront-Key-Pair-Id``, which
     the manifest behavior forwards: the player sends those cookies with every request under the
     title, so the manifest is served as stored (not propagated).
+
+    The token is assembled from exactly those three cookies, each present once, each value taken as
+    it is (no percent-decoding, nothing split off it): a ``Key-Pair-Id`` smuggled into another
+    cookie's value makes that value malformed, never a parameter.
     """
     query = event.get("rawQueryString") or ""
     cookies = event.get("cookies")
     if not isinstance(cookies, list) or not _TOKEN_PARAMS.isdisjoint(p.partition("=")[0] for p in query.split("&")):
         return parse_token(query), True  # as CloudFront: any token parameter in the query makes it a signed URL
-    found = [
-        f"{name.removeprefix(COOKIE_PREFIX)}={value}"
-        for name, _, value in (str(cookie).strip().partition("=") for cookie in cookies)
-        if name in _TOKEN_COOKIES
-    ]
+    found: dict[str, str] = {}
+    for cookie in cookies:
+        name, _, value = cookie.partition("=") if isinstance(cookie, str) else ("", "", "")
+        param = _COOKIE_PARAMS.get(name.strip(" \t"))  # RFC 6265: optional whitespace around the name only
+        if param is None:
+            continue
+        if param in found:
+            raise TokenError("duplicate_token", f"cookie {TOKEN_COOKIES[param]} appears more than once")
+        found[param] = value
     if not found:
         raise TokenError("missing_token", "no Policy, Signature and Key-Pair-Id in the query string or cookies")
-    return parse_token("&".join(found)), False
+    return token_of(found, source="cookie"), False
 
 
 def _untouched(kind: str, body: bytes, path: str, headers: Mapping[str, str]) -> dict[str, Any]:
@@ -216,8 +225,11 @@ class ManifestService:
                 from manifest_rewriter.dash import rewrite_mpd  # deferred: defusedxml is only needed for DASH
 
                 text = rewrite_mpd(body, uris, path).decode("utf-8")
-        except ValueError as exc:  # UnicodeDecodeError and dash.ManifestError
-            LOGGER.error("invalid manifest %s: %s", path, type(exc).__name__)
+        except UnsafeManifestError as exc:  # our own words: the reason goes to the caller
+            LOGGER.error("unsafe manifest %s: %s", path, exc)
+            return error(502, "invalid_manifest", f"the stored manifest cannot be rewritten safely: {exc}")
+        except (UnicodeDecodeError, ManifestError) as exc:  # may quote the manifest: logged, not returned
+            LOGGER.error("invalid manifest %s: %s: %s", path, type(exc).__name__, exc)
             return error(502, "invalid_manifest", "the stored manifest cannot be rewritten safely")
         headers = event.get("headers") or {}
         return manifest_response(text, CONTENT_TYPES[kind], accepts_gzip(headers), escapes_of=body)

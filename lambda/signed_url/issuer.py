@@ -29,9 +29,10 @@ from showrunner_common.responses import JSON_HEADERS, error
 LOGGER = logging.getLogger(__name__)
 
 MANIFESTS = {"hls": "master.m3u8", "dash": "manifest.mpd"}
-# URL_TTL_SECONDS is bounded by configuration (stacks/config/playback.py); these are the handler's own sanity limits.
-MIN_TTL_SECONDS = 60
-MAX_TTL_SECONDS = 7 * 24 * 3600
+# URL_TTL_SECONDS: the bounds of playback.url_ttl_seconds (stacks/config/playback.py, docs/api.md), checked
+# again here so a hand-edited function answers 503 rather than sign for a week (tests keep the two equal).
+MIN_TTL_SECONDS = 300
+MAX_TTL_SECONDS = 86_400
 
 
 class ServiceUnavailableError(Exception):
@@ -67,8 +68,13 @@ class Settings:
         if not values["CONTENT_BUCKET"]:
             raise ConfigurationError("CONTENT_BUCKET must name the content bucket")
         ttl = values["URL_TTL_SECONDS"]
-        if not ttl.isdigit() or not MIN_TTL_SECONDS <= int(ttl) <= MAX_TTL_SECONDS:
-            raise ConfigurationError(f"URL_TTL_SECONDS must be an integer from {MIN_TTL_SECONDS} to {MAX_TTL_SECONDS}")
+        # Plain ASCII digits only: str.isdigit() also accepts "²" (int() then raises) and "٣٠٠" (int() reads 300),
+        # and int() refuses more than 4,300 digits; a length check first keeps int() to a few digits.
+        plain = ttl.isascii() and ttl.isdigit() and len(ttl) <= 9
+        if not plain or not MIN_TTL_SECONDS <= int(ttl) <= MAX_TTL_SECONDS:
+            raise ConfigurationError(
+                f"URL_TTL_SECONDS must be whole seconds, ASCII digits, from {MIN_TTL_SECONDS} to {MAX_TTL_SECONDS}"
+            )
         return cls(
             distribution_domain=values["DISTRIBUTION_DOMAIN"],
             key_pair_id=values["KEY_PAIR_ID"],

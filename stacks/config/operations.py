@@ -44,10 +44,13 @@ class ChaosMonkeySettings(Model):
     * ``enabled``: whether its schedule runs (hourly within ``business_hours``).
       The kill-switch parameter starts as ``enabled`` or ``disabled`` to match.
     * ``dry_run``: decide and log, never terminate.
+    * ``min_interval_minutes``: the least time between two terminations in one
+      Auto Scaling group (Netflix's Chaos Monkey: at most one a group a work day).
     """
 
     enabled: bool
     dry_run: bool = False
+    min_interval_minutes: Annotated[int, Field(ge=60, le=10_080)] = 1440
     business_hours: BusinessHours = Field(default_factory=BusinessHours)
 
 

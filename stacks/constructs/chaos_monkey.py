@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aws_cdk import Duration, Stack, TimeZone
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
@@ -22,6 +23,10 @@ KILL_SWITCH_DISABLED = "disabled"
 
 def kill_switch_name(environment: str) -> str:
     return f"/showrunner/{environment}/chaos-monkey/state"
+
+
+def terminations_name(environment: str) -> str:
+    return f"/showrunner/{environment}/chaos-monkey/terminations"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,12 +55,16 @@ class ChaosMonkey(Construct):
     """Terminates one random in-service instance of an opted-in Auto Scaling group, hourly in business hours.
 
     * ``kill_switch``: SSM parameter ``/showrunner/<env>/chaos-monkey/state``. The
-      function acts only while it reads ``enabled``; it is created ``enabled`` when
+      function acts only while it reads exactly ``enabled``; it is created ``enabled`` when
       ``operations.chaos_monkey.enabled`` is true, else ``disabled``.
+    * ``terminations``: SSM parameter ``/showrunner/<env>/chaos-monkey/terminations``,
+      the time of the last termination per group (``{}`` at first): a group loses at
+      most one instance per ``min_interval_minutes``.
     * ``function``: ``lambda/chaos_monkey`` (``PythonFunction``), reserved
       concurrency 1 so two runs never overlap, and no asynchronous retries. Its role may read the kill switch,
-      describe groups and instance refreshes, and terminate instances only in
-      groups tagged ``showrunner:chaos-monkey=opt-in`` and ``environment=<env>``.
+      read and write the termination record, describe groups and instance refreshes, and terminate instances
+      only in groups tagged ``showrunner:chaos-monkey=opt-in`` and ``environment=<env>``; ``stand_down_on``
+      adds the alarms it watches, and lets it describe exactly those.
     * ``schedule``: EventBridge Scheduler, hourly within the business hours in
       their time zone, no retries (a retry could be a second termination);
       disabled unless ``operations.chaos_monkey.enabled``.
@@ -70,6 +79,7 @@ class ChaosMonkey(Construct):
         enabled: bool,
         dry_run: bool,
         hours: BusinessHours,
+        min_interval_minutes: int,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -80,6 +90,13 @@ class ChaosMonkey(Construct):
             parameter_name=kill_switch_name(env.name),
             string_value=KILL_SWITCH_ENABLED if enabled else KILL_SWITCH_DISABLED,
             description=f"Showrunner {env.name} chaos monkey: acts only while this reads '{KILL_SWITCH_ENABLED}'",
+        )
+        self.terminations = ssm.StringParameter(
+            self,
+            "Terminations",
+            parameter_name=terminations_name(env.name),
+            string_value="{}",
+            description=f"Showrunner {env.name} chaos monkey: the last termination per Auto Scaling group",
         )
         self.function = PythonFunction(
             self,
@@ -94,6 +111,8 @@ class ChaosMonkey(Construct):
                 "BUSINESS_DAYS": ",".join(hours.days),
                 "BUSINESS_HOURS": f"{hours.start}-{hours.end}",
                 "TIME_ZONE": hours.time_zone,
+                "TERMINATIONS_PARAMETER": self.terminations.parameter_name,
+                "MIN_INTERVAL_MINUTES": str(min_interval_minutes),
             },
             timeout=Duration.seconds(60),
             reserved_concurrent_executions=1,
@@ -105,6 +124,13 @@ class ChaosMonkey(Construct):
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="ReadKillSwitch", actions=["ssm:GetParameter"], resources=[self.kill_switch.parameter_arn]
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="RecordTerminations",
+                actions=["ssm:GetParameter", "ssm:PutParameter"],
+                resources=[self.terminations.parameter_arn],
             )
         )
         role.add_to_principal_policy(
@@ -145,4 +171,19 @@ class ChaosMonkey(Construct):
                 max_event_age=Duration.minutes(5),
             ),
             enabled=enabled,
+        )
+
+    def stand_down_on(self, alarms: Sequence[cloudwatch.IAlarm]) -> None:
+        """Do nothing while any of ``alarms`` is in ALARM (or missing); the role may describe exactly these."""
+        if not alarms:
+            raise ValueError("the chaos monkey needs at least one alarm to stand down on")
+        self.function.add_environment("STAND_DOWN_ALARMS", ",".join(alarm.alarm_name for alarm in alarms))
+        role = self.function.role
+        assert role is not None
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadStandDownAlarms",
+                actions=["cloudwatch:DescribeAlarms"],
+                resources=[alarm.alarm_arn for alarm in alarms],
+            )
         )

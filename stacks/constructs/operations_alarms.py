@@ -54,6 +54,10 @@ class OperationsAlarms(Construct):
       ``PutRecords`` failed internally in 5 minutes.
     * ``nightly_run_failed``: the nightly Spark run (Step Functions) failed or timed out.
     * ``chaos_monkey_failed``: any failed chaos-monkey run.
+
+    ``stand_down``: the alarms of viewer-facing trouble at the origin and the edge (origin 5xx,
+    latency and fleet size, CloudFront 5xx where it exists); the chaos monkey does nothing while
+    one of them is in ALARM.
     """
 
     def __init__(
@@ -100,6 +104,7 @@ class OperationsAlarms(Construct):
             self.alarms.append(created)
             return created
 
+        self.stand_down: list[cloudwatch.Alarm] = []
         self.origin_5xx = alarm(
             "Origin5xx",
             "origin-5xx",
@@ -111,7 +116,8 @@ class OperationsAlarms(Construct):
             evaluation_periods=3,
             datapoints_to_alarm=2,
         )
-        alarm(
+        self.stand_down.append(self.origin_5xx)
+        latency = alarm(
             "OriginLatency",
             "origin-p99-latency",
             f"origin p99 response time above {thresholds.origin_p99_seconds} s for 15 minutes",
@@ -120,9 +126,10 @@ class OperationsAlarms(Construct):
             comparison_operator=GT,
             evaluation_periods=3,
         )
+        self.stand_down.append(latency)
         minimum = thresholds.origin_min_capacity
         if minimum > 0:
-            alarm(
+            below = alarm(
                 "FleetBelowMinimum",
                 "origin-fleet-below-minimum",
                 f"fewer than {minimum} origin instances in service for 10 minutes",
@@ -132,8 +139,9 @@ class OperationsAlarms(Construct):
                 evaluation_periods=10,
                 treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
             )
+            self.stand_down.append(below)
         if Stack.of(self).region == "us-east-1":
-            alarm(
+            edge = alarm(
                 "Edge5xx",
                 "cloudfront-5xx",
                 f"CloudFront 5xx above {thresholds.cloudfront_5xx_percent}% of requests for 15 minutes",
@@ -142,6 +150,7 @@ class OperationsAlarms(Construct):
                 comparison_operator=GT,
                 evaluation_periods=3,
             )
+            self.stand_down.append(edge)
         for name, function in observed.functions.items():
             alarm(
                 f"{name}Errors",

@@ -112,10 +112,22 @@ def _stream(action: str) -> Callable[[Caller], list[Check]]:
     return resolve
 
 
-def _parameter(caller: Caller) -> list[Check]:
-    name = str(caller.params["Name"])
-    path = name if name.startswith("/") else f"/{name}"
-    return [Check("ssm:GetParameter", f"arn:aws:ssm:{caller.region}:{caller.account}:parameter{path}")]
+def _parameter(action: str) -> Callable[[Caller], list[Check]]:
+    def resolve(caller: Caller) -> list[Check]:
+        name = str(caller.params["Name"])
+        path = name if name.startswith("/") else f"/{name}"
+        return [Check(action, f"arn:aws:ssm:{caller.region}:{caller.account}:parameter{path}")]
+
+    return resolve
+
+
+def _alarms(caller: Caller) -> list[Check]:
+    """DescribeAlarms naming alarms: one check per alarm ARN (resource type ``alarm``); naming none, ``*``."""
+    names = caller.params.get("AlarmNames") or []
+    if not names:
+        return [Check("cloudwatch:DescribeAlarms", "*")]
+    prefix = f"arn:aws:cloudwatch:{caller.region}:{caller.account}:alarm:"
+    return [Check("cloudwatch:DescribeAlarms", prefix + str(name)) for name in names]
 
 
 def _terminate_in_group(caller: Caller) -> list[Check]:
@@ -138,7 +150,10 @@ RESOLVERS: dict[str, Callable[[Caller], list[Check]]] = {
     "kinesis:PutRecords": _stream("kinesis:PutRecords"),
     "kinesis:PutRecord": _stream("kinesis:PutRecord"),
     "kinesis:ListShards": _stream("kinesis:ListShards"),
-    "ssm:GetParameter": _parameter,
+    "ssm:GetParameter": _parameter("ssm:GetParameter"),
+    "ssm:PutParameter": _parameter("ssm:PutParameter"),
+    # moto names the action by CloudWatch's signing name ("monitoring"); IAM's name is cloudwatch:DescribeAlarms.
+    "monitoring:DescribeAlarms": _alarms,
     "autoscaling:DescribeAutoScalingGroups": _any_resource("autoscaling:DescribeAutoScalingGroups"),
     "autoscaling:DescribeInstanceRefreshes": _any_resource("autoscaling:DescribeInstanceRefreshes"),
     "autoscaling:TerminateInstanceInAutoScalingGroup": _terminate_in_group,

@@ -8,11 +8,12 @@ a scenario here fails ``test_every_project_function_has_a_scenario``.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import chaos_monkey.handler
@@ -121,6 +122,9 @@ def _ingest_failure(result: Any, _env: dict[str, str]) -> str | None:
 # --- chaos_monkey: a business-hours run terminates one instance of the opted-in origin group ------------------
 
 WEDNESDAY_NOON_NEW_YORK = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
+# Origin 5xx, origin p99 latency, fleet below minimum (dev keeps one instance), CloudFront 5xx (us-east-1).
+STAND_DOWN_ALARMS_IN_DEV = 4
+_runs = itertools.count()
 
 
 def _seed_monkey(client: Client, env: dict[str, str]) -> None:
@@ -131,15 +135,19 @@ def _seed_monkey(client: Client, env: dict[str, str]) -> None:
 def _monkey_patched() -> Iterator[None]:
     """A frozen clock in business hours, and DescribeInstanceRefreshes (moto 5.2 lacks it) answering none.
 
+    Each run is a week after the one before, on the same weekday and hour: the group's last recorded
+    termination is then always past the minimum interval, and every run may terminate again.
     The patched response method runs after moto's authorization, so the call is still checked.
     """
     from moto.autoscaling.responses import AutoScalingResponse
     from moto.core.responses import ActionResult
 
+    at = WEDNESDAY_NOON_NEW_YORK + timedelta(weeks=next(_runs))
+
     class Frozen(datetime):
         @classmethod
         def now(cls, tz: Any = None) -> Frozen:
-            return cls.fromtimestamp(WEDNESDAY_NOON_NEW_YORK.timestamp(), tz)
+            return cls.fromtimestamp(at.timestamp(), tz)
 
     def describe_instance_refreshes(_self: AutoScalingResponse) -> ActionResult:
         return ActionResult({"InstanceRefreshes": []})
@@ -192,8 +200,11 @@ SCENARIOS: dict[str, Scenario] = {
         chaos_monkey.handler._clients.cache_clear,
         checks=(
             ("ssm:GetParameter", "ReadKillSwitch"),
+            *[("cloudwatch:DescribeAlarms", "ReadStandDownAlarms")] * STAND_DOWN_ALARMS_IN_DEV,
+            ("ssm:GetParameter", "RecordTerminations"),
             ("autoscaling:DescribeAutoScalingGroups", "DescribeGroups"),
             ("autoscaling:DescribeInstanceRefreshes", "DescribeGroups"),
+            ("ssm:PutParameter", "RecordTerminations"),  # recorded before it terminates
             ("autoscaling:TerminateInstanceInAutoScalingGroup", "TerminateInOptedInGroupsOfThisEnvironment"),
         ),
         patched=_monkey_patched,

@@ -122,11 +122,26 @@ def test_operations_comes_last_and_nothing_depends_on_it(synthesized: Synthesize
 # --- chaos monkey ------------------------------------------------------------------------------
 
 
+def _stand_down_alarms(template: dict[str, Any]) -> list[str]:
+    """The logical ids of the alarms the chaos monkey stands down on, in order: the origin's, then the edge's."""
+    paths = ["Origin5xx", "OriginLatency", "FleetBelowMinimum", "Edge5xx"]
+    alarms = resources_of_type(template, "AWS::CloudWatch::Alarm")
+    return [
+        logical_id
+        for path in paths
+        for logical_id, alarm in alarms.items()
+        if alarm["Metadata"]["aws:cdk:path"].endswith(f"/Alarms/{path}/Resource")
+    ]
+
+
 def test_chaos_monkey_function_and_its_settings(synthesized: Synthesized, env: str):
     config = synthesized.configs[env]
     template = synthesized.stack(env, "Operations").template
     _, function = _one(template, "AWS::Lambda::Function")
-    parameter_id, _ = _one(template, "AWS::SSM::Parameter")
+    parameter_id = logical_id_by_path(template, "ChaosMonkey/KillSwitch/Resource")
+    terminations_id = logical_id_by_path(template, "ChaosMonkey/Terminations/Resource")
+    alarms = _stand_down_alarms(template)
+    assert len(alarms) == 2 + (config.origin.min_capacity > 0) + (config.region == "us-east-1")
     props = function["Properties"]
     assert props["Handler"] == "chaos_monkey.handler.handler"
     assert (props["Runtime"], props["Architectures"]) == ("python3.14", ["arm64"])
@@ -134,20 +149,28 @@ def test_chaos_monkey_function_and_its_settings(synthesized: Synthesized, env: s
     assert props["Timeout"] == 60
     (invoke_config,) = resources_of_type(template, "AWS::Lambda::EventInvokeConfig").values()
     assert invoke_config["Properties"]["MaximumRetryAttempts"] == 0  # a retried run could terminate twice
-    assert props["Environment"]["Variables"] == {
-        "ENVIRONMENT": env,
-        "KILL_SWITCH_PARAMETER": {"Ref": parameter_id},  # its name
-        "DRY_RUN": "false",
-        "BUSINESS_DAYS": ALL_WEEKDAYS,
-        "BUSINESS_HOURS": "10:00-16:00",
-        "TIME_ZONE": "America/New_York",
-    }
+    assert (
+        props["Environment"]["Variables"]
+        == {
+            "ENVIRONMENT": env,
+            "KILL_SWITCH_PARAMETER": {"Ref": parameter_id},  # its name
+            "DRY_RUN": "false",
+            "BUSINESS_DAYS": ALL_WEEKDAYS,
+            "BUSINESS_HOURS": "10:00-16:00",
+            "TIME_ZONE": "America/New_York",
+            "TERMINATIONS_PARAMETER": {"Ref": terminations_id},
+            "MIN_INTERVAL_MINUTES": "1440",
+            "STAND_DOWN_ALARMS": {"Fn::Join": ["", [part for a in alarms for part in (",", {"Ref": a})][1:]]},
+        }
+    )
     assert config.chaos_time_zone == "America/New_York"
+    terminations = template["Resources"][terminations_id]["Properties"]
+    assert (terminations["Name"], terminations["Value"]) == (f"/showrunner/{env}/chaos-monkey/terminations", "{}")
 
 
 def test_kill_switch_and_schedule_run_in_dev_and_staging_and_are_off_in_prod(synthesized: Synthesized, env: str):
     template = synthesized.stack(env, "Operations").template
-    _, parameter = _one(template, "AWS::SSM::Parameter")
+    parameter = template["Resources"][logical_id_by_path(template, "ChaosMonkey/KillSwitch/Resource")]
     assert parameter["Properties"]["Name"] == f"/showrunner/{env}/chaos-monkey/state"
     assert parameter["Properties"]["Value"] == ("disabled" if env == "prod" else "enabled")
 
@@ -167,12 +190,15 @@ def test_chaos_monkey_may_only_read_its_switch_and_terminate_in_opted_in_groups_
     synthesized: Synthesized, env: str
 ):
     template = synthesized.stack(env, "Operations").template
-    parameter_id, _ = _one(template, "AWS::SSM::Parameter")
+    parameter_id = logical_id_by_path(template, "ChaosMonkey/KillSwitch/Resource")
+    terminations_id = logical_id_by_path(template, "ChaosMonkey/Terminations/Resource")
     policy_id = logical_id_by_path(template, "ChaosMonkey/FunctionRole/DefaultPolicy/Resource")
     statements = template["Resources"][policy_id]["Properties"]["PolicyDocument"]["Statement"]
     logs = [s for s in statements if "Sid" not in s]
     assert [s["Action"] for s in logs] == [["logs:CreateLogStream", "logs:PutLogEvents"]]
     named = {s["Sid"]: s for s in statements if "Sid" in s}
+    alarms = named["ReadStandDownAlarms"]
+    alarms["Resource"] = sorted(alarms["Resource"], key=json.dumps)  # CDK orders a statement's resources itself
     assert named == {
         "ReadKillSwitch": {
             "Sid": "ReadKillSwitch",
@@ -184,6 +210,23 @@ def test_chaos_monkey_may_only_read_its_switch_and_terminate_in_opted_in_groups_
                     ["arn:aws:ssm:us-east-1:", {"Ref": "AWS::AccountId"}, ":parameter", {"Ref": parameter_id}],
                 ]
             },
+        },
+        "RecordTerminations": {
+            "Sid": "RecordTerminations",
+            "Effect": "Allow",
+            "Action": ["ssm:GetParameter", "ssm:PutParameter"],
+            "Resource": {
+                "Fn::Join": [
+                    "",
+                    ["arn:aws:ssm:us-east-1:", {"Ref": "AWS::AccountId"}, ":parameter", {"Ref": terminations_id}],
+                ]
+            },
+        },
+        "ReadStandDownAlarms": {
+            "Sid": "ReadStandDownAlarms",
+            "Effect": "Allow",
+            "Action": "cloudwatch:DescribeAlarms",
+            "Resource": sorted(({"Fn::GetAtt": [a, "Arn"]} for a in _stand_down_alarms(template)), key=json.dumps),
         },
         "DescribeGroups": {
             "Sid": "DescribeGroups",

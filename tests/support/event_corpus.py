@@ -88,4 +88,7 @@ STRICT_ONLY: dict[str, tuple[Any, str]] = {
     "userId a number": (event(userId=123), "userId"),
     "bitrateKbps negative": (event(bitrateKbps=-5), "bitrateKbps"),
     "rebufferMs a string": (event(rebufferMs="0"), "rebufferMs"),
+    # Two capitals, but not an assigned ISO 3166-1 code: the lake only holds codes ingestion accepted.
+    "country not assigned": (event(country="ZZ"), "country"),
+    "country UK (ISO says GB)": (event(country="UK"), "country"),
 }

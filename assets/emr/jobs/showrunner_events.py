@@ -16,6 +16,12 @@ A line is *malformed*, and skipped, when it is not a JSON object or a required
 field is missing or breaks its rule (the same rules ``POST /events`` applies;
 see ``lambda/event_ingest/schema.py``). Blank lines are ignored. The jobs count
 malformed lines and report them; they never fail because of them.
+
+A retried batch may be written twice (``POST /events`` cannot tell a resent
+event from a new one). Neither job counts events: trending counts distinct
+users, recommendations take the furthest position per user and title, so a
+repeated event changes no result (tests/spark/test_trending.py sends some
+twice). A job that counts events must first drop duplicate ``eventId`` values.
 """
 
 from __future__ import annotations

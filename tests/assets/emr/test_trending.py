@@ -58,8 +58,15 @@ def poisoned(index: int, record: Any, field: str) -> Any:
 
 
 CORPUS_INVALID = [poisoned(i, record, field) for i, (record, field) in enumerate(INVALID.values())]
-# The valid corpus as French plays of t-9 (and of the 128-character title).
-CORPUS_VALID = [{**record, "country": "FR"} for record in VALID.values()]
+# The valid corpus as French plays of t-9 (and of the 128-character title), each its own event (the corpus
+# reuses one eventId; the uppercase-UUID case keeps its case).
+CORPUS_VALID = [
+    {**record, "country": "FR", "eventId": (str.upper if record["eventId"].isupper() else str)(str(uuid.uuid4()))}
+    for record in VALID.values()
+]
+# A client that resent the first three plays after a timeout, and a fourth with its eventId in capitals
+# (docs/api.md: retried events may be written twice). ``plays`` counts distinct users, so they count once.
+RETRIED = [*PLAYS[:3], {**PLAYS[3], "eventId": PLAYS[3]["eventId"].upper()}]
 LONG_TITLE = "t" * 128
 
 EXPECTED = [
@@ -87,6 +94,7 @@ def trending_run(tmp_path_factory: pytest.TempPathFactory) -> JobRun:
     write_lines(events / "year=2026/month=11/day=26/hour=20/part-2", [*as_lines(PLAYS[9:]), "", "   "])
     write_lines(events / "year=2026/month=11/day=25/hour=12/part-3.gz", as_lines(CORPUS_INVALID) + NOT_JSON)
     write_lines(events / "year=2026/month=11/day=27/hour=00/part-4", as_lines(CORPUS_VALID))
+    write_lines(events / "year=2026/month=11/day=27/hour=01/part-5", as_lines(RETRIED))
     return run_job("trending", events, root / "out", "--top-n", "3")
 
 
@@ -103,7 +111,7 @@ def test_output_fields_and_types_follow_the_contract(trending_run: JobRun):
 
 def test_malformed_lines_are_skipped_counted_and_reported(trending_run: JobRun):
     malformed = len(INVALID) + len(NOT_JSON)
-    valid = len(PLAYS) + len(VALID)
+    valid = len(PLAYS) + len(VALID) + len(RETRIED)
     assert trending_run.report == {
         "job": "trending",
         "lines": valid + malformed,

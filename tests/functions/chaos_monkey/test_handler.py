@@ -34,6 +34,9 @@ ENV = {
     "BUSINESS_DAYS": "MON,TUE,WED,THU,FRI",
     "BUSINESS_HOURS": "10:00-16:00",
     "TIME_ZONE": "America/New_York",
+    "TERMINATIONS_PARAMETER": "/showrunner/dev/chaos-monkey/terminations",
+    "MIN_INTERVAL_MINUTES": "1440",
+    "STAND_DOWN_ALARMS": "showrunner-dev-origin-5xx",
 }
 WEDNESDAY_NOON = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)  # 12:00 in New York
 SATURDAY_NOON = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)
@@ -69,6 +72,17 @@ def refreshes(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, list[dict[s
 @pytest.fixture
 def aws(refreshes: dict[str, list[dict[str, Any]]]) -> None:
     _client("ssm").put_parameter(Name=PARAMETER, Value="enabled", Type="String")
+    _client("ssm").put_parameter(Name=ENV["TERMINATIONS_PARAMETER"], Value="{}", Type="String")
+    _client("cloudwatch").put_metric_alarm(
+        AlarmName=ENV["STAND_DOWN_ALARMS"],
+        MetricName="HTTPCode_Target_5XX_Count",
+        Namespace="AWS/ApplicationELB",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanThreshold",
+    )
     # moto does not validate image IDs (and listing its images costs seconds per test).
     _client("ec2").create_launch_template(
         LaunchTemplateName="origin", LaunchTemplateData={"ImageId": "ami-12c6146b", "InstanceType": "t4g.micro"}
@@ -114,6 +128,7 @@ def monkey(
         now=now,
         ssm=_client("ssm"),
         autoscaling=_client("autoscaling"),
+        cloudwatch=_client("cloudwatch"),
         rng=random.Random(seed),
     )
 

@@ -41,7 +41,8 @@ def test_reasons_are_readable():
 
     assert reasons(titleId="../etc") == ["must be 1-128 letters, digits, _ or -, starting with a letter or digit"]
     assert reasons(country="usa") == ["must be an ISO 3166-1 alpha-2 code in capitals, such as US"]
-    assert reasons(timestamp="2026-02-30T10:00:00Z") == ["is not a real date and time (day is out of range for month)"]
+    assert reasons(timestamp="2026-02-30T10:00:00Z") == ["is not a real date and time (such as February 30th or 24:00)"]
+    assert reasons(country="ZZ") == ["is not an assigned ISO 3166-1 alpha-2 code (such as US, DE, JP)"]
     assert reasons(positionSec=-1) == ["Input should be greater than or equal to 0"]
     assert check(42, "u-123") == [{"field": "", "reason": "an event must be a JSON object"}]
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from cloudfront_token.policy import Scope, Token
-from manifest_rewriter.dash import ManifestError, rewrite_mpd
-from manifest_rewriter.scope import UriScope
+from manifest_rewriter.dash import rewrite_mpd
+from manifest_rewriter.scope import ManifestError, UriScope
 
 from tools.developer.samples import DASH_BILLION_LAUGHS
 
@@ -139,7 +139,7 @@ def test_absolute_urls_escaping_queries_and_fragments():
         f'<SegmentURL media="b.m4s?x=1&amp;y=2&amp;{TOKEN}"/>\n'
         f'<SegmentURL media="c.m4s?z=1&amp;{TOKEN}"/>\n'
         f'<SegmentURL media="d.m4s?{TOKEN}#frag"/>\n'
-        f'<SegmentURL media="e.m4s?{TOKEN}"/>\n'
+        f'<SegmentURL media="&#101;.m4s?{TOKEN}"/>\n'
         "</SegmentList></AdaptationSet></Period>"
     )
 
@@ -149,7 +149,7 @@ def test_comments_cdata_and_processing_instructions_are_not_rewritten_but_real_e
         '<!-- <SegmentURL media="commented.m4s"/> -->\n'
         "<?showrunner note?>\n"
         "<Period><AdaptationSet><Representation>"
-        "<BaseURL><![CDATA[video/]]></BaseURL>\n"
+        '<Label><![CDATA[<SegmentURL media="cdata.m4s"/>]]></Label><BaseURL>video/</BaseURL>\n'
         '<SegmentList><SegmentURL media="seg.m4s"/></SegmentList>\n'
         '<SupplementalProperty value="&lt;SegmentURL media=&quot;x.m4s&quot;/&gt;"/>\n'
         "</Representation></AdaptationSet></Period>"
@@ -158,7 +158,7 @@ def test_comments_cdata_and_processing_instructions_are_not_rewritten_but_real_e
         '<!-- <SegmentURL media="commented.m4s"/> -->\n'
         "<?showrunner note?>\n"
         "<Period><AdaptationSet><Representation>"
-        f"<BaseURL>video/?{TOKEN}</BaseURL>\n"
+        f'<Label><![CDATA[<SegmentURL media="cdata.m4s"/>]]></Label><BaseURL>video/?{TOKEN}</BaseURL>\n'
         f'<SegmentList><SegmentURL media="seg.m4s?{TOKEN}"/></SegmentList>\n'
         '<SupplementalProperty value="&lt;SegmentURL media=&quot;x.m4s&quot;/&gt;"/>\n'
         "</Representation></AdaptationSet></Period>"

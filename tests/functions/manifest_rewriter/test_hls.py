@@ -155,7 +155,6 @@ def test_low_latency_tags():
 @pytest.mark.parametrize(
     "line",
     [
-        '#EXT-X-CONTENT-STEERING:SERVER-URI="steering.json"',  # not one of the contract's tags
         '#EXT-X-DATERANGE:ID="ad",START-DATE="2026-01-01T00:00:00Z",X-ASSET-URI="ad.m3u8"',
         "#EXT-X-KEY:METHOD=NONE",
         "#EXT-X-KEY:METHOD=AES-128,URI=key.bin",  # unquoted: not a valid URI attribute

@@ -16,9 +16,9 @@ from __future__ import annotations
 from cloudfront_token.policy import Scope, Token
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from manifest_rewriter.dash import ManifestError, rewrite_mpd
+from manifest_rewriter.dash import rewrite_mpd
 from manifest_rewriter.hls import URI_TAGS, rewrite_hls
-from manifest_rewriter.scope import UriScope
+from manifest_rewriter.scope import ManifestError, UriScope
 
 HOST = "d111111abcdef8.cloudfront.net"
 TITLE = "t1"
