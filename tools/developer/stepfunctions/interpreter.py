@@ -109,15 +109,17 @@ def _choice(rule: dict[str, Any], data: Any, context: dict[str, Any]) -> bool:
             return not rule["IsPresent"]
         return bool(rule["IsPresent"])
     value = read(variable, data, context)
-    for operator, compare in (
-        ("BooleanEquals", lambda a, b: isinstance(a, bool) and a == b),
-        ("StringEquals", lambda a, b: isinstance(a, str) and a == b),
-        ("NumericEquals", lambda a, b: isinstance(a, int | float) and a == b),
-        ("NumericGreaterThan", lambda a, b: isinstance(a, int | float) and a > b),
-        ("NumericLessThan", lambda a, b: isinstance(a, int | float) and a < b),
-    ):
-        if operator in rule:
-            return bool(compare(value, rule[operator]))
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if "BooleanEquals" in rule:
+        return isinstance(value, bool) and value == rule["BooleanEquals"]
+    if "StringEquals" in rule:
+        return isinstance(value, str) and value == rule["StringEquals"]
+    if "NumericEquals" in rule:
+        return number and value == rule["NumericEquals"]
+    if "NumericGreaterThan" in rule:
+        return number and value > rule["NumericGreaterThan"]
+    if "NumericLessThan" in rule:
+        return number and value < rule["NumericLessThan"]
     raise UnsupportedError(f"choice rule {sorted(rule)} is not implemented")
 
 
