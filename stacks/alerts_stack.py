@@ -12,6 +12,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from stacks.base_stack import ShowrunnerStack
+from stacks.compliance import Ack
 
 # Services that publish to the topic and therefore need the key.
 PUBLISHERS = ("cloudwatch.amazonaws.com", "events.amazonaws.com", "budgets.amazonaws.com")
@@ -30,6 +31,17 @@ class AlertsStack(ShowrunnerStack):
     here through ``topic``; this stack depends on nothing, so none of them
     forms a cycle with it.
     """
+
+    checkov_skips = (
+        Ack(
+            "AlertsKey/Resource",
+            "CKV_AWS_33",
+            "The one '*' principal (AllowAutoScalingNotifications) is narrowed by aws:PrincipalArn to this "
+            "account's AWSServiceRoleForAutoScaling and by kms:CallerAccount to this account; the role cannot "
+            "be named as the principal because it may not exist yet, and a missing principal invalidates the key "
+            "policy.",
+        ),
+    )
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, description="alerts topic and its key", **kwargs)

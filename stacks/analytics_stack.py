@@ -13,10 +13,53 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.base_stack import ShowrunnerStack
+from stacks.compliance import Ack, synchronous_function_skips
+from stacks.config import StreamSettings
 from stacks.constructs.event_ingestion import EventIngestion
 from stacks.constructs.event_stream import EventStream
 from stacks.constructs.lake_delivery import LakeDelivery
-from stacks.constructs.nightly_spark import INPUT_PREFIX, NightlySpark
+from stacks.constructs.nightly_spark import INPUT_PREFIX, NightlySpark, SparkRunProps
+
+_FIREHOSE = (
+    "aws-cdk-lib's Firehose S3 destination grants its role read/write on the data-lake bucket's objects and "
+    "the data-lake key: the permissions Firehose documents for S3 delivery (multipart uploads, error output). "
+    "Only Firehose can assume the role."
+)
+_SPARK_PREFIXES = (
+    "The objects under one prefix the nightly Spark jobs use: they read events/, write trending/ and "
+    "recommendations/ (data lake), and EMR writes its logs under emr/ (logs bucket)."
+)
+_EMR_TASKS = "aws-cdk-lib's Step Functions EMR tasks"
+_DATA_LAKE = "{ref:Storage/DataLakeBucket.Arn}"
+_FIREHOSE_FINDINGS = (
+    "Action::s3:GetObject*",
+    "Action::s3:GetBucket*",
+    "Action::s3:List*",
+    "Action::s3:DeleteObject*",
+    "Action::s3:Abort*",
+    "Action::kms:GenerateDataKey*",
+    "Action::kms:ReEncrypt*",
+    f"Resource::{_DATA_LAKE}/*",
+)
+_SPARK_PREFIX_FINDINGS = (
+    f"Resource::{_DATA_LAKE}/events/*",
+    f"Resource::{_DATA_LAKE}/trending/*",
+    f"Resource::{_DATA_LAKE}/recommendations/*",
+    "Resource::{ref:Storage/LogsBucket.Arn}/emr/*",
+)
+_STATE_MACHINE_FINDINGS = (
+    ("Resource::*", f"elasticmapreduce:RunJobFlow has no resource-level permissions ({_EMR_TASKS})."),
+    (
+        "Resource::arn:aws:elasticmapreduce:{region}:<AWS::AccountId>:cluster/*",
+        "The nightly cluster's ID exists only at run time, so adding steps to it and terminating it "
+        f"cannot name one cluster ARN ({_EMR_TASKS}).",
+    ),
+    (
+        "Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/aws-service-role/"
+        "elasticmapreduce.amazonaws.com*/AWSServiceRoleForEMRCleanup*",
+        f"EMR's cleanup service-linked role, whose path AWS names ({_EMR_TASKS}).",
+    ),
+)
 
 
 class AnalyticsStack(ShowrunnerStack):
@@ -30,6 +73,48 @@ class AnalyticsStack(ShowrunnerStack):
     * ``NightlySpark`` runs the EMR jobs in ``assets/emr/jobs/``
       on its schedule (``analytics.emr.schedule``: weekly in dev, nightly elsewhere).
     """
+
+    acknowledgments = (
+        Ack(
+            "*ToLake/DeliveryStream/Resource",
+            "AwsSolutions-KDF1",
+            "Firehose refuses delivery-stream encryption when its source is a Kinesis stream; the records are "
+            "encrypted in the source stream (aws/kinesis key) and in S3 (SSE-KMS with the data-lake key).",
+        ),
+        *(
+            Ack(
+                "*ToLake/DeliveryStream/S3 Destination Role/DefaultPolicy/Resource",
+                f"AwsSolutions-IAM5[{f}]",
+                _FIREHOSE,
+            )
+            for f in _FIREHOSE_FINDINGS
+        ),
+        *(
+            Ack("NightlySpark/InstanceRole/DefaultPolicy/Resource", f"AwsSolutions-IAM5[{f}]", _SPARK_PREFIXES)
+            for f in _SPARK_PREFIX_FINDINGS
+        ),
+        Ack(
+            "NightlySpark/ServiceRole/Resource",
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEMRServicePolicy_v2]",
+            "AmazonEMRServicePolicy_v2 is AWS's scoped EMR service policy: it acts only on resources tagged "
+            "for-use-with-amazon-emr-managed-policies=true (our private subnets, EMR security groups and "
+            "clusters); a hand-written copy would have to track EMR's needs as they change.",
+        ),
+        *(
+            Ack("NightlySpark/StateMachine/Role/DefaultPolicy/Resource", f"AwsSolutions-IAM5[{f}]", reason)
+            for f, reason in _STATE_MACHINE_FINDINGS
+        ),
+    )
+    checkov_skips = (
+        *synchronous_function_skips("Ingestion/Function/Resource"),
+        Ack(
+            "NightlySpark/StateMachine/Role/DefaultPolicy/Resource",
+            "CKV_AWS_111",
+            "Step Functions' EMR integration must call RunJobFlow before the cluster (and so its ARN) exists, and "
+            "its log delivery and X-Ray actions do not support resource-level permissions; every other statement "
+            "names clusters, roles or rules (the cdk-nag IAM5 acknowledgments above give each wildcard's reason).",
+        ),
+    )
 
     def __init__(
         self,
@@ -48,24 +133,26 @@ class AnalyticsStack(ShowrunnerStack):
         config = self.config
         analytics = config.analytics
 
-        player_events = EventStream(
-            self,
-            "PlayerEvents",
-            config=config,
-            name="player-events",
-            settings=analytics.player_events,
-        )
-        self.player_events_stream = player_events.stream
+        def stream(stream_id: str, name: str, settings: StreamSettings) -> kinesis.IStream:
+            return EventStream(
+                self,
+                stream_id,
+                env=self.env_props,
+                name=name,
+                mode=settings.mode,
+                shards=settings.shards,
+                retention_hours=analytics.stream_retention_hours,
+            ).stream
+
+        self.player_events_stream = stream("PlayerEvents", "player-events", analytics.player_events)
         self.cdn_logs_stream: kinesis.IStream | None = None
         if analytics.cdn_logs is not None:
-            self.cdn_logs_stream = EventStream(
-                self, "CdnLogs", config=config, name="cdn-logs", settings=analytics.cdn_logs
-            ).stream
+            self.cdn_logs_stream = stream("CdnLogs", "cdn-logs", analytics.cdn_logs)
 
         self.ingestion = EventIngestion(
             self,
             "Ingestion",
-            config=config,
+            env=self.env_props,
             stream=self.player_events_stream,
             http_api=http_api,
             authorizer=route_authorizer,
@@ -74,12 +161,14 @@ class AnalyticsStack(ShowrunnerStack):
         deliveries = [("EventsToLake", self.player_events_stream, INPUT_PREFIX.rstrip("/"), ".json.gz")]
         if self.cdn_logs_stream is not None:
             deliveries.append(("CdnLogsToLake", self.cdn_logs_stream, "cdn-logs", ".log.gz"))
-        for delivery_id, stream, prefix, extension in deliveries:
+        for delivery_id, source, prefix, extension in deliveries:
             LakeDelivery(
                 self,
                 delivery_id,
-                config=config,
-                stream=stream,
+                env=self.env_props,
+                buffer_seconds=analytics.firehose_buffer_seconds,
+                buffer_mib=analytics.firehose_buffer_mib,
+                stream=source,
                 bucket=data_lake_bucket,
                 key=data_lake_key,
                 prefix=prefix,
@@ -88,7 +177,8 @@ class AnalyticsStack(ShowrunnerStack):
         self.nightly = NightlySpark(
             self,
             "NightlySpark",
-            config=config,
+            env=self.env_props,
+            settings=SparkRunProps(**analytics.emr.model_dump()),
             vpc=vpc,
             data_lake_bucket=data_lake_bucket,
             data_lake_key=data_lake_key,

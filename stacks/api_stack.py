@@ -13,6 +13,7 @@ from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from stacks.base_stack import ShowrunnerStack
+from stacks.compliance import Ack
 from stacks.log_groups import log_group
 
 # One JSON object per request. No headers, tokens or claims: only what an operator needs.
@@ -62,6 +63,16 @@ class ApiStack(ShowrunnerStack):
       attaching ``route_authorizer``. No route is left unauthenticated.
     """
 
+    acknowledgments = (
+        Ack(
+            "Viewers/Resource",
+            "AwsSolutions-COG2",
+            "Viewers sign in on TVs, consoles and phones, so MFA is offered (TOTP) rather than required; "
+            "the pool's Plus-plan threat protection (FULL_FUNCTION) demands MFA on risky sign-ins and "
+            "blocks compromised credentials.",
+        ),
+    )
+
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, description="HTTP API and JWT authorizer", **kwargs)
         config = self.config
@@ -93,7 +104,7 @@ class ApiStack(ShowrunnerStack):
                 rate_limit=api_config.throttle_rate_limit, burst_limit=api_config.throttle_burst_limit
             ),
             access_log_settings=_AccessLogSettings(
-                apigwv2.LogGroupLogDestination(log_group(self, "AccessLogs", config))
+                apigwv2.LogGroupLogDestination(log_group(self, "AccessLogs", self.env_props))
             ),
         )
         authorizer = apigwv2.HttpAuthorizer(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
+from stacks import compliance
 from stacks.config import ENVIRONMENT_NAMES, EnvironmentConfig, load_config
-from stacks.nag import acknowledge_findings, skip_checkov_checks, walk
 from stacks.stage import ShowrunnerStage
 
 
@@ -22,8 +22,6 @@ def build_app(app: App, configs: dict[str, EnvironmentConfig] | None = None) -> 
     """Add every environment's stage to ``app`` and register cdk-nag on it."""
     configs = configs if configs is not None else configs_from_context(app)
     stages = {name: ShowrunnerStage(app, configs[name]) for name in ENVIRONMENT_NAMES}
-    constructs = walk(app)  # once: reading every construct's path is most of the cost
-    acknowledge_findings(app, constructs=constructs)
-    skip_checkov_checks(app, constructs=constructs)
+    compliance.apply(app)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stages

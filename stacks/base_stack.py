@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from aws_cdk import Environment, Stack
 from constructs import Construct
 
+from stacks.compliance import Ack
 from stacks.config import EnvironmentConfig
+from stacks.constructs.props import EnvironmentProps
 
 
 class ShowrunnerStack(Stack):
@@ -18,7 +20,12 @@ class ShowrunnerStack(Stack):
     * Availability zones come from the config too, so no stack ever performs
       an AZ context lookup, even when an account is set.
     * Production stacks have termination protection.
+    * ``acknowledgments`` (cdk-nag) and ``checkov_skips``: each with its reason, paths relative to the
+      stack (``stacks/compliance.py``); the app builder applies them.
     """
+
+    acknowledgments: ClassVar[tuple[Ack, ...]] = ()
+    checkov_skips: ClassVar[tuple[Ack, ...]] = ()
 
     def __init__(
         self,
@@ -39,6 +46,12 @@ class ShowrunnerStack(Stack):
             **kwargs,
         )
         self.config = config
+        self.env_props = EnvironmentProps(
+            name=config.name,
+            retain_data=config.retain_data,
+            log_retention_days=config.retention.cloudwatch_logs_days,
+            noncurrent_versions_days=config.retention.noncurrent_versions_days,
+        )
 
     @property
     def availability_zones(self) -> list[str]:

@@ -8,6 +8,7 @@ from aws_cdk import Aws
 from constructs import Construct
 
 from stacks.base_stack import ShowrunnerStack
+from stacks.compliance import Ack
 from stacks.config import EnvironmentConfig
 from stacks.constructs.secure_bucket import SecureBucket
 
@@ -28,6 +29,15 @@ class ContentReplicaStack(ShowrunnerStack):
     encrypted, versioned, private, TLS-only; retained in production.
     """
 
+    checkov_skips = (
+        Ack(
+            "ReplicaLogsBucket/Resource",
+            "CKV_AWS_18",
+            "The replica region's logs bucket receives the replica bucket's server access logs; logging its "
+            "own access would write a log record about every log record.",
+        ),
+    )
+
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         config = kwargs["config"]
         assert config.edge.replica_region is not None
@@ -38,11 +48,11 @@ class ContentReplicaStack(ShowrunnerStack):
             region=config.edge.replica_region,
             **kwargs,
         )
-        self.logs_bucket = SecureBucket(self, "ReplicaLogsBucket", config=config, access_logs_bucket=None)
+        self.logs_bucket = SecureBucket(self, "ReplicaLogsBucket", env=self.env_props, access_logs_bucket=None)
         self.bucket = SecureBucket(
             self,
             "ContentReplicaBucket",
-            config=config,
+            env=self.env_props,
             access_logs_bucket=self.logs_bucket,
             bucket_name=replica_bucket_name(config),
             intelligent_tiering=True,

@@ -112,7 +112,7 @@ class EdgeSecurityStack(ShowrunnerStack):
             self,
             "WafLogs",
             log_group_name=log_group_name,
-            retention=retention(config),
+            retention=retention(config.retention.cloudwatch_logs_days),
             removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
         )
         logging = wafv2.CfnLoggingConfiguration(

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from stacks.config import EnvironmentConfig
+from stacks.constructs.props import EnvironmentProps
 
 # stacks.config.CLOUDWATCH_RETENTION_DAYS -> the CDK enum member for each value.
 _RETENTION = {
@@ -35,15 +34,12 @@ _RETENTION = {
 }
 
 
-def retention(config: EnvironmentConfig) -> logs.RetentionDays:
-    return _RETENTION[config.retention.cloudwatch_logs_days]
+def retention(days: int) -> logs.RetentionDays:
+    return _RETENTION[days]
 
 
-def log_group(scope: Construct, construct_id: str, config: EnvironmentConfig) -> logs.LogGroup:
-    """A log group kept for ``retention.cloudwatch_logs_days``; retained with the data in production."""
+def log_group(scope: Construct, construct_id: str, env: EnvironmentProps) -> logs.LogGroup:
+    """A log group kept for the environment's log retention; retained with the data in production."""
     return logs.LogGroup(
-        scope,
-        construct_id,
-        retention=retention(config),
-        removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
+        scope, construct_id, retention=retention(env.log_retention_days), removal_policy=env.removal_policy
     )

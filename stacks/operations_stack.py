@@ -9,11 +9,12 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from stacks.base_stack import ShowrunnerStack
-from stacks.constructs.chaos_monkey import ChaosMonkey
+from stacks.compliance import Ack
+from stacks.constructs.chaos_monkey import BusinessHours, ChaosMonkey
 from stacks.constructs.cost_budget import CostBudget
 from stacks.constructs.fis_experiments import FisExperiments
 from stacks.constructs.observed import Observed
-from stacks.constructs.operations_alarms import OperationsAlarms
+from stacks.constructs.operations_alarms import AlarmThresholds, OperationsAlarms
 from stacks.constructs.operations_dashboard import OperationsDashboard
 
 
@@ -31,6 +32,67 @@ class OperationsStack(ShowrunnerStack):
     ``observed`` names what to watch (``stacks/constructs/observed.py``).
     """
 
+    acknowledgments = (
+        Ack(
+            "ChaosMonkey/FunctionRole/DefaultPolicy/Resource",
+            "AwsSolutions-IAM5[Resource::*]",
+            "autoscaling:DescribeAutoScalingGroups and autoscaling:DescribeInstanceRefreshes take no resource ARN "
+            "(Service Authorization Reference); the chaos monkey lists the opted-in groups by tag and reads their "
+            "instance refreshes. Nothing in that statement changes anything.",
+        ),
+        Ack(
+            "ChaosMonkey/FunctionRole/DefaultPolicy/Resource",
+            "AwsSolutions-IAM5[Resource::arn:aws:autoscaling:{region}:<AWS::AccountId>:autoScalingGroup:*:"
+            "autoScalingGroupName/*]",
+            "The chaos monkey finds its targets by tag, so TerminateInstanceInAutoScalingGroup names the groups of "
+            "this account and region, conditioned on autoscaling:ResourceTag/showrunner:chaos-monkey=opt-in and "
+            "autoscaling:ResourceTag/environment=<its environment>: only groups that opted in, in its own environment.",
+        ),
+        Ack(
+            "SchedulerRoleForTarget-*/DefaultPolicy/Resource",
+            "AwsSolutions-IAM5[Resource::{ref:Operations/ChaosMonkey/Function.Arn}:*]",
+            "The EventBridge Scheduler role may invoke only the chaos-monkey function; CDK's grantInvoke adds "
+            "'<function ARN>:*' for that one function's versions and aliases.",
+        ),
+        Ack(
+            "Experiments/Policy/Resource",
+            "AwsSolutions-IAM5[Resource::*]",
+            "ec2:DescribeInstances and tag:GetResources (FIS resolving the tagged targets) and ssm:ListCommands and "
+            "ssm:CancelCommand (following and stopping the CPU-stress command) take no resource ARN.",
+        ),
+        Ack(
+            "Experiments/Policy/Resource",
+            "AwsSolutions-IAM5[Resource::arn:aws:ec2:{region}:<AWS::AccountId>:instance/*]",
+            "FIS selects origin instances when an experiment starts, so ec2:TerminateInstances and ssm:SendCommand "
+            "name the instances of this account and region, each conditioned on the tags showrunner:component=origin "
+            "and environment=<its environment>; ssm:SendCommand may send only the AWSFIS-Run-CPU-Stress document.",
+        ),
+    )
+    checkov_skips = tuple(
+        Ack(
+            "ChaosMonkey/Function/Resource",
+            check,
+            "The chaos monkey, run hourly by EventBridge Scheduler with no retries (reserved concurrency 1), "
+            "calls only the Auto Scaling and SSM APIs: " + reason,
+        )
+        for check, reason in (
+            (
+                "CKV_AWS_116",
+                "Lambda's own retries are off and every run logs its decision, a failed run included, and "
+                "raises the chaos-monkey-failed alarm; a dead-letter queue would hold only the empty schedule event.",
+            ),
+            (
+                "CKV_AWS_117",
+                "inside the VPC it would need NAT or interface endpoints to reach them, and it holds no data.",
+            ),
+            (
+                "CKV_AWS_173",
+                "its environment variables hold the environment's name, the kill switch's parameter name and "
+                "the business hours, never secrets, and Lambda encrypts them at rest with its service key.",
+            ),
+        )
+    )
+
     def __init__(
         self, scope: Construct, construct_id: str, *, observed: Observed, alerts_topic: sns.ITopic, **kwargs: Any
     ) -> None:
@@ -39,25 +101,58 @@ class OperationsStack(ShowrunnerStack):
         )
         config = self.config
 
-        self.chaos_monkey = ChaosMonkey(self, "ChaosMonkey", config=config)
+        monkey = config.operations.chaos_monkey
+        hours = monkey.business_hours
+        self.chaos_monkey = ChaosMonkey(
+            self,
+            "ChaosMonkey",
+            env=self.env_props,
+            enabled=monkey.enabled,
+            dry_run=monkey.dry_run,
+            hours=BusinessHours(days=hours.days, start=hours.start, end=hours.end, time_zone=config.chaos_time_zone),
+        )
+        thresholds = config.operations.alarms
         self.alarms = OperationsAlarms(
             self,
             "Alarms",
-            config=config,
+            environment=config.name,
+            thresholds=AlarmThresholds(
+                origin_5xx_percent=thresholds.origin_5xx_percent,
+                origin_p99_seconds=thresholds.origin_p99_seconds,
+                cloudfront_5xx_percent=thresholds.cloudfront_5xx_percent,
+                lambda_error_percent=thresholds.lambda_error_percent,
+                origin_min_capacity=config.origin.min_capacity,
+                iterator_age_minutes=config.analytics.iterator_age_alarm_minutes,
+            ),
             observed=observed,
             topic=alerts_topic,
             chaos_monkey=self.chaos_monkey.function,
         )
-        self.experiments = FisExperiments(self, "Experiments", config=config, stop_alarm=self.alarms.origin_5xx)
+        self.experiments = FisExperiments(
+            self,
+            "Experiments",
+            environment=config.name,
+            availability_zones=config.availability_zones,
+            stop_alarm=self.alarms.origin_5xx,
+        )
         self.dashboard = OperationsDashboard(
             self,
             "Dashboard",
-            config=config,
+            environment=config.name,
             observed=observed,
             functions={"ChaosMonkey": self.chaos_monkey.function, **observed.functions},
             alarms=self.alarms.alarms,
         )
-        self.budget = CostBudget(self, "Budget", config=config, topic=alerts_topic)
+        budget = config.operations.budget
+        self.budget = CostBudget(
+            self,
+            "Budget",
+            environment=config.name,
+            monthly_limit_usd=budget.monthly_limit_usd,
+            actual_alert_percents=budget.actual_alert_percents,
+            forecast_alert_percent=budget.forecast_alert_percent,
+            topic=alerts_topic,
+        )
 
         CfnOutput(self, "DashboardName", value=self.dashboard.dashboard.dashboard_name)
         CfnOutput(self, "ChaosMonkeyKillSwitch", value=self.chaos_monkey.kill_switch.parameter_name)

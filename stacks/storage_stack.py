@@ -10,8 +10,15 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.base_stack import ShowrunnerStack
+from stacks.compliance import Ack
 from stacks.constructs.secure_bucket import SecureBucket
 from stacks.content_replica_stack import replica_bucket_name
+
+_REPLICATION = (
+    "S3 replication copies every object version of the content bucket to its replica, so the "
+    "replication role's object-level actions (read versions on the source, replicate on the "
+    "destination) name all objects of exactly those two buckets; s3.amazonaws.com alone may assume it."
+)
 
 
 class StorageStack(ShowrunnerStack):
@@ -31,6 +38,28 @@ class StorageStack(ShowrunnerStack):
       access can be granted and audited per principal.
     """
 
+    acknowledgments = (
+        Ack(
+            "ContentBucket/ReplicationRole/DefaultPolicy/Resource",
+            "AwsSolutions-IAM5[Resource::{ref:Storage/ContentBucket.Arn}/*]",
+            _REPLICATION,
+        ),
+        Ack(
+            "ContentBucket/ReplicationRole/DefaultPolicy/Resource",
+            "AwsSolutions-IAM5[Resource::arn:aws:s3:::showrunner-{env}-content-replica-<AWS::AccountId>-"
+            "{replica_region}/*]",
+            _REPLICATION,
+        ),
+    )
+    checkov_skips = (
+        Ack(
+            "LogsBucket/Resource",
+            "CKV_AWS_18",
+            "The logs bucket is the target of every other bucket's server access logs; logging its own "
+            "access would write a log record about every log record.",
+        ),
+    )
+
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, description="content, logs and data-lake buckets", **kwargs)
         config = self.config
@@ -38,7 +67,7 @@ class StorageStack(ShowrunnerStack):
         self.logs_bucket = SecureBucket(
             self,
             "LogsBucket",
-            config=config,
+            env=self.env_props,
             access_logs_bucket=None,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
             lifecycle_rules=[
@@ -65,7 +94,7 @@ class StorageStack(ShowrunnerStack):
         self.content_bucket = SecureBucket(
             self,
             "ContentBucket",
-            config=config,
+            env=self.env_props,
             access_logs_bucket=self.logs_bucket,
             replication_rules=replication,
             intelligent_tiering=True,
@@ -84,7 +113,7 @@ class StorageStack(ShowrunnerStack):
         self.data_lake_bucket = SecureBucket(
             self,
             "DataLakeBucket",
-            config=config,
+            env=self.env_props,
             access_logs_bucket=self.logs_bucket,
             encryption_key=self.data_lake_key,
             intelligent_tiering=True,

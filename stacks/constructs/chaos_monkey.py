@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from aws_cdk import Duration, Stack, TimeZone
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_scheduler as scheduler
@@ -9,8 +12,8 @@ from aws_cdk import aws_scheduler_targets as targets
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from stacks.config import BusinessHours, EnvironmentConfig
 from stacks.constructs.origin_fleet import CHAOS_MONKEY_OPT_IN, CHAOS_MONKEY_TAG
+from stacks.constructs.props import EnvironmentProps
 from stacks.constructs.python_function import PythonFunction
 
 KILL_SWITCH_ENABLED = "enabled"
@@ -19,6 +22,16 @@ KILL_SWITCH_DISABLED = "disabled"
 
 def kill_switch_name(environment: str) -> str:
     return f"/showrunner/{environment}/chaos-monkey/state"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BusinessHours:
+    """When the monkey may act: ``days`` (MON..SUN) from ``start`` to ``end`` (HH:MM, same day) in ``time_zone``."""
+
+    days: Sequence[str]
+    start: str
+    end: str
+    time_zone: str
 
 
 def business_hours_cron(hours: BusinessHours) -> dict[str, str]:
@@ -48,32 +61,39 @@ class ChaosMonkey(Construct):
       disabled unless ``operations.chaos_monkey.enabled``.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        env: EnvironmentProps,
+        enabled: bool,
+        dry_run: bool,
+        hours: BusinessHours,
+    ) -> None:
         super().__init__(scope, construct_id)
-        settings = config.operations.chaos_monkey
-        hours = settings.business_hours
         stack = Stack.of(self)
 
         self.kill_switch = ssm.StringParameter(
             self,
             "KillSwitch",
-            parameter_name=kill_switch_name(config.name),
-            string_value=KILL_SWITCH_ENABLED if settings.enabled else KILL_SWITCH_DISABLED,
-            description=f"Showrunner {config.name} chaos monkey: acts only while this reads '{KILL_SWITCH_ENABLED}'",
+            parameter_name=kill_switch_name(env.name),
+            string_value=KILL_SWITCH_ENABLED if enabled else KILL_SWITCH_DISABLED,
+            description=f"Showrunner {env.name} chaos monkey: acts only while this reads '{KILL_SWITCH_ENABLED}'",
         )
         self.function = PythonFunction(
             self,
             "Function",
-            config=config,
+            env=env,
             source="chaos_monkey",
-            description=f"Showrunner {config.name} chaos monkey: terminates one opted-in origin instance",
+            description=f"Showrunner {env.name} chaos monkey: terminates one opted-in origin instance",
             environment={
-                "ENVIRONMENT": config.name,
+                "ENVIRONMENT": env.name,
                 "KILL_SWITCH_PARAMETER": self.kill_switch.parameter_name,
-                "DRY_RUN": "true" if settings.dry_run else "false",
+                "DRY_RUN": "true" if dry_run else "false",
                 "BUSINESS_DAYS": ",".join(hours.days),
                 "BUSINESS_HOURS": f"{hours.start}-{hours.end}",
-                "TIME_ZONE": config.chaos_time_zone,
+                "TIME_ZONE": hours.time_zone,
             },
             timeout=Duration.seconds(60),
             reserved_concurrent_executions=1,
@@ -105,7 +125,7 @@ class ChaosMonkey(Construct):
                 conditions={
                     "StringEquals": {
                         f"autoscaling:ResourceTag/{CHAOS_MONKEY_TAG}": CHAOS_MONKEY_OPT_IN,
-                        "autoscaling:ResourceTag/environment": config.name,
+                        "autoscaling:ResourceTag/environment": env.name,
                     }
                 },
             )
@@ -114,9 +134,9 @@ class ChaosMonkey(Construct):
         self.schedule = scheduler.Schedule(
             self,
             "Schedule",
-            description=f"Showrunner {config.name} chaos monkey, hourly in business hours ({config.chaos_time_zone})",
+            description=f"Showrunner {env.name} chaos monkey, hourly in business hours ({hours.time_zone})",
             schedule=scheduler.ScheduleExpression.cron(
-                **business_hours_cron(hours), time_zone=TimeZone.of(config.chaos_time_zone)
+                **business_hours_cron(hours), time_zone=TimeZone.of(hours.time_zone)
             ),
             target=targets.LambdaInvoke(
                 self.function,
@@ -124,5 +144,5 @@ class ChaosMonkey(Construct):
                 retry_attempts=0,
                 max_event_age=Duration.minutes(5),
             ),
-            enabled=settings.enabled,
+            enabled=enabled,
         )

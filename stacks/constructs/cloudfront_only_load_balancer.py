@@ -2,37 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aws_cdk import Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
-
-from stacks.config import ConfigError
-
-# CDK context key (committed in cdk.context.json) mapping region -> the ID of the AWS-managed
-# prefix list com.amazonaws.global.cloudfront.origin-facing in that region. Synth stays
-# offline, and a stack without an account (ours by default) cannot do a context lookup.
-PREFIX_LIST_CONTEXT_KEY = "showrunner:cloudfront-origin-facing-prefix-lists"
-PREFIX_LIST_NAME = "com.amazonaws.global.cloudfront.origin-facing"
-
-
-def cloudfront_prefix_list_id(scope: Construct, region: str) -> str:
-    """The origin-facing prefix list ID of ``region``, from committed context."""
-    known: Any = scope.node.try_get_context(PREFIX_LIST_CONTEXT_KEY) or {}
-    if not isinstance(known, dict):
-        raise ConfigError(f"context {PREFIX_LIST_CONTEXT_KEY} must map region names to prefix list IDs")
-    prefix_list = known.get(region)
-    if not isinstance(prefix_list, str) or not prefix_list.startswith("pl-"):
-        raise ConfigError(
-            f"no CloudFront origin-facing prefix list ID for {region} in cdk.context.json "
-            f"({PREFIX_LIST_CONTEXT_KEY}). Find it with: aws ec2 describe-managed-prefix-lists "
-            f"--region {region} --filters Name=prefix-list-name,Values={PREFIX_LIST_NAME} "
-            "--query 'PrefixLists[0].PrefixListId', and add it there."
-        )
-    return prefix_list
 
 
 class CloudFrontOnlyLoadBalancer(Construct):

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import aws_budgets as budgets
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from stacks.config import EnvironmentConfig
-
 
 class CostBudget(Construct):
-    """A monthly cost budget of ``operations.budget.monthly_limit_usd`` for the environment's resources.
+    """A monthly cost budget of ``monthly_limit_usd`` for the resources of ``environment``.
 
     * Scope: costs tagged ``environment=<env>``. The tag must be activated as a
       cost-allocation tag in the Billing console once (docs/cost.md); until then
@@ -20,21 +20,30 @@ class CostBudget(Construct):
       ``forecast_alert_percent`` of the limit.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, topic: sns.ITopic) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        environment: str,
+        monthly_limit_usd: int,
+        actual_alert_percents: Sequence[int],
+        forecast_alert_percent: int,
+        topic: sns.ITopic,
+    ) -> None:
         super().__init__(scope, construct_id)
-        settings = config.operations.budget
         subscribers = [budgets.CfnBudget.SubscriberProperty(address=topic.topic_arn, subscription_type="SNS")]
-        alerts = [("ACTUAL", percent) for percent in settings.actual_alert_percents]
-        alerts.append(("FORECASTED", settings.forecast_alert_percent))
+        alerts = [("ACTUAL", percent) for percent in actual_alert_percents]
+        alerts.append(("FORECASTED", forecast_alert_percent))
         self.budget = budgets.CfnBudget(
             self,
             "Budget",
             budget=budgets.CfnBudget.BudgetDataProperty(
-                budget_name=f"showrunner-{config.name}-monthly",
+                budget_name=f"showrunner-{environment}-monthly",
                 budget_type="COST",
                 time_unit="MONTHLY",
-                budget_limit=budgets.CfnBudget.SpendProperty(amount=settings.monthly_limit_usd, unit="USD"),
-                cost_filters={"TagKeyValue": [f"user:environment${config.name}"]},
+                budget_limit=budgets.CfnBudget.SpendProperty(amount=monthly_limit_usd, unit="USD"),
+                cost_filters={"TagKeyValue": [f"user:environment${environment}"]},
             ),
             notifications_with_subscribers=[
                 budgets.CfnBudget.NotificationWithSubscribersProperty(

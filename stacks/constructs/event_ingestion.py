@@ -8,7 +8,7 @@ from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_kinesis as kinesis
 from constructs import Construct
 
-from stacks.config import EnvironmentConfig
+from stacks.constructs.props import EnvironmentProps
 from stacks.constructs.python_function import PythonFunction
 
 
@@ -26,7 +26,7 @@ class EventIngestion(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: EnvironmentConfig,
+        env: EnvironmentProps,
         stream: kinesis.IStream,
         http_api: apigwv2.IHttpApi,
         authorizer: apigwv2.IHttpRouteAuthorizer,
@@ -35,9 +35,9 @@ class EventIngestion(Construct):
         self.function = PythonFunction(
             self,
             "Function",
-            config=config,
+            env=env,
             source="event_ingest",
-            description=f"Showrunner {config.name} POST /events: validate player events, put them on Kinesis",
+            description=f"Showrunner {env.name} POST /events: validate player events, put them on Kinesis",
             environment={"STREAM_ARN": stream.stream_arn},
             memory_size=512,  # Lambda's CPU share grows with memory: more of it for validating 500-event batches
             timeout=Duration.seconds(10),

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from typing import Literal
+
+from aws_cdk import Duration
 from aws_cdk import aws_kinesis as kinesis
 from constructs import Construct
 
-from stacks.config import EnvironmentConfig, StreamSettings
+from stacks.constructs.props import EnvironmentProps
 
 
 class EventStream(Construct):
-    """``<env>-<name>``: encrypted with the AWS managed ``aws/kinesis`` key, capacity and retention from config.
+    """``<env>-<name>``: encrypted with the AWS managed ``aws/kinesis`` key; ``provisioned`` with ``shards``
+    shards or ``on_demand``; records kept ``retention_hours``.
 
     Its alarms (iterator age, write throttling, failed records) are in the
     Operations stack (``OperationsAlarms``), with the other alarms.
@@ -21,20 +24,21 @@ class EventStream(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: EnvironmentConfig,
+        env: EnvironmentProps,
         name: str,
-        settings: StreamSettings,
+        mode: Literal["provisioned", "on_demand"],
+        shards: int,
+        retention_hours: int,
     ) -> None:
         super().__init__(scope, construct_id)
-        analytics = config.analytics
-        provisioned = settings.mode == "provisioned"
+        provisioned = mode == "provisioned"
         self.stream = kinesis.Stream(
             self,
             "Stream",
-            stream_name=f"{config.name}-{name}",
+            stream_name=f"{env.name}-{name}",
             encryption=kinesis.StreamEncryption.MANAGED,
             stream_mode=kinesis.StreamMode.PROVISIONED if provisioned else kinesis.StreamMode.ON_DEMAND,
-            shard_count=settings.shards if provisioned else None,
-            retention_period=Duration.hours(analytics.stream_retention_hours),
-            removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
+            shard_count=shards if provisioned else None,
+            retention_period=Duration.hours(retention_hours),
+            removal_policy=env.removal_policy,
         )

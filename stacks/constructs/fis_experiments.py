@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import Stack
@@ -11,7 +12,6 @@ from aws_cdk import aws_fis as fis
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from stacks.config import EnvironmentConfig
 from stacks.constructs.origin_fleet import COMPONENT, COMPONENT_TAG
 
 CPU_STRESS_DOCUMENT = "AWSFIS-Run-CPU-Stress"
@@ -25,7 +25,7 @@ class FisExperiments(Construct):
 
     * ``terminate``: terminate 30% of the running origin instances (FIS picks them
       when the experiment starts; nothing is chosen at synth).
-    * ``zone_outages``: one template per configured availability zone, each
+    * ``zone_outages``: one template per zone of ``availability_zones``, each
       terminating every running origin instance in that zone.
     * ``cpu_stress``: ``AWSFIS-Run-CPU-Stress`` on every running origin instance
       through SSM Run Command, all vCPUs for 5 minutes.
@@ -37,16 +37,22 @@ class FisExperiments(Construct):
     """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, stop_alarm: cloudwatch.IAlarm
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        environment: str,
+        availability_zones: Sequence[str],
+        stop_alarm: cloudwatch.IAlarm,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         partition, region, account = stack.partition, stack.region, stack.account
-        tags = {COMPONENT_TAG: COMPONENT, "environment": config.name}
+        tags = {COMPONENT_TAG: COMPONENT, "environment": environment}
         self.role = iam.Role(
             self,
             "Role",
-            description=f"Showrunner {config.name} FIS experiments on origin instances",
+            description=f"Showrunner {environment} FIS experiments on origin instances",
             assumed_by=iam.ServicePrincipal(
                 "fis.amazonaws.com",
                 conditions={
@@ -93,7 +99,7 @@ class FisExperiments(Construct):
             return fis.CfnExperimentTemplate(
                 self,
                 template_id,
-                description=f"Showrunner {config.name}: {description}",
+                description=f"Showrunner {environment}: {description}",
                 role_arn=self.role.role_arn,
                 stop_conditions=[
                     fis.CfnExperimentTemplate.ExperimentTemplateStopConditionProperty(
@@ -116,7 +122,7 @@ class FisExperiments(Construct):
                         **action, targets={"Instances": TARGET}
                     )
                 },
-                tags={"Name": f"showrunner-{config.name}-{template_id}"},
+                tags={"Name": f"showrunner-{environment}-{template_id}"},
             )
 
         terminate = {"action_id": "aws:ec2:terminate-instances", "description": "terminate the selected instances"}
@@ -135,7 +141,7 @@ class FisExperiments(Construct):
                 filters={"Placement.AvailabilityZone": zone},
                 action=terminate,
             )
-            for zone in config.availability_zones
+            for zone in availability_zones
         }
         self.cpu_stress = template(
             "OriginCpuStress",

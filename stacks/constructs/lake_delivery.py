@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Size
+from aws_cdk import Duration, Size
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_kms as kms
@@ -10,7 +10,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from stacks.config import EnvironmentConfig
+from stacks.constructs.props import EnvironmentProps
 from stacks.log_groups import log_group
 
 DATE_PARTITIONS = "year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}"
@@ -30,8 +30,7 @@ class LakeDelivery(Construct):
     * The date is Firehose's arrival time in UTC (``!{timestamp:…}``).
     * Objects are SSE-KMS with the data-lake key; records Firehose cannot
       deliver go under ``errors/<prefix>/<error type>/…``.
-    * Buffering: ``analytics.firehose_buffer_seconds`` / ``firehose_buffer_mib``,
-      whichever is reached first.
+    * Buffering: ``buffer_seconds`` / ``buffer_mib``, whichever is reached first.
     * Delivery errors are logged to a log group with the environment's retention.
     """
 
@@ -40,7 +39,9 @@ class LakeDelivery(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: EnvironmentConfig,
+        env: EnvironmentProps,
+        buffer_seconds: int,
+        buffer_mib: int,
         stream: kinesis.IStream,
         bucket: s3.IBucket,
         key: kms.IKey,
@@ -48,12 +49,11 @@ class LakeDelivery(Construct):
         file_extension: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        analytics = config.analytics
-        errors_log = log_group(self, "Logs", config)
+        errors_log = log_group(self, "Logs", env)
         self.delivery_stream = firehose.DeliveryStream(
             self,
             "DeliveryStream",
-            delivery_stream_name=f"{config.name}-{prefix}-to-lake",
+            delivery_stream_name=f"{env.name}-{prefix}-to-lake",
             source=firehose.KinesisStreamSource(stream),
             destination=firehose.S3Bucket(
                 bucket,
@@ -61,8 +61,8 @@ class LakeDelivery(Construct):
                 error_output_prefix=error_prefix(prefix),
                 compression=firehose.Compression.GZIP,
                 file_extension=file_extension,
-                buffering_interval=Duration.seconds(analytics.firehose_buffer_seconds),
-                buffering_size=Size.mebibytes(analytics.firehose_buffer_mib),
+                buffering_interval=Duration.seconds(buffer_seconds),
+                buffering_size=Size.mebibytes(buffer_mib),
                 encryption_key=key,
                 logging_config=firehose.EnableLogging(errors_log),
             ),
@@ -70,4 +70,4 @@ class LakeDelivery(Construct):
         # Firehose's L2 adds its log stream with CDK's default (Retain); it belongs with its group.
         for child in errors_log.node.children:
             if isinstance(child, logs.LogStream):
-                child.apply_removal_policy(RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY)
+                child.apply_removal_policy(env.removal_policy)

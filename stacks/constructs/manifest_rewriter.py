@@ -8,7 +8,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from stacks.config import EnvironmentConfig
+from stacks.constructs.props import EnvironmentProps
 from stacks.constructs.python_function import PythonFunction
 
 MANIFEST_KEYS = ("vod/*.m3u8", "vod/*.mpd")
@@ -31,20 +31,21 @@ class ManifestRewriter(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: EnvironmentConfig,
+        env: EnvironmentProps,
+        fresh_seconds: int,
         content_bucket: s3.IBucket,
     ) -> None:
         super().__init__(scope, construct_id)
         self.function = PythonFunction(
             self,
             "Function",
-            config=config,
+            env=env,
             source="manifest_rewriter",
             shared=["cloudfront_token"],
-            description=f"Showrunner {config.name}: copies the viewer's CloudFront token into HLS and DASH manifests",
+            description=f"Showrunner {env.name}: copies the viewer's CloudFront token into HLS and DASH manifests",
             environment={
                 "CONTENT_BUCKET": content_bucket.bucket_name,
-                "MANIFEST_FRESH_SECONDS": str(config.edge.manifest_fresh_seconds),
+                "MANIFEST_FRESH_SECONDS": str(fresh_seconds),
             },
             # A 10-hour playlist is rewritten (and, when it must be, gzipped) within a few tens of ms at 1 GB.
             memory_size=1024,

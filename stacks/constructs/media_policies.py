@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Duration
 from aws_cdk import aws_cloudfront as cloudfront
 from constructs import Construct
-
-from stacks.config import EnvironmentConfig
 
 # CloudFront's signed-URL parameters. CloudFront checks them at the edge; S3 must not see
 # them, because S3 reads a "Signature" query parameter as a second authentication
@@ -23,7 +23,7 @@ class MediaPolicies(Construct):
     * ``manifest_cache``: every query string in the cache key (and forwarded),
       so a signed-URL viewer's token never opens another viewer's manifest;
       no cookies, so signed-cookie viewers share one copy of the manifest as
-      stored; TTL 0 to ``edge.manifest_max_ttl_seconds`` (the rewriter marks
+      stored; TTL 0 to ``manifest_max_ttl_seconds`` (the rewriter marks
       tokenized manifests ``private, no-store``, so only stored ones are kept);
       gzip and Brotli in the key so the rewriter can compress.
     * ``manifest_origin_request``: forwards the signed cookies
@@ -31,18 +31,26 @@ class MediaPolicies(Construct):
       from them; nothing else beyond the cache key.
     * ``segment_cache``: no query string, header or cookie in the key, so all
       viewers share one cached copy of each segment; long TTLs
-      (``edge.segment_ttl_days``).
+      (``segment_ttl_days``).
     * ``segment_origin_request``: forwards the query string to S3 except the
       token parameters (``TOKEN_PARAMETERS``).
     * ``response_headers``: HSTS (two years, subdomains), nosniff,
       strict-origin-when-cross-origin referrer policy, frame denial, and CORS
-      for ``edge.cors_allowed_origins`` (GET/HEAD/OPTIONS) when any are set.
+      for ``cors_allowed_origins`` (GET/HEAD/OPTIONS) when any are set.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        environment: str,
+        manifest_max_ttl_seconds: int,
+        segment_ttl_days: int,
+        cors_allowed_origins: Sequence[str],
+    ) -> None:
         super().__init__(scope, construct_id)
-        edge = config.edge
-        prefix = f"showrunner-{config.name}"
+        prefix = f"showrunner-{environment}"
         self.manifest_cache = cloudfront.CachePolicy(
             self,
             "ManifestCache",
@@ -52,8 +60,8 @@ class MediaPolicies(Construct):
             header_behavior=cloudfront.CacheHeaderBehavior.none(),
             cookie_behavior=cloudfront.CacheCookieBehavior.none(),
             min_ttl=Duration.seconds(0),
-            default_ttl=Duration.seconds(min(2, edge.manifest_max_ttl_seconds)),
-            max_ttl=Duration.seconds(edge.manifest_max_ttl_seconds),
+            default_ttl=Duration.seconds(min(2, manifest_max_ttl_seconds)),
+            max_ttl=Duration.seconds(manifest_max_ttl_seconds),
             enable_accept_encoding_gzip=True,
             enable_accept_encoding_brotli=True,
         )
@@ -75,8 +83,8 @@ class MediaPolicies(Construct):
             header_behavior=cloudfront.CacheHeaderBehavior.none(),
             cookie_behavior=cloudfront.CacheCookieBehavior.none(),
             min_ttl=Duration.days(1),
-            default_ttl=Duration.days(edge.segment_ttl_days),
-            max_ttl=Duration.days(edge.segment_ttl_days),
+            default_ttl=Duration.days(segment_ttl_days),
+            max_ttl=Duration.days(segment_ttl_days),
         )
         self.segment_origin_request = cloudfront.OriginRequestPolicy(
             self,
@@ -89,7 +97,7 @@ class MediaPolicies(Construct):
         )
         cors = (
             cloudfront.ResponseHeadersCorsBehavior(
-                access_control_allow_origins=list(edge.cors_allowed_origins),
+                access_control_allow_origins=list(cors_allowed_origins),
                 access_control_allow_methods=["GET", "HEAD", "OPTIONS"],
                 access_control_allow_headers=["Authorization", "Content-Type", "Range"],
                 access_control_expose_headers=["Content-Length", "Content-Range", "ETag"],
@@ -97,7 +105,7 @@ class MediaPolicies(Construct):
                 access_control_max_age=Duration.hours(1),
                 origin_override=True,
             )
-            if edge.cors_allowed_origins
+            if cors_allowed_origins
             else None
         )
         self.response_headers = cloudfront.ResponseHeadersPolicy(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from aws_cdk import Duration, Size, Stack, Tags
@@ -17,9 +19,9 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from stacks.config import EnvironmentConfig
+from stacks.constructs.props import EnvironmentProps
 from stacks.log_groups import log_group
-from stacks.names import EMR_TAG, TLS_CERTIFICATES_KEY
+from stacks.names import EMR_TAG, PROJECT_TAG, TLS_CERTIFICATES_KEY
 
 JOBS_DIR = Path(__file__).resolve().parents[2] / "assets" / "emr" / "jobs"
 JOBS = ("trending", "recommendations")
@@ -28,7 +30,23 @@ CLUSTER_ID = "$.cluster.ClusterId"
 Fleet = tasks.EmrCreateCluster.InstanceFleetConfigProperty
 
 
-def _fleet(role: tasks.EmrCreateCluster.InstanceRoleType, types: list[str], *, on_demand: int, spot: int) -> Fleet:
+@dataclass(frozen=True, kw_only=True)
+class SparkRunProps:
+    """The transient cluster and its schedule (docs/architecture.md#analytics)."""
+
+    release_label: str  # emr-7.x
+    schedule: str  # an EventBridge cron expression
+    primary_instance_types: Sequence[str]
+    core_instance_types: Sequence[str]
+    task_instance_types: Sequence[str]
+    core_units: int  # on-demand core capacity, also the floor of managed scaling
+    task_spot_units: int  # Spot task capacity every run starts with
+    max_units: int  # the ceiling of managed scaling
+    step_timeout_minutes: int
+    idle_timeout_minutes: int
+
+
+def _fleet(role: tasks.EmrCreateCluster.InstanceRoleType, types: Sequence[str], *, on_demand: int, spot: int) -> Fleet:
     """Every type weighs 1 unit; each instance gets one encrypted 64 GiB gp3 volume for shuffle and HDFS."""
     volume = tasks.EmrCreateCluster.EbsBlockDeviceConfigProperty(
         volume_specification=tasks.EmrCreateCluster.VolumeSpecificationProperty(
@@ -87,14 +105,14 @@ class NightlySpark(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: EnvironmentConfig,
+        env: EnvironmentProps,
+        settings: SparkRunProps,
         vpc: ec2.IVpc,
         data_lake_bucket: s3.IBucket,
         data_lake_key: kms.IKey,
         logs_bucket: s3.IBucket,
     ) -> None:
         super().__init__(scope, construct_id)
-        settings = config.analytics.emr
         lake = data_lake_bucket
         subnets = vpc.select_subnets(subnet_group_name="private")
         for subnet in subnets.subnets:
@@ -105,14 +123,14 @@ class NightlySpark(Construct):
             job: s3_assets.Asset(self, f"{job.capitalize()}Script", path=str(JOBS_DIR / f"{job}.py")) for job in JOBS
         }
 
-        self.instance_role = self._instance_role(config, lake, data_lake_key, logs_bucket)
-        self.service_role = self._service_role(config, data_lake_key)
+        self.instance_role = self._instance_role(env, lake, data_lake_key, logs_bucket)
+        self.service_role = self._service_role(env, data_lake_key)
         security_groups = {
             name: ec2.SecurityGroup(
                 self,
                 f"{name}SecurityGroup",
                 vpc=vpc,
-                description=f"Showrunner {config.name} EMR {name.lower()} (EMR-managed rules)",
+                description=f"Showrunner {env.name} EMR {name.lower()} (EMR-managed rules)",
                 allow_all_outbound=True,
             )
             for name in ("Primary", "Worker", "ServiceAccess")
@@ -129,7 +147,7 @@ class NightlySpark(Construct):
         create = tasks.EmrCreateCluster(
             self,
             "CreateCluster",
-            name=f"showrunner-{config.name}-nightly",
+            name=f"showrunner-{env.name}-nightly",
             release_label=settings.release_label,
             applications=[tasks.EmrCreateCluster.ApplicationConfigProperty(name="Spark")],
             instances=tasks.EmrCreateCluster.InstancesConfigProperty(
@@ -174,7 +192,7 @@ class NightlySpark(Construct):
             service_role=self.service_role,
             cluster_role=self.instance_role,
             visible_to_all_users=True,
-            tags={EMR_TAG: "true", "project": "showrunner", "environment": config.name},
+            tags={EMR_TAG: "true", "project": PROJECT_TAG, "environment": env.name},
             integration_pattern=sfn.IntegrationPattern.RUN_JOB,
             result_selector={"ClusterId.$": "$.ClusterId"},
             result_path="$.cluster",
@@ -201,16 +219,16 @@ class NightlySpark(Construct):
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
-            state_machine_name=f"showrunner-{config.name}-nightly-spark",
+            state_machine_name=f"showrunner-{env.name}-nightly-spark",
             definition_body=sfn.DefinitionBody.from_chainable(chain),
             timeout=Duration.minutes(60 + len(JOBS) * settings.step_timeout_minutes + 30),
             tracing_enabled=True,
-            logs=sfn.LogOptions(destination=log_group(self, "StateMachineLogs", config), level=sfn.LogLevel.ALL),
+            logs=sfn.LogOptions(destination=log_group(self, "StateMachineLogs", env), level=sfn.LogLevel.ALL),
         )
         self.schedule = events.Rule(
             self,
             "Schedule",
-            description=f"Showrunner {config.name}: start the nightly Spark run",
+            description=f"Showrunner {env.name}: start the nightly Spark run",
             schedule=events.Schedule.expression(settings.schedule),
             targets=[targets.SfnStateMachine(self.state_machine)],
         )
@@ -278,14 +296,14 @@ class NightlySpark(Construct):
         return terminate
 
     def _instance_role(
-        self, config: EnvironmentConfig, lake: s3.IBucket, key: kms.IKey, logs_bucket: s3.IBucket
+        self, env: EnvironmentProps, lake: s3.IBucket, key: kms.IKey, logs_bucket: s3.IBucket
     ) -> iam.Role:
         """The EC2 instance profile role: the data-lake prefixes, the job scripts, the certificates, the logs."""
         role = iam.Role(
             self,
             "InstanceRole",
             assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
-            description=f"Showrunner {config.name} EMR nodes of the nightly Spark run",
+            description=f"Showrunner {env.name} EMR nodes of the nightly Spark run",
         )
         outputs = [f"{job}/" for job in JOBS]
         role.add_to_policy(
@@ -337,7 +355,7 @@ class NightlySpark(Construct):
         key.grant(role, "kms:Decrypt", "kms:GenerateDataKey")  # SSE-KMS objects and local-disk encryption keys
         return role
 
-    def _service_role(self, config: EnvironmentConfig, key: kms.IKey) -> iam.Role:
+    def _service_role(self, env: EnvironmentProps, key: kms.IKey) -> iam.Role:
         """EMR's own role: AWS's scoped v2 policy, passing only our instance role, and the key for EBS."""
         role = iam.Role(
             self,
@@ -346,7 +364,7 @@ class NightlySpark(Construct):
                 "elasticmapreduce.amazonaws.com",
                 conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
             ),
-            description=f"Showrunner {config.name} EMR service role of the nightly Spark run",
+            description=f"Showrunner {env.name} EMR service role of the nightly Spark run",
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AmazonEMRServicePolicy_v2")],
         )
         role.add_to_policy(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aws_cdk import Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
@@ -9,7 +11,6 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from stacks.config import EnvironmentConfig
 from stacks.constructs.observed import FIVE_MINUTES, Observed, function_error_percent
 
 GT = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
@@ -18,14 +19,26 @@ LT = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
 NOT_BREACHING = cloudwatch.TreatMissingData.NOT_BREACHING
 
 
+@dataclass(frozen=True, kw_only=True)
+class AlarmThresholds:
+    """What makes each alarm fire (docs/operations.md, "Alarms")."""
+
+    origin_5xx_percent: float
+    origin_p99_seconds: float
+    cloudfront_5xx_percent: float
+    lambda_error_percent: float
+    origin_min_capacity: int  # the fleet's minimum; 0 leaves out the fleet alarm
+    iterator_age_minutes: int  # how long a record may wait in a stream, well within its retention
+
+
 class OperationsAlarms(Construct):
-    """The alarms; thresholds come from ``operations.alarms`` (docs/operations.md, "Alarms").
+    """The alarms, with ``thresholds`` (docs/operations.md, "Alarms").
 
     * ``origin_5xx``: origin 5xx above ``origin_5xx_percent`` in 2 of 3 minutes
       (at 10 requests a minute or more). It is also every FIS experiment's stop condition.
     * ``origin_latency``: p99 target response time above ``origin_p99_seconds``
       for 3 consecutive 5-minute periods.
-    * ``fleet_below_minimum``: fewer in-service instances than ``origin.min_capacity``
+    * ``fleet_below_minimum``: fewer in-service instances than ``origin_min_capacity``
       for 10 consecutive minutes (a replacement takes about 5; longer means the
       fleet is not recovering). Not created when the minimum is 0.
     * ``edge_5xx`` (in us-east-1 only, where CloudFront
@@ -35,7 +48,7 @@ class OperationsAlarms(Construct):
       in 2 of 3 five-minute periods, and any throttling in 2 of 3.
     * Per observed Kinesis stream (``player-events``, and ``cdn-logs`` where it
       exists): the oldest unread record (Firehose is the reader) older than
-      ``analytics.iterator_age_alarm_minutes``, well before the stream's
+      ``iterator_age_minutes``, well before the stream's
       retention would drop it; any write refused for capacity
       (``WriteProvisionedThroughputExceeded``) in 5 minutes; any record
       ``PutRecords`` failed internally in 5 minutes.
@@ -48,14 +61,14 @@ class OperationsAlarms(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: EnvironmentConfig,
+        environment: str,
+        thresholds: AlarmThresholds,
         observed: Observed,
         topic: sns.ITopic,
         chaos_monkey: lambda_.IFunction,
     ) -> None:
         super().__init__(scope, construct_id)
-        thresholds = config.operations.alarms
-        prefix = f"showrunner-{config.name}"
+        prefix = f"showrunner-{environment}"
         self.alarms: list[cloudwatch.Alarm] = []
 
         def alarm(
@@ -74,7 +87,7 @@ class OperationsAlarms(Construct):
                 self,
                 alarm_id,
                 alarm_name=f"{prefix}-{name}",
-                alarm_description=f"Showrunner {config.name}: {description}",
+                alarm_description=f"Showrunner {environment}: {description}",
                 metric=metric,
                 threshold=threshold,
                 comparison_operator=comparison_operator,
@@ -107,7 +120,7 @@ class OperationsAlarms(Construct):
             comparison_operator=GT,
             evaluation_periods=3,
         )
-        minimum = config.origin.min_capacity
+        minimum = thresholds.origin_min_capacity
         if minimum > 0:
             alarm(
                 "FleetBelowMinimum",
@@ -150,7 +163,7 @@ class OperationsAlarms(Construct):
                 evaluation_periods=3,
                 datapoints_to_alarm=2,
             )
-        waited = config.analytics.iterator_age_alarm_minutes
+        waited = thresholds.iterator_age_minutes
         for name, stream in observed.streams.items():
             for kind, description, metric, threshold in (
                 (

@@ -10,7 +10,6 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from stacks.config import EnvironmentConfig
 from stacks.constructs.observed import FIVE_MINUTES, Observed
 
 WIDTH = 24  # the dashboard grid is 24 units wide
@@ -48,7 +47,7 @@ class OperationsDashboard(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: EnvironmentConfig,
+        environment: str,
         observed: Observed,
         functions: Mapping[str, lambda_.IFunction],
         alarms: Sequence[cloudwatch.IAlarm],
@@ -57,7 +56,7 @@ class OperationsDashboard(Construct):
         self.dashboard = cloudwatch.Dashboard(
             self,
             "Dashboard",
-            dashboard_name=f"showrunner-{config.name}",
+            dashboard_name=f"showrunner-{environment}",
             default_interval=Duration.hours(6),
         )
         rows: list[list[cloudwatch.IWidget]] = [

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import jsii
 from aws_cdk import Duration, IStableStringProducer, Lazy, Stack, Tags
 from aws_cdk import aws_autoscaling as autoscaling
@@ -10,7 +13,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from stacks.config import EnvironmentConfig
 from stacks.origin_user_data import render_user_data
 
 # AWS's public parameter for the newest AL2023 arm64 AMI with the distribution's default kernel.
@@ -26,6 +28,28 @@ CHAOS_MONKEY_TAG = "showrunner:chaos-monkey"
 CHAOS_MONKEY_OPT_IN = "opt-in"
 COMPONENT_TAG = "showrunner:component"
 COMPONENT = "origin"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FleetCapacity:
+    """The group's size and purchase options (docs/architecture.md, "Origin")."""
+
+    instance_types: Sequence[str]  # Graviton; the first is the on-demand choice, the rest widen the Spot pools
+    burstable: bool  # t4g types, launched in standard credit mode
+    min_capacity: int
+    desired_capacity: int
+    max_capacity: int
+    on_demand_base_capacity: int
+    on_demand_percentage_above_base: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrimeTime:
+    """Scheduled evening scale-out: at least ``min_capacity`` from ``start`` to ``end`` (HH:MM local time)."""
+
+    start: str
+    end: str
+    min_capacity: int
 
 
 @jsii.implements(IStableStringProducer)
@@ -70,18 +94,19 @@ class OriginFleet(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: EnvironmentConfig,
+        environment: str,
+        capacity: FleetCapacity,
         vpc: ec2.IVpc,
         topic: sns.ITopic,
     ) -> None:
         super().__init__(scope, construct_id)
-        origin = config.origin
+        origin = capacity
 
         self.role = iam.Role(
             self,
             "InstanceRole",
             assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
-            description=f"Showrunner {config.name} origin instances: SSM management only",
+            description=f"Showrunner {environment} origin instances: SSM management only",
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AmazonSSMManagedInstanceCore")],
         )
         self.security_group = ec2.SecurityGroup(
@@ -176,22 +201,29 @@ class OriginFleet(Construct):
         Tags.of(self.group).add(COMPONENT_TAG, COMPONENT)
         Tags.of(self.group).add(CHAOS_MONKEY_TAG, CHAOS_MONKEY_OPT_IN, apply_to_launched_instances=False)
 
-    def add_scaling(self, config: EnvironmentConfig) -> None:
-        """Target tracking on CPU and on requests per target, plus the prime-time schedule.
+    def add_scaling(
+        self,
+        *,
+        cpu_target_percent: int,
+        requests_per_target: int,
+        min_capacity: int,
+        prime_time: PrimeTime | None,
+        time_zone: str,
+    ) -> None:
+        """Target tracking on CPU and on requests per target, plus the prime-time schedule in ``time_zone``.
 
         Call after the group is registered with its ALB target group (request
         count tracking needs it). Either tracking policy can scale out; the
-        group scales in only when both allow it.
+        group scales in only when both allow it. After prime time the minimum
+        returns to ``min_capacity``.
         """
-        origin = config.origin
-        self.group.scale_on_cpu_utilization("CpuTracking", target_utilization_percent=origin.cpu_target_percent)
-        self.group.scale_on_request_count("RequestTracking", target_requests_per_minute=origin.requests_per_target)
-        if origin.prime_time is None:
+        self.group.scale_on_cpu_utilization("CpuTracking", target_utilization_percent=cpu_target_percent)
+        self.group.scale_on_request_count("RequestTracking", target_requests_per_minute=requests_per_target)
+        if prime_time is None:
             return
-        time_zone = config.origin_time_zone
         for action_id, clock, minimum in (
-            ("PrimeTimeStart", origin.prime_time.start, origin.prime_time.min_capacity),
-            ("PrimeTimeEnd", origin.prime_time.end, origin.min_capacity),
+            ("PrimeTimeStart", prime_time.start, prime_time.min_capacity),
+            ("PrimeTimeEnd", prime_time.end, min_capacity),
         ):
             hour, minute = clock.split(":")
             self.group.scale_on_schedule(

@@ -11,7 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from stacks.bundling import RUNTIME, python_code
-from stacks.config import EnvironmentConfig
+from stacks.constructs.props import EnvironmentProps
 from stacks.log_groups import log_group
 
 COMMON_PACKAGE = "showrunner_common"
@@ -34,7 +34,7 @@ class PythonFunction(lambda_.Function):
         scope: Construct,
         construct_id: str,
         *,
-        config: EnvironmentConfig,
+        env: EnvironmentProps,
         source: str,
         description: str,
         environment: dict[str, str] | None = None,
@@ -43,12 +43,12 @@ class PythonFunction(lambda_.Function):
         shared: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
-        logs = log_group(scope, f"{construct_id}Logs", config)
+        logs = log_group(scope, f"{construct_id}Logs", env)
         role = iam.Role(
             scope,
             f"{construct_id}Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"Showrunner {config.name} {source} function",
+            description=f"Showrunner {env.name} {source} function",
         )
         logs.grant_write(role)
         super().__init__(

@@ -9,7 +9,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from stacks.config import EnvironmentConfig
+from stacks.constructs.props import EnvironmentProps
 
 _INTELLIGENT_TIERING = s3.LifecycleRule(
     id="intelligent-tiering",
@@ -42,13 +42,13 @@ class SecureBucket(s3.Bucket):
         scope: Construct,
         construct_id: str,
         *,
-        config: EnvironmentConfig,
+        env: EnvironmentProps,
         access_logs_bucket: s3.IBucket | None,
         lifecycle_rules: list[s3.LifecycleRule] | None = None,
         intelligent_tiering: bool = False,
         **kwargs: Any,
     ) -> None:
-        retain = config.retain_data
+        retain = env.retain_data
         encryption = s3.BucketEncryption.KMS if kwargs.get("encryption_key") else s3.BucketEncryption.S3_MANAGED
         super().__init__(
             scope,
@@ -64,13 +64,13 @@ class SecureBucket(s3.Bucket):
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="expire-noncurrent-and-abort-uploads",
-                    noncurrent_version_expiration=Duration.days(config.retention.noncurrent_versions_days),
+                    noncurrent_version_expiration=Duration.days(env.noncurrent_versions_days),
                     abort_incomplete_multipart_upload_after=Duration.days(7),
                 ),
                 *(lifecycle_rules or []),
                 *([_INTELLIGENT_TIERING] if intelligent_tiering else []),
             ],
-            removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
+            removal_policy=env.removal_policy,
             auto_delete_objects=not retain,
             **kwargs,
         )

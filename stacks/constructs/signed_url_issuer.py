@@ -10,7 +10,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
-from stacks.config import EnvironmentConfig
+from stacks.constructs.props import EnvironmentProps
 from stacks.constructs.python_function import PythonFunction
 
 # The manifests whose existence tells the issuer a title exists (lambda/signed_url/issuer.py MANIFESTS).
@@ -33,7 +33,8 @@ class SignedUrlIssuer(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: EnvironmentConfig,
+        env: EnvironmentProps,
+        url_ttl_seconds: int,
         content_bucket: s3.IBucket,
         signing_key: secretsmanager.ISecret,
         http_api: apigwv2.IHttpApi,
@@ -45,16 +46,16 @@ class SignedUrlIssuer(Construct):
         self.function = PythonFunction(
             self,
             "Function",
-            config=config,
+            env=env,
             source="signed_url",
             shared=["cloudfront_token"],
-            description=f"Showrunner {config.name}: signed CloudFront URLs and cookies for GET /playback/{{titleId}}",
+            description=f"Showrunner {env.name}: signed CloudFront URLs and cookies for GET /playback/{{titleId}}",
             environment={
                 "DISTRIBUTION_DOMAIN": distribution_domain,
                 "KEY_PAIR_ID": key_pair_id,
                 "SIGNING_KEY_SECRET_ARN": signing_key.secret_arn,
                 "CONTENT_BUCKET": content_bucket.bucket_name,
-                "URL_TTL_SECONDS": str(config.playback.url_ttl_seconds),
+                "URL_TTL_SECONDS": str(url_ttl_seconds),
             },
             # CPU scales with memory: the RSA signature and the one-time key load are CPU-bound.
             memory_size=1024,

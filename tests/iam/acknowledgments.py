@@ -39,7 +39,7 @@ SURPLUS: list[Surplus] = [
 # Roles that AWS services or CDK's own providers assume, not our handler code: not executed here,
 # but reviewed. Each is summarized (trust, actions by service, resources, flags) in the IAM section of
 # `make review` (docs/review/<env>.md, tools/developer/review/iam.py), checked by cdk-nag AwsSolutions-IAM4/IAM5
-# with every acknowledgment's reason in stacks/nag.py, by checkov, and by the template tests named here.
+# with every acknowledgment's reason beside its stack (stacks/compliance.py), by checkov, and by the template tests named here.
 # Keys are construct paths inside a stage; test_every_role_is_executed_or_reviewed keeps this table complete.
 SERVICE_ROLES: dict[str, str] = {
     "Analytics/EventsToLake/DeliveryStream/Service Role/Resource": (
@@ -58,7 +58,7 @@ SERVICE_ROLES: dict[str, str] = {
         "EMR's EC2 instances (the Spark jobs): prefix-scoped data-lake access; tests/infra/test_analytics.py"
     ),
     "Analytics/NightlySpark/ServiceRole/Resource": (
-        "EMR (AmazonEMRServicePolicy_v2, acknowledged in stacks/nag.py); tests/infra/test_analytics.py"
+        "EMR (AmazonEMRServicePolicy_v2, acknowledged in stacks/analytics_stack.py); tests/infra/test_analytics.py"
     ),
     "Analytics/NightlySpark/StateMachine/Role/Resource": "Step Functions' EMR integration (CDK's policy)",
     "Analytics/NightlySpark/StateMachine/EventsRole/Resource": "EventBridge starts the nightly state machine",

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from stacks.base_stack import ShowrunnerStack
+from stacks.compliance import EVERY_STACK_CHECKOV_SKIPS, Ack
+from stacks.stage import ShowrunnerStage
+
 
 def resources_of_type(template: Mapping[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in template.get("Resources", {}).items() if v["Type"] == resource_type}
@@ -27,3 +31,14 @@ def tag_value(resource: dict[str, Any], key: str) -> str | None:
             value: str = tag["Value"]
             return value
     return None
+
+
+def stack_classes() -> list[type[ShowrunnerStack]]:
+    """Every stack class of the app (importing the stage imports them all)."""
+    assert ShowrunnerStage is not None
+    return ShowrunnerStack.__subclasses__()
+
+
+def declared_checkov_skips() -> list[Ack]:
+    """Every checkov skip the app declares: those of every stack, and each stack's own."""
+    return [*EVERY_STACK_CHECKOV_SKIPS, *(skip for cls in stack_classes() for skip in cls.checkov_skips)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -9,11 +10,15 @@ import pytest
 from aws_cdk import App
 from aws_cdk import aws_s3 as s3
 
+from stacks import compliance
 from stacks.app_builder import build_app, configs_from_context
-from stacks.nag import ACKNOWLEDGMENTS, Ack, StaleAcknowledgmentError, acknowledge_findings
+from stacks.base_stack import ShowrunnerStack
+from stacks.compliance import Ack, StaleAcknowledgmentError
 from stacks.stage import ShowrunnerStage
+from stacks.storage_stack import StorageStack
 from tests.conftest import MakeSynth, make
 from tests.infra.conftest import ROOT, Synthesized, cdk_context
+from tests.infra.helpers import logical_id_by_path, stack_classes
 from tools.developer.assembly import validation_failures
 
 
@@ -21,28 +26,36 @@ def test_the_app_has_no_unacknowledged_findings(synthesized: Synthesized):
     assert validation_failures(synthesized.outdir) == 0
 
 
-class _Wildcards(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return "\0"
+STACK_CLASSES = stack_classes()
+_PLACEHOLDER = re.compile(r"\{[^{}]+\}")
 
 
 def _rule_pattern(ack: Ack) -> re.Pattern[str]:
-    """The rule ID with its {setting} placeholders as wildcards ({{ and }} are literal braces)."""
-    return re.compile(re.escape(ack.rule.format_map(_Wildcards())).replace("\0", ".+"))
+    """The rule ID with its placeholders ({env}, {ref:...}) as wildcards."""
+    return re.compile(".+".join(re.escape(part) for part in _PLACEHOLDER.split(ack.rule)))
 
 
-def test_every_acknowledgment_in_the_assembly_comes_from_nag_py_with_its_reason(synthesized: Synthesized):
+def test_every_acknowledgment_in_the_assembly_comes_from_its_stack_with_its_reason(synthesized: Synthesized):
+    assert len(STACK_CLASSES) >= 10
+    declared = {(cls.__name__, ack) for cls in STACK_CLASSES for ack in cls.acknowledgments}
     found = [ack for stack in synthesized.stacks for ack in stack.nag_acknowledgments()]
     assert found, "the dev NAT instance acknowledgments should be recorded in the stack metadata"
     used = set()
     for path, rule, reason in found:
-        sources = [a for a in ACKNOWLEDGMENTS if _rule_pattern(a).fullmatch(rule) and a.reason == reason]
+        sources = {(cls, a) for cls, a in declared if _rule_pattern(a).fullmatch(rule) and a.reason == reason}
         assert sources, (path, rule)
         assert len(reason) > 40, f"{rule} on {path} needs a specific reason"
-        used.update(sources)
-    assert used == {a for a in ACKNOWLEDGMENTS if a.rule.startswith("AwsSolutions-")}
+        used |= sources
+    assert used == {(cls, a) for cls, a in declared if a.rule.startswith("AwsSolutions-")}
     nat_paths = {path for path, rule, _ in found if rule in ("AwsSolutions-EC28", "AwsSolutions-EC29")}
     assert nat_paths == {"/dev/Network/Vpc/publicSubnet1/NatInstance/Resource"}, "only dev runs a NAT instance"
+
+
+def test_no_acknowledgment_names_a_logical_id_or_an_output_hash():
+    """Logical IDs and CDK's output names end in 8 hex digits; references are written {ref:<Stack>/<path>.<Attr>}."""
+    for cls in STACK_CLASSES:
+        for ack in cls.acknowledgments:
+            assert not re.search(r"[A-Za-z][0-9A-F]{8}\b", _PLACEHOLDER.sub("", ack.rule)), (cls.__name__, ack.rule)
 
 
 def test_an_unacknowledged_finding_inside_a_stage_fails_synth(tmp_path: Path):
@@ -55,12 +68,40 @@ def test_an_unacknowledged_finding_inside_a_stage_fails_synth(tmp_path: Path):
     assert validation_failures(tmp_path) == 1
 
 
-def test_an_acknowledgment_that_matches_nothing_is_an_error():
+def _dev_app(monkeypatch: pytest.MonkeyPatch, stack: type[ShowrunnerStack], acks: tuple[Ack, ...]) -> App:
+    monkeypatch.setattr(stack, "acknowledgments", acks)
     app = App(context=cdk_context())
     ShowrunnerStage(app, configs_from_context(app)["dev"])  # one stage is enough to match against
-    stale = (Ack("*/Storage/NoSuchBucket/Resource", "AwsSolutions-S1", "left over from a deleted bucket"),)
+    return app
+
+
+def test_an_acknowledgment_that_matches_nothing_is_an_error(monkeypatch: pytest.MonkeyPatch):
+    stale = (Ack("NoSuchBucket/Resource", "AwsSolutions-S1", "left over from a deleted bucket"),)
+    app = _dev_app(monkeypatch, StorageStack, stale)
     with pytest.raises(StaleAcknowledgmentError, match="NoSuchBucket"):
-        acknowledge_findings(app, stale)
+        compliance.apply(app)
+
+
+def test_a_reference_to_a_resource_the_stage_does_not_have_is_an_error(monkeypatch: pytest.MonkeyPatch):
+    acks = (Ack("LogsBucket/Resource", "AwsSolutions-S1[Resource::{ref:Storage/NoSuchBucket.Arn}]", "a typo"),)
+    app = _dev_app(monkeypatch, StorageStack, acks)
+    with pytest.raises(StaleAcknowledgmentError, match="Storage/NoSuchBucket"):
+        compliance.apply(app)
+
+
+def test_references_are_quoted_as_the_synthesized_templates_name_them(synthesized: Synthesized):
+    """A same-stack reference is <LogicalId.Arn>; another stack's is the Fn::GetStackOutput CDK wrote."""
+    app = App(context=cdk_context())
+    stage = ShowrunnerStage(app, configs_from_context(app)["dev"])
+    lake = stage.storage.data_lake_bucket
+    storage = synthesized.stack("dev", "Storage").template
+    logical_id = logical_id_by_path(storage, "/Storage/DataLakeBucket/Resource")
+    assert compliance.reference(stage.storage, lake, "Arn") == f"<{logical_id}.Arn>"
+    cross = json.loads(compliance.reference(stage.analytics, lake, "Arn"))["Fn::GetStackOutput"]
+    assert (cross["StackName"], cross["Region"]) == ("dev-Storage", "us-east-1")
+    assert storage["Outputs"][cross["OutputName"]]["Value"] == {"Fn::GetAtt": [logical_id, "Arn"]}
+    analytics = json.dumps(synthesized.stack("dev", "Analytics").template)
+    assert json.dumps({"Fn::GetStackOutput": cross}) in analytics
 
 
 @pytest.mark.cli

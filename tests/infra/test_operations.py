@@ -10,7 +10,7 @@ from aws_cdk import App
 from aws_cdk.assertions import Template
 
 from stacks.config import load_config
-from stacks.constructs.chaos_monkey import business_hours_cron
+from stacks.constructs.chaos_monkey import BusinessHours, business_hours_cron
 from stacks.stage import ShowrunnerStage
 from tests.infra.conftest import Synthesized, cdk_context
 from tests.infra.helpers import logical_id_by_path, resources_of_type
@@ -228,11 +228,7 @@ def test_chaos_monkey_may_only_read_its_switch_and_terminate_in_opted_in_groups_
 def test_the_schedule_fires_hourly_inside_business_hours(
     start: str, end: str, days: list[str], expected: dict[str, str]
 ):
-    hours = load_config(
-        overrides={
-            "dev": {"operations": {"chaos_monkey": {"business_hours": {"start": start, "end": end, "days": days}}}}
-        }
-    )["dev"].operations.chaos_monkey.business_hours
+    hours = BusinessHours(days=days, start=start, end=end, time_zone="UTC")
     assert business_hours_cron(hours) == expected
 
 

@@ -15,7 +15,7 @@ from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 
 from stacks.config import ConfigError, load_config
-from stacks.constructs.cloudfront_only_load_balancer import PREFIX_LIST_CONTEXT_KEY
+from stacks.origin_stack import PREFIX_LIST_CONTEXT_KEY
 from stacks.origin_user_data import USER_DATA_LIMIT, payload_files
 from stacks.stage import ShowrunnerStage
 from tests.infra.conftest import ROOT, Synthesized, cdk_context

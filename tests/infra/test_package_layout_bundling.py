@@ -14,12 +14,13 @@ from aws_cdk.assertions import Template
 
 from stacks import bundling
 from stacks.bundling import LAMBDA_ROOT, BundlingError, LocalPythonBundling, python_code
-from stacks.config import load_config
+from stacks.constructs.props import EnvironmentProps
 from stacks.constructs.python_function import COMMON_PACKAGE, PythonFunction
 from tests.infra.conftest import cdk_context
 from tests.infra.helpers import resources_of_type
 
 ELF_MACHINE_AARCH64 = 0xB7
+PROBE_ENV = EnvironmentProps(name="probe", retain_data=False, log_retention_days=14, noncurrent_versions_days=7)
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ def test_package_layout_copies_the_function_and_shared_packages_as_packages(lamb
 
 def test_package_layout_handler_and_a_missing_package(lambda_root: Path):
     stack = Stack(App(context=cdk_context()), "Probe")
-    PythonFunction(stack, "Fn", config=load_config()["dev"], source="probe", description="probe", shared=["common"])
+    PythonFunction(stack, "Fn", env=PROBE_ENV, source="probe", description="probe", shared=["common"])
     (function,) = resources_of_type(Template.from_stack(stack).to_json(), "AWS::Lambda::Function").values()
     assert function["Properties"]["Handler"] == "probe.handler.handler"
     with pytest.raises(BundlingError, match=r"lambda/loose/ is not a package"):
@@ -65,7 +66,7 @@ def test_package_layout_handler_and_a_missing_package(lambda_root: Path):
 
 def _asset_hash(stack_name: str) -> str:
     stack = Stack(App(context=cdk_context()), stack_name)
-    PythonFunction(stack, "Fn", config=load_config()["dev"], source="probe", description="probe", shared=["common"])
+    PythonFunction(stack, "Fn", env=PROBE_ENV, source="probe", description="probe", shared=["common"])
     (function,) = resources_of_type(Template.from_stack(stack).to_json(), "AWS::Lambda::Function").values()
     key: str = function["Properties"]["Code"]["S3Key"]
     return key

@@ -11,7 +11,7 @@ from aws_cdk.assertions import Template
 
 from stacks import bundling
 from stacks.bundling import BundlingError, LocalPythonBundling, python_code
-from stacks.config import load_config
+from stacks.constructs.props import EnvironmentProps
 from stacks.constructs.python_function import COMMON_PACKAGE, PythonFunction
 from tests.infra.conftest import cdk_context
 from tests.infra.helpers import resources_of_type
@@ -35,9 +35,9 @@ def lambda_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_function_is_arm64_python_3_14_with_its_own_log_group_and_minimal_role(lambda_root: Path):
-    config = load_config()["staging"]
+    env = EnvironmentProps(name="probe", retain_data=False, log_retention_days=30, noncurrent_versions_days=7)
     stack = Stack(App(context=cdk_context()), "Probe")
-    PythonFunction(stack, "Probe", config=config, source="probe", description="probe", environment={"MODE": "test"})
+    PythonFunction(stack, "Probe", env=env, source="probe", description="probe", environment={"MODE": "test"})
     template = Template.from_stack(stack).to_json()
 
     (function,) = resources_of_type(template, "AWS::Lambda::Function").values()
@@ -48,7 +48,8 @@ def test_function_is_arm64_python_3_14_with_its_own_log_group_and_minimal_role(l
     assert props["Environment"] == {"Variables": {"MODE": "test"}}
     (log_group_id, log_group) = next(iter(resources_of_type(template, "AWS::Logs::LogGroup").items()))
     assert props["LoggingConfig"] == {"LogFormat": "JSON", "LogGroup": {"Ref": log_group_id}}
-    assert log_group["Properties"]["RetentionInDays"] == config.retention.cloudwatch_logs_days
+    assert log_group["Properties"]["RetentionInDays"] == 30
+    assert log_group["DeletionPolicy"] == "Delete"
 
     (role_id, role) = next(iter(resources_of_type(template, "AWS::IAM::Role").items()))
     assert props["Role"] == {"Fn::GetAtt": [role_id, "Arn"]}

@@ -1,7 +1,7 @@
 """Findings of the three checkers: cdk-nag (and CDK's own validations), cfn-lint and checkov.
 
 A finding is *reviewed* when it carries a reason in the repository (an
-acknowledgment or skip in ``stacks/nag.py``, an ignored check in
+acknowledgment or skip beside its stack (``stacks/compliance.py``), an ignored check in
 ``.cfnlintrc.yaml``); everything else is an unreviewed failure, and the
 target is zero.
 """

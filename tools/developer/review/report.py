@@ -146,14 +146,14 @@ def _findings(f: Findings) -> list[str]:
             ["Rule", "Construct", "Finding"], ((v.rule, v.construct_path, v.description) for v in f.unacknowledged)
         )
         lines.append("")
-    lines += [f"{len(f.nag_acknowledged)} acknowledged, each with its reason in `stacks/nag.py`:", ""]
+    lines += [f"{len(f.nag_acknowledged)} acknowledged, each with its reason beside its stack:", ""]
     if f.nag_acknowledged:
         lines += _table(["Rule", "Construct", "Reason"], ((a.rule, a.path, a.reason) for a in f.nag_acknowledged))
         lines.append("")
     if f.validation_acknowledged:
         lines += [
             f"CDK's own template validation (cfn-lint rules run during synth): {len(f.validation_acknowledged)} "
-            "acknowledged, from `stacks/nag.py` or aws-cdk-lib itself:",
+            "acknowledged, beside the stacks or by aws-cdk-lib itself:",
             "",
         ]
         by_reason: dict[tuple[str, str], int] = {}
@@ -176,7 +176,7 @@ def _findings(f: Findings) -> list[str]:
     lines += [
         f"checkov {c.version}, CloudFormation checks on the synthesized templates: {sum(c.passed.values())} passed, "
         f"{len(c.failed)} failed, {len(c.skipped)} skipped. A skip carries its reason in the resource's "
-        "`Metadata.checkov.skip` (from `CHECKOV_SKIPS` in `stacks/nag.py`).",
+        "`Metadata.checkov.skip` (each stack's `checkov_skips`, and those of every stack in `stacks/compliance.py`).",
         "",
     ]
     if c.failed:

@@ -1,0 +1,26 @@
+"""Props several constructs share.
+
+Constructs never read the environment's configuration: the stage and the stacks
+do, and hand each construct only what it uses, as typed, keyword-only props.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import RemovalPolicy
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnvironmentProps:
+    """What most constructs need to know of their environment."""
+
+    name: str  # dev, staging, prod: in resource names, descriptions and tags
+    retain_data: bool  # keep buckets, logs and streams when the stack is destroyed (production)
+    log_retention_days: int  # CloudWatch Logs retention, a value CloudWatch accepts
+    noncurrent_versions_days: int  # how long a bucket keeps an object's replaced versions
+
+    @property
+    def removal_policy(self) -> RemovalPolicy:
+        """What ``cdk destroy`` does with data: keep it (production) or delete it."""
+        return RemovalPolicy.RETAIN if self.retain_data else RemovalPolicy.DESTROY
