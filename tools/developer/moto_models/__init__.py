@@ -24,6 +24,7 @@ from tools.developer.moto_models import (  # noqa: F401  (importing registers th
     ec2,
     elbv2,
     kms,
+    media,
     ops_services,
     s3,
     ssm_sns,
