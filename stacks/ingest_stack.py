@@ -106,6 +106,54 @@ class IngestStack(ShowrunnerStack):
         ),
     )
 
+    checkov_skips = (
+        *(
+            Ack(
+                f"Workflow/{function}/Resource",
+                check,
+                f"The ingest workflow's {function}, invoked synchronously by the ingest state machine: {reason}",
+            )
+            for function in ("ValidateFunction", "WorkflowFunction")
+            for check, reason in (
+                (
+                    "CKV_AWS_115",
+                    "a few invocations per upload, and uploads are operators' actions; the expensive part, "
+                    "MediaConvert, is bounded by its queue (ingest.queue_concurrent_jobs). Reserving concurrency "
+                    "would fail in new accounts whose limit leaves no unreserved pool.",
+                ),
+                (
+                    "CKV_AWS_116",
+                    "Step Functions receives its error, retries and records the failure, so a dead-letter queue "
+                    "for asynchronous invocations would never receive anything.",
+                ),
+                (
+                    "CKV_AWS_117",
+                    "it calls S3 (validate) or nothing (plan, record, explain) and holds no data; inside the VPC "
+                    "it would need NAT or an endpoint to reach S3.",
+                ),
+                (
+                    "CKV_AWS_173",
+                    "its environment variables hold limits, a bucket name and the ladder, never secrets, and "
+                    "Lambda encrypts them at rest with its service key.",
+                ),
+            )
+        ),
+        Ack(
+            "Workflow/StateMachine/Role/DefaultPolicy/Resource",
+            "CKV_AWS_111",
+            "MediaConvert's CreateJob (and GetJob/CancelJob of the .sync integration) cannot name a job that does not "
+            "exist yet, and log delivery and X-Ray actions take no resource; every write to S3 and DynamoDB names "
+            "its keys or table (the cdk-nag IAM5 acknowledgments above give each wildcard's reason).",
+        ),
+        Ack(
+            "Workflow/StartFailures/Resource",
+            "CKV_AWS_27",
+            "The dead-letter queue is encrypted with SQS-managed keys (SSE-SQS): EventBridge cannot send to a queue "
+            "under the AWS managed aws/sqs KMS key, and its messages are S3 event notifications (bucket, key, "
+            "size), no content.",
+        ),
+    )
+
     def __init__(
         self,
         scope: Construct,

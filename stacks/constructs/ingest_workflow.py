@@ -295,7 +295,7 @@ class IngestWorkflow(Construct):
         explain.add_catch(explained_failure, errors=["States.ALL"], result_path="$.explainError")
         explain.next(titled)
 
-        def failed_at(step: str, then: sfn.IChainable = explain) -> sfn.Pass:
+        def failed_at(step: str, then: sfn.IChainable = explain) -> sfn.Chain:
             return sfn.Pass(
                 self, f"{step.capitalize()}Failed", result=sfn.Result.from_string(step), result_path="$.failedStep"
             ).next(then)
@@ -303,7 +303,7 @@ class IngestWorkflow(Construct):
         def catch(task: sfn.TaskStateBase, step: str, then: sfn.IChainable | None = None) -> None:
             task.add_catch(failed_at(step, then or explain), errors=["States.ALL"], result_path="$.error")
 
-        def refusal(state_id: str, verdict: str) -> sfn.Pass:
+        def refusal(state_id: str, verdict: str) -> sfn.Chain:
             return sfn.Pass(
                 self,
                 state_id,
