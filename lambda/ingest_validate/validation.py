@@ -209,8 +209,8 @@ def judge(bucket: str, key: str, event_version: str, read: Callable[[], Upload |
     if upload.size > limits.max_source_bytes:
         return refuse(
             "too_large",
-            f"the upload is {upload.size / 1024**3:.1f} GiB; the limit is "
-            f"{limits.max_source_bytes / 1024**3:.0f} GiB (ingest.max_source_gib)",
+            f"the upload is {upload.size / 1024**3:.3g} GiB; the limit is "
+            f"{limits.max_source_bytes / 1024**3:.3g} GiB (ingest.max_source_gib)",
         )
     expected = EXTENSIONS[ext]
     found = sniff(upload.first_bytes)

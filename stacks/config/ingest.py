@@ -94,7 +94,7 @@ class IngestConfig(Model):
     gop_seconds: Annotated[int, Field(ge=1, le=10)] = 2
     pricing_tier: Literal["basic", "professional"] = "basic"
     acceleration: Literal["disabled", "preferred", "enabled"] = "disabled"
-    max_source_gib: Annotated[int, Field(ge=1, le=5_000)] = 50
+    max_source_gib: Annotated[float, Field(gt=0, le=5_000)] = 50
     max_source_minutes: Annotated[int, Field(ge=1, le=1_440)] = 240
     queue_concurrent_jobs: Annotated[int, Field(ge=1, le=100)] = 5
     poster_at_seconds: Annotated[int, Field(ge=1, le=3_600)] = 10
@@ -141,4 +141,4 @@ class IngestConfig(Model):
 
     @property
     def max_source_bytes(self) -> int:
-        return self.max_source_gib * 1024**3
+        return int(self.max_source_gib * 1024**3)

@@ -507,31 +507,39 @@ class IngestWorkflow(Construct):
             step.add_catch(publish_failed, errors=["States.ALL"], result_path="$.error")
             return step
 
-        publish = tasks.DynamoUpdateItem(
+        # The SDK integration, not DynamoUpdateItem: aws-cdk-lib 2.275 renders DynamoAttributeValue.list_from_json_path
+        # as {"L": "$.path"} (no ".$"), which would store the path's text; the local run of this workflow found it.
+        publish = tasks.CallAwsService(
             self,
             "Publish",
-            table=catalog,
-            key={"titleId": _s("$.source.titleId")},
-            update_expression=(
-                "SET #status = :published, formats = :formats, manifests = :manifests, renditions = :renditions, "
-                "durationSeconds = :duration, poster = :poster, thumbnails = :thumbnails, jobId = :job, "
-                "publishedAt = :now, updatedAt = :now REMOVE failure"
-            ),
-            condition_expression="#status = :processing AND executionArn = :execution",
-            expression_attribute_names={"#status": "status"},
-            expression_attribute_values={
-                ":published": S.from_string("published"),
-                ":processing": S.from_string("processing"),
-                ":execution": S.from_string(sfn.JsonPath.execution_id),
-                ":formats": S.list_from_json_path("$.record.formats"),
-                ":manifests": S.map_from_json_path("$.record.manifests"),
-                ":renditions": S.list_from_json_path("$.record.renditions"),
-                ":duration": S.number_from_string(sfn.JsonPath.string_at("$.record.durationSeconds")),
-                ":poster": _s("$.record.poster"),
-                ":thumbnails": S.map_from_json_path("$.record.thumbnails"),
-                ":job": _s("$.record.jobId"),
-                ":now": S.from_string(sfn.JsonPath.state_entered_time),
+            service="dynamodb",
+            action="updateItem",
+            parameters={
+                "TableName": catalog.table_name,
+                "Key": {"titleId": {"S.$": "$.source.titleId"}},
+                "UpdateExpression": (
+                    "SET #status = :published, formats = :formats, manifests = :manifests, renditions = :renditions, "
+                    "durationSeconds = :duration, poster = :poster, thumbnails = :thumbnails, jobId = :job, "
+                    "publishedAt = :now, updatedAt = :now REMOVE failure"
+                ),
+                "ConditionExpression": "#status = :processing AND executionArn = :execution",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {
+                    ":published": {"S": "published"},
+                    ":processing": {"S": "processing"},
+                    ":execution": {"S.$": "$$.Execution.Id"},
+                    ":formats": {"L.$": "$.record.formats"},
+                    ":manifests": {"M.$": "$.record.manifests"},
+                    ":renditions": {"L.$": "$.record.renditions"},
+                    ":duration": {"N.$": "$.record.durationSeconds"},
+                    ":poster": {"S.$": "$.record.poster"},
+                    ":thumbnails": {"M.$": "$.record.thumbnails"},
+                    ":job": {"S.$": "$.record.jobId"},
+                    ":now": {"S.$": "$$.State.EnteredTime"},
+                },
             },
+            iam_action="dynamodb:UpdateItem",
+            iam_resources=[catalog.table_arn],
             result_path=DISCARD,
         )
         publish.add_catch(publish_failed, errors=["States.ALL"], result_path="$.error")

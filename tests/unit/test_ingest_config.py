@@ -76,7 +76,7 @@ def _rung(**changes: Any) -> list[dict[str, Any]]:
         ({"acceleration": "enabled"}, "ingest.acceleration: is 'enabled': accelerated transcoding bills at the"),
         ({"pricing_tier": "cheap"}, "pricing_tier: Input should be 'basic' or 'professional'"),
         ({"audio": {"bitrate": 100_000}}, "audio.bitrate: Input should be 64000"),
-        ({"max_source_gib": 0}, "max_source_gib: Input should be greater than or equal to 1"),
+        ({"max_source_gib": 0}, "max_source_gib: Input should be greater than 0"),
         ({"ladder_name": "x"}, "ladder_name: Extra inputs are not permitted"),
     ],
 )

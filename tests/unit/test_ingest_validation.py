@@ -93,7 +93,7 @@ def test_metadata_title_id_and_title_are_used_when_valid():
          "be an MP4/QuickTime (ISO BMFF) file, but its first bytes are 68656c6c6f2c2049"),
         ("incoming/film.mkv", upload(first=MP4), "not_video", "a .mkv upload must be a Matroska file, but it looks "
          "like an MP4/QuickTime (ISO BMFF) file"),
-        ("incoming/film.mp4", upload(size=2 * 1024**3), "too_large", "the upload is 2.0 GiB; the limit is 1 GiB"),
+        ("incoming/film.mp4", upload(size=2 * 1024**3), "too_large", "the upload is 2 GiB; the limit is 1 GiB"),
         ("incoming/film.avi", upload(), "unsupported_extension", "'.avi' is not a supported source"),
         ("incoming/film", upload(), "unsupported_extension", "no extension is not a supported source"),
         ("incoming/../vod/x/master.mp4", upload(), "bad_key", "'..' is not"),

@@ -167,7 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     print(_summary(reviews, written))
     unreviewed = sum(review.findings.unreviewed for review in reviews.values())
     if unreviewed:
-        print(f"\n{unreviewed} unreviewed failures: fix them, or acknowledge each with its reason beside its stack (stacks/compliance.py)")
+        print(
+            f"\n{unreviewed} unreviewed failures: fix them, or acknowledge each with its reason beside its stack (stacks/compliance.py)"
+        )
         return 1
     return 0
 
