@@ -256,3 +256,18 @@ def test_merge_applies_the_job_over_the_template_by_key_and_by_position():
         "S": "j",
         "N": [1],
     }
+
+
+def test_frame_captures_are_the_first_frame_then_one_every_interval(s3: Any, sources: dict[str, Path], tmp_path: Path):
+    settings = template("360p")
+    thumbs = settings["OutputGroups"][1]["Outputs"][1]["VideoDescription"]["CodecSettings"]["FrameCaptureSettings"]
+    thumbs["FramerateDenominator"] = 3  # one every 3 s: at 0, 3 and 6 s of the 8 s film
+    s3.put_object(Bucket="ingest", Key="incoming/film.mp4", Body=sources["film"].read_bytes())
+    run_job(job_request("incoming/film.mp4"), settings, s3, tmp_path / "w", region="us-east-1", account="1")
+    images = [k.rsplit("/", 1)[1] for k in keys(s3) if "/images/" in k]
+    assert images == [
+        "frame_poster.0000000.jpg",  # 8 s is shorter than poster_at_seconds (10): the first frame only
+        "frame_thumb.0000000.jpg",
+        "frame_thumb.0000001.jpg",
+        "frame_thumb.0000002.jpg",
+    ]

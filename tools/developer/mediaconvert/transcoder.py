@@ -502,7 +502,8 @@ def _frame_captures(
         result = _run(
             [
                 "ffmpeg", "-nostdin", "-v", "error", "-i", str(source.path),
-                "-vf", f"fps=1/{every}:start_time=0,scale={width}:{height},setsar=1",
+                "-vf", f"select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,{every})',scale={width}:{height},setsar=1",
+                "-fps_mode", "vfr",
                 "-frames:v", str(capture["MaxCaptures"]), "-q:v", str(quality),
                 "-start_number", "0", str(pattern),
             ]
@@ -510,6 +511,8 @@ def _frame_captures(
         if result.returncode != 0 or result.stderr.strip():
             raise _failure(result.stderr)
         captures = sorted(out.glob(f"{base}{output['NameModifier']}.*.jpg"))
+        if not captures:
+            raise RuntimeError(f"{output['NameModifier']}: no frame captured (MediaConvert always captures the first)")
         details.append(
             {
                 "DurationInMs": round(source.duration * 1000),
