@@ -499,10 +499,12 @@ def _frame_captures(
         every = capture["FramerateDenominator"] / capture["FramerateNumerator"]
         quality = round(31 - (capture["Quality"] / 100) * 29)
         pattern = out / f"{base}{output['NameModifier']}.%07d.jpg"
+        # The first frame, then the first at least `every` seconds after the last one captured.
+        select = f"select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,{every})'"
         result = _run(
             [
                 "ffmpeg", "-nostdin", "-v", "error", "-i", str(source.path),
-                "-vf", f"select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,{every})',scale={width}:{height},setsar=1",
+                "-vf", f"{select},scale={width}:{height},setsar=1",
                 "-fps_mode", "vfr",
                 "-frames:v", str(capture["MaxCaptures"]), "-q:v", str(quality),
                 "-start_number", "0", str(pattern),
