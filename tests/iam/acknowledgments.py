@@ -77,7 +77,7 @@ SERVICE_ROLES: dict[str, str] = {
     ),
     "Ingest/Workflow/StateMachine/Role/Resource": (
         "Step Functions' ingest workflow (CDK's task grants, the catalog and alerts keys through their services); "
-        "its native steps run under this role with IAM enforced (tests/iam/test_service_roles.py)"
+        "its steps run, with moto's default credentials, in tests/e2e/test_ingest.py"
     ),
     "Ingest/Workflow/StateMachine/EventsRole/Resource": "EventBridge starts an ingest run per upload",
     "Ingest/Custom::S3AutoDeleteObjectsCustomResourceProvider/Role": (
