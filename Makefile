@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 CDK := node_modules/.bin/cdk
 ENV ?= dev
 CDK_OUT ?= cdk.out
-# Test hook: another CDK app entry point (tests/infra/nag_canary_app.py uses it).
+# Test hook: another CDK app entry point (tests/support/nag_canary_app.py uses it).
 CDK_APP ?=
 # Run before cdk destroy: ends EMR runs and revokes EMR's own security group rules (tools/operator/teardown.py).
 TEARDOWN ?= $(PY) -m tools.operator.teardown

@@ -22,7 +22,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "lambda")]
 from event_ingest.ingest import handle  # noqa: E402
 
 from benchmarks.timing import print_result, side_by_side  # noqa: E402
-from tests.event_corpus import event  # noqa: E402
+from tools.developer.samples import PLAYER_EVENT  # noqa: E402
 
 ROUNDS = 200
 
@@ -33,7 +33,7 @@ class AcceptingKinesis:
 
 
 def main() -> None:
-    body = json.dumps([event(eventId=str(uuid.uuid4()), positionSec=n) for n in range(500)])
+    body = json.dumps([{**PLAYER_EVENT, "eventId": str(uuid.uuid4()), "positionSec": n} for n in range(500)])
     request = {"requestContext": {"authorizer": {"jwt": {"claims": {"sub": "u-123"}}}}, "body": body}
     kinesis = AcceptingKinesis()
     result = side_by_side(

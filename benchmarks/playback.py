@@ -42,7 +42,7 @@ from manifest_rewriter.hls import rewrite_hls  # noqa: E402
 from manifest_rewriter.scope import UriScope  # noqa: E402
 
 from benchmarks.timing import Result, Target, print_result, print_targets, side_by_side  # noqa: E402
-from tests import playback_samples as samples  # noqa: E402
+from tools.developer import samples  # noqa: E402
 
 MPD_NS = "{urn:mpeg:dash:schema:mpd:2011}"
 

@@ -14,7 +14,7 @@ def tag_provider_resources(stack: Stack, tags: dict[str, str]) -> None:
 
     ``Tags.of(stage)`` tags every taggable L1, but a provider's role and function
     are plain ``CfnResource``s without a tag manager, so they would be the only
-    untagged resources of a stage (tests/infra/test_cost_allocation_tags.py).
+    untagged resources of a stage (tests/stacks/test_cost_allocation_tags.py).
     CDK keeps each provider as a child of its stack; call this once the stack is
     built. (Not an Aspect: an Aspect written in Python costs a jsii callback for
     every construct of the app at synth.)

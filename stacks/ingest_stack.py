@@ -12,11 +12,7 @@ from constructs import Construct
 
 from stacks.base_stack import ShowrunnerStack
 from stacks.compliance import Ack
-from stacks.constructs.catalog_table import CatalogTable
-from stacks.constructs.ingest_workflow import INGEST_PREFIX, IngestWorkflow, IngestWorkflowProps
-from stacks.constructs.secure_bucket import SecureBucket
-from stacks.constructs.transcoding import JobTemplateProps, Transcoding, TranscodingProps
-from stacks.mediaconvert_settings import (
+from stacks.config.mediaconvert import (
     IMAGES_BASE,
     PACKAGE_BASE,
     PUBLISHED_MANIFESTS,
@@ -26,6 +22,10 @@ from stacks.mediaconvert_settings import (
     template_variants,
     workflow_settings,
 )
+from stacks.constructs.catalog_table import CatalogTable
+from stacks.constructs.ingest_workflow import INGEST_PREFIX, IngestWorkflow, IngestWorkflowProps
+from stacks.constructs.secure_bucket import SecureBucket
+from stacks.constructs.transcoding import JobTemplateProps, Transcoding, TranscodingProps
 from stacks.names import INGEST_BUCKET_OUTPUT, INGEST_STATE_MACHINE_OUTPUT
 
 _CONTENT = "{ref:Storage/ContentBucket.Arn}"

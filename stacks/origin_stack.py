@@ -76,7 +76,7 @@ class OriginStack(ShowrunnerStack):
             "AwsSolutions-EC26",
             "False positive: cdk-nag 3.0.2's EC26 reads the group's LaunchTemplate property, which a group with "
             "a MixedInstancesPolicy (Spot) does not have, and throws. The launch template it uses has only an "
-            "encrypted gp3 root volume (asserted in tests/infra/test_origin.py).",
+            "encrypted gp3 root volume (asserted in tests/stacks/test_origin.py).",
         ),
         Ack(
             "Fleet/InstanceRole/Resource",
@@ -99,7 +99,7 @@ class OriginStack(ShowrunnerStack):
             "Annotation::@aws-cdk/aws-autoscaling:desiredCapacitySet",
             "The group has scheduled actions, so CDK sets IgnoreUnmodifiedGroupSizeProperties: a deploy only "
             "resets the group's size when origin.min/desired/max_capacity themselves change "
-            "(asserted in tests/infra/test_origin.py).",
+            "(asserted in tests/stacks/test_origin.py).",
         ),
     )
     checkov_skips = (

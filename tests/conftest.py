@@ -1,76 +1,44 @@
-"""Shared test set-up: no test may reach real AWS."""
+"""Shared test set-up: no test may reach real AWS; one ``make synth`` per run; how xdist splits the suite."""
 
 from __future__ import annotations
 
 import fcntl
 import json
 import os
-import subprocess
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
+from moto import mock_aws
 from xdist.scheduler import LoadScopeScheduling
 
-from stacks.config import EnvironmentConfig, load_config
-from tools.developer.assembly import StackArtifact, load_stacks
-
-if TYPE_CHECKING:
-    from aws_cdk.assertions import Template
-
-ROOT = Path(__file__).resolve().parents[1]
+from stacks.config import ENVIRONMENT_NAMES, load_config
+from tests.support.aws import FAKE_ENVIRONMENT
+from tests.support.synth import ROOT, MakeSynth, Synthesized, make
+from tools.developer.assembly import load_stacks
 
 # jsii runs on the pinned Node 22 from node_modules (make setup), as it does under make.
 os.environ["PATH"] = f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ.get('PATH', '')}"
 
 # Fake credentials and region for moto and boto3, set before any client exists.
-for _key, _value in {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_EC2_METADATA_DISABLED": "true",
-}.items():
-    os.environ[_key] = _value
+os.environ.update(FAKE_ENVIRONMENT)
 os.environ.pop("AWS_PROFILE", None)
 
 
-def cdk_context(**extra: Any) -> dict[str, Any]:
-    """The context the CDK CLI would pass: cdk.json and cdk.context.json, plus ``extra``.
-
-    For tests that build an app in-process. Bundling is skipped (``aws:cdk:bundling-stacks: []``).
-    """
-    context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
-    context.update(json.loads((ROOT / "cdk.context.json").read_text()))
-    context["aws:cdk:bundling-stacks"] = []
-    context["aws:cdk:enable-path-metadata"] = True  # as the CLI does, so tests can find resources by path
-    context.update(extra)
-    return context
+@pytest.fixture(params=ENVIRONMENT_NAMES)
+def env(request: pytest.FixtureRequest) -> str:
+    """Each environment in turn."""
+    name: str = request.param
+    return name
 
 
-def make(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    """``make <args>`` in the repository, as a user runs it: no AWS settings from the test process."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        ["make", "--no-print-directory", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-@dataclass(frozen=True)
-class MakeSynth:
-    """What ``make synth`` printed, and the assembly it wrote."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-    outdir: str
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """moto for every AWS service, for one test."""
+    with mock_aws():
+        yield
 
 
 def _shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -96,23 +64,6 @@ def make_synth(tmp_path_factory: pytest.TempPathFactory) -> MakeSynth:
             run = MakeSynth(completed.returncode, completed.stdout, completed.stderr, str(outdir))
             result.write_text(json.dumps(asdict(run)))
     return MakeSynth(**json.loads(result.read_text()))
-
-
-@dataclass
-class Synthesized:
-    outdir: Path
-    configs: dict[str, EnvironmentConfig]
-    stacks: list[StackArtifact]
-
-    def stack(self, stage: str, name: str) -> StackArtifact:
-        matches = [s for s in self.stacks if s.stage == stage and s.display_name == f"{stage}/{name}"]
-        assert len(matches) == 1, f"expected one stack {stage}/{name}, found {[s.display_name for s in self.stacks]}"
-        return matches[0]
-
-    def template(self, stage: str, name: str) -> Template:
-        from aws_cdk.assertions import Template
-
-        return Template.from_json(self.stack(stage, name).template)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@
 ``to_record``, or the list of reasons it was rejected: each names the field
 (``""`` for the record itself) and says what is wrong. The Spark jobs apply
 the same rules (``assets/emr/jobs/showrunner_events.py``); the patterns match
-character for character and ``tests/event_corpus.py`` checks both.
+character for character and ``tests/support/event_corpus.py`` checks both.
 """
 
 from __future__ import annotations

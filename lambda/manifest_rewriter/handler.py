@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from typing import Any
 
+from showrunner_common.container import PerContainer
 from showrunner_common.responses import error
 
 from manifest_rewriter.service import ManifestService
 
 LOGGER = logging.getLogger(__name__)
 LOGGER.setLevel(logging.INFO)
-
-_service: ManifestService | None = None
-_lock = threading.Lock()
-
 
 # MANIFEST_FRESH_SECONDS: how long a manifest is answered from memory; at most CloudFront's longest
 # manifest TTL (edge.manifest_max_ttl_seconds, itself at most 60). Unset: every request asks S3.
@@ -35,15 +31,17 @@ def _fresh_seconds() -> int | None:
     return int(value)
 
 
-def _build() -> ManifestService | None:
+class NotConfiguredError(Exception):
+    pass
+
+
+def _build() -> ManifestService:
     bucket = os.environ.get("CONTENT_BUCKET", "")
     if not bucket:
-        LOGGER.error("misconfigured: CONTENT_BUCKET is not set")
-        return None
+        raise NotConfiguredError("CONTENT_BUCKET is not set")
     fresh_seconds = _fresh_seconds()
     if fresh_seconds is None:
-        LOGGER.error("misconfigured: MANIFEST_FRESH_SECONDS must be whole seconds from 0 to %d", MAX_FRESH_SECONDS)
-        return None
+        raise NotConfiguredError(f"MANIFEST_FRESH_SECONDS must be whole seconds from 0 to {MAX_FRESH_SECONDS}")
     import boto3  # deferred: botocore is most of a cold start's import time
 
     from manifest_rewriter.store import S3Manifests  # imports botocore
@@ -51,20 +49,18 @@ def _build() -> ManifestService | None:
     return ManifestService(S3Manifests(boto3.client("s3"), bucket, fresh_seconds=fresh_seconds))
 
 
+_service = PerContainer(_build)  # one service per container, with its cache
+
+
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    global _service  # one service per container, with its cache
-    service = _service
-    if service is None:
-        with _lock:
-            if _service is None:
-                _service = _build()
-            service = _service
-        if service is None:
-            return error(503, "not_configured", "the rewriter is not configured")
+    try:
+        service = _service.get()
+    except NotConfiguredError as exc:
+        LOGGER.error("misconfigured: %s", exc)
+        return error(503, "not_configured", "the rewriter is not configured")
     return service.handle(event)
 
 
 def reset() -> None:
     """Forget the service and its cache (tests: a fresh container)."""
-    global _service
-    _service = None
+    _service.reset()

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from typing import Any
 
+from showrunner_common.container import PerContainer
 from showrunner_common.responses import error
 
 from signed_url.issuer import ConfigurationError, Issuer, Settings, TitleCatalog
@@ -22,9 +22,6 @@ LOGGER.setLevel(logging.INFO)
 # the function's log level, botocore stays at WARNING here.
 for _name in ("botocore", "boto3", "urllib3"):
     logging.getLogger(_name).setLevel(logging.WARNING)
-
-_issuer: Issuer | None = None
-_lock = threading.Lock()
 
 
 def _build() -> Issuer:
@@ -38,22 +35,18 @@ def _build() -> Issuer:
     return Issuer(settings, formats=TitleCatalog(exists).formats, signer=key)
 
 
+_issuer = PerContainer(_build)  # one Issuer per container, with its caches
+
+
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    global _issuer  # one Issuer per container, with its caches
-    issuer = _issuer
-    if issuer is None:
-        with _lock:
-            if _issuer is None:
-                try:
-                    _issuer = _build()
-                except ConfigurationError as exc:
-                    LOGGER.error("misconfigured: %s", exc)
-                    return error(503, "not_configured", "playback is not configured")
-            issuer = _issuer
+    try:
+        issuer = _issuer.get()
+    except ConfigurationError as exc:
+        LOGGER.error("misconfigured: %s", exc)
+        return error(503, "not_configured", "playback is not configured")
     return issuer.handle(event)
 
 
 def reset() -> None:
     """Forget the Issuer and its caches (tests: a fresh container)."""
-    global _issuer
-    _issuer = None
+    _issuer.reset()

@@ -60,7 +60,7 @@ INGEST_PREFIX = "incoming/"
 class IngestWorkflowProps:
     max_source_bytes: int
     max_source_seconds: int
-    workflow_settings: str  # INGEST_SETTINGS of the workflow function (stacks/mediaconvert_settings.py)
+    workflow_settings: str  # INGEST_SETTINGS of the workflow function (stacks/config/mediaconvert.py)
     acceleration_mode: str
     input_settings: Mapping[str, Any]  # the job's input selectors, as in its template
     package_manifests: Sequence[str]  # what MediaConvert writes and the workflow copies, e.g. "vod/*/cmaf.m3u8"

@@ -12,15 +12,15 @@ from aws_cdk import aws_mediaconvert as mediaconvert
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from stacks.config.mediaconvert_model import check
 from stacks.constructs.props import EnvironmentProps
-from stacks.mediaconvert_model import check
 
 
 @dataclass(frozen=True, kw_only=True)
 class JobTemplateProps:
     name: str  # unique per account and region
     description: str
-    settings: Mapping[str, Any]  # JobTemplateSettings (stacks/mediaconvert_settings.py)
+    settings: Mapping[str, Any]  # JobTemplateSettings (stacks/config/mediaconvert.py)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-import boto3
 import manifest_rewriter.handler
 import pytest
 import signed_url.handler
@@ -34,8 +33,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from moto import mock_aws
 
-from tests.conftest import ROOT, cdk_context
 from tests.e2e.local_edge import Forwarding, Headers, LocalEdge, Response, self_signed_certificate
+from tests.support.aws import client
+from tests.support.events import playback_event
+from tests.support.synth import ROOT, cdk_context
 from tools.developer import moto_models
 from tools.developer.assembly import StackArtifact, load_stacks
 from tools.developer.rehearsal.deployer import Deployer, StackRecord
@@ -43,7 +44,6 @@ from tools.operator.signing_key import PENDING, activate
 
 moto_models.install()
 
-REGION = "us-east-1"
 MAKE_TITLE = ROOT / "assets" / "sample" / "make-title.sh"
 SITE = ROOT / "assets" / "origin" / "site"
 ORIGIN_NGINX = ROOT / "assets" / "origin" / "showrunner.conf"
@@ -75,10 +75,6 @@ def origin_site_headers() -> dict[str, str]:
     return headers
 
 
-def client(service: str, region: str = REGION) -> Any:
-    return boto3.client(service, region_name=region)  # type: ignore[call-overload]
-
-
 @dataclass(frozen=True)
 class SigningKeyPair:
     private_pem: str
@@ -100,7 +96,7 @@ def signing_key_pair(tmp_path_factory: pytest.TempPathFactory) -> SigningKeyPair
 
 @pytest.fixture(scope="session")
 def dev_stage(tmp_path_factory: pytest.TempPathFactory, signing_key_pair: SigningKeyPair) -> list[StackArtifact]:
-    """The dev stage alone, synthesized with the test's public key in its key group (no cdk-nag: tests/infra checks)."""
+    """The dev stage alone, with the test's public key in its key group (no cdk-nag: tests/stacks checks that)."""
     from aws_cdk import App
 
     from stacks.app_builder import configs_from_context
@@ -139,33 +135,17 @@ class Playback:
 
     def issue(self, title_id: str, sub: str = "viewer-1") -> dict[str, Any]:
         """``GET /playback/{titleId}`` through the real issuer handler (HTTP API payload v2.0, JWT subject)."""
-        response = signed_url.handler.handler(_issuer_event(title_id, sub), None)
+        response = signed_url.handler.handler(playback_event(title_id, sub), None)
         assert response["statusCode"] == 200, response
         body: dict[str, Any] = json.loads(response["body"])
         return body
-
-
-def _issuer_event(title_id: str, sub: str) -> dict[str, Any]:
-    """What the HTTP API passes the issuer once its JWT authorizer has accepted a token of subject ``sub``."""
-    return {
-        "version": "2.0",
-        "routeKey": "GET /playback/{titleId}",
-        "rawPath": f"/playback/{title_id}",
-        "rawQueryString": "",
-        "pathParameters": {"titleId": title_id},
-        "requestContext": {
-            "authorizer": {"jwt": {"claims": {"sub": sub}, "scopes": None}},
-            "http": {"method": "GET", "path": f"/playback/{title_id}"},
-        },
-        "isBase64Encoded": False,
-    }
 
 
 def playback_api(method: str, raw_path: str, headers: Mapping[str, str]) -> Response:
     """The local edge's ``/playback/*``: the issuer behind a stand-in for the HTTP API's JWT authorizer.
 
     The stand-in accepts one token, ``VIEWER_TOKEN``, as a viewer of subject ``VIEWER_SUB`` (the real
-    authorizer's checks of a Cognito token are the API stack's, tested in tests/infra); anything else
+    authorizer's checks of a Cognito token are the API stack's, tested in tests/stacks); anything else
     is the authorizer's 401, before the issuer runs.
     """
     path = raw_path.partition("?")[0]
@@ -174,7 +154,7 @@ def playback_api(method: str, raw_path: str, headers: Mapping[str, str]) -> Resp
         return 404, {"Content-Type": "application/json"}, b'{"message":"Not Found"}'
     if headers.get("authorization") != f"Bearer {VIEWER_TOKEN}":
         return 401, {"Content-Type": "application/json"}, b'{"message":"Unauthorized"}'
-    response = signed_url.handler.handler(_issuer_event(title_id, VIEWER_SUB), None)
+    response = signed_url.handler.handler(playback_event(title_id, VIEWER_SUB), None)
     response_headers: Headers = {**response.get("headers", {}), "Set-Cookie": response.get("cookies", [])}
     return int(response["statusCode"]), response_headers, str(response["body"]).encode()
 

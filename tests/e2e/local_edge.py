@@ -49,6 +49,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from tests.e2e.cloudfront_rules import Refused, Request, check
+from tests.support.events import function_url_event
 
 MANIFEST_SUFFIXES = (".m3u8", ".mpd")
 SITE_TYPES = {
@@ -239,19 +240,13 @@ class LocalEdge:
     ) -> Response:
         forwarding = self.manifest_forwarding
         forwarded_cookies = [f"{k}={v}" for k, v in cookies.items() if k in forwarding.cookies]
-        event: dict[str, Any] = {
-            "version": "2.0",
-            "routeKey": "$default",
-            "rawPath": path,
-            "rawQueryString": query if forwarding.query_strings else "",
-            "headers": {"host": "rewriter.lambda-url.us-east-1.on.aws", "accept-encoding": "gzip"}
-            if "gzip" in headers.get("Accept-Encoding", "")
-            else {"host": "rewriter.lambda-url.us-east-1.on.aws"},
-            "requestContext": {"http": {"method": method, "path": path, "sourceIp": "130.176.0.1"}},
-            "isBase64Encoded": False,
-        }
-        if forwarded_cookies:
-            event["cookies"] = forwarded_cookies
+        event = function_url_event(
+            path,
+            query if forwarding.query_strings else "",
+            method=method,
+            headers={"accept-encoding": "gzip"} if "gzip" in headers.get("Accept-Encoding", "") else {},
+            cookies=forwarded_cookies,
+        )
         response = self.rewriter(event, None)
         body = response.get("body", "")
         data = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode("utf-8")

@@ -32,10 +32,11 @@ import signed_url.handler
 from moto import mock_aws
 
 from stacks.config import load_config
-from tests.e2e.conftest import INGEST_LIMIT_GIB, SigningKeyPair, client, deploy_playback
+from tests.e2e.conftest import INGEST_LIMIT_GIB, SigningKeyPair, deploy_playback
 from tests.e2e.local_edge import LocalEdge, self_signed_certificate
 from tests.e2e.test_playback import Decoded, fetch, play, play_each
-from tests.media_sources import FPS, make_source, truncate
+from tests.support.aws import client
+from tests.support.media import FPS, make_source, truncate
 from tools.developer.assembly import StackArtifact
 from tools.developer.moto_models.base import ResourceModel
 from tools.developer.moto_models.events import STARTED
@@ -432,7 +433,7 @@ def test_a_job_that_fails_midway_leaves_segments_but_no_published_manifest(
 def _title_of(pipeline: Pipeline, key: str) -> str:
     items = client("dynamodb").scan(TableName=pipeline.table)["Items"]
     (title,) = (i["titleId"]["S"] for i in items if i.get("source", {}).get("M", {}).get("key", {}).get("S") == key)
-    return title
+    return str(title)
 
 
 def test_a_redelivered_event_is_the_same_title(pipeline: Pipeline, published: Ingested):

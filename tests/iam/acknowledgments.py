@@ -39,7 +39,8 @@ SURPLUS: list[Surplus] = [
 # Roles that AWS services or CDK's own providers assume, not our handler code: not executed here,
 # but reviewed. Each is summarized (trust, actions by service, resources, flags) in the IAM section of
 # `make review` (docs/review/<env>.md, tools/developer/review/iam.py), checked by cdk-nag AwsSolutions-IAM4/IAM5
-# with every acknowledgment's reason beside its stack (stacks/compliance.py), by checkov, and by the template tests named here.
+# with every acknowledgment's reason beside its stack (stacks/compliance.py), by checkov, and by the template
+# tests named here.
 # Keys are construct paths inside a stage; test_every_role_is_executed_or_reviewed keeps this table complete.
 SERVICE_ROLES: dict[str, str] = {
     "Analytics/EventsToLake/DeliveryStream/Service Role/Resource": (
@@ -55,10 +56,10 @@ SERVICE_ROLES: dict[str, str] = {
         "Firehose writes the CDN logs to the data lake (staging and prod only)"
     ),
     "Analytics/NightlySpark/InstanceRole/Resource": (
-        "EMR's EC2 instances (the Spark jobs): prefix-scoped data-lake access; tests/infra/test_analytics.py"
+        "EMR's EC2 instances (the Spark jobs): prefix-scoped data-lake access; tests/stacks/test_analytics.py"
     ),
     "Analytics/NightlySpark/ServiceRole/Resource": (
-        "EMR (AmazonEMRServicePolicy_v2, acknowledged in stacks/analytics_stack.py); tests/infra/test_analytics.py"
+        "EMR (AmazonEMRServicePolicy_v2, acknowledged in stacks/analytics_stack.py); tests/stacks/test_analytics.py"
     ),
     "Analytics/NightlySpark/StateMachine/Role/Resource": "Step Functions' EMR integration (CDK's policy)",
     "Analytics/NightlySpark/StateMachine/EventsRole/Resource": "EventBridge starts the nightly state machine",
@@ -67,9 +68,9 @@ SERVICE_ROLES: dict[str, str] = {
     ),
     "Network/Custom::VpcRestrictDefaultSGCustomResourceProvider/Role": "CDK's provider that empties the default SG",
     "Network/Vpc/publicSubnet1/NatInstance/InstanceRole/Resource": "the dev NAT instance (no permissions)",
-    "Operations/Experiments/Role/Resource": "FIS experiments on origin instances; tests/infra/test_operations.py",
+    "Operations/Experiments/Role/Resource": "FIS experiments on origin instances; tests/stacks/test_operations.py",
     "Operations/SchedulerRoleForTarget-0c039e/Resource": "EventBridge Scheduler invokes the chaos monkey",
-    "Origin/Fleet/InstanceRole/Resource": "origin EC2 instances (SSM core, cfn-signal); tests/infra/test_origin.py",
+    "Origin/Fleet/InstanceRole/Resource": "origin EC2 instances (SSM core, cfn-signal); tests/stacks/test_origin.py",
     "Storage/ContentBucket/ReplicationRole/Resource": "S3 replication of the content bucket (prod only)",
     "Ingest/Transcoding/Role/Resource": (
         "MediaConvert jobs of the ingest queue: read incoming/, write the package under vod/; run by the local "

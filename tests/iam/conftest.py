@@ -23,24 +23,23 @@ import pytest
 from moto import mock_aws
 from moto.iam.models import iam_backends
 
-from tests.conftest import ROOT, Synthesized
 from tests.iam.enforcement import Decision, enforced
 from tests.iam.scenarios import SCENARIOS, Scenario
+from tests.support.aws import ACCOUNT, REGION, client
+from tests.support.synth import ROOT, Synthesized
 from tools.developer import moto_models
 from tools.developer.rehearsal.deployer import Deployer
 
 moto_models.install()
 
 STAGE = "dev"
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
 PROBE_USER = "least-privilege-probe"
 _CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
 
 def admin(service: str, region: str = REGION) -> Any:
     """A client with moto's default credentials: unchecked while IAM is not enforced."""
-    return boto3.client(service, region_name=region)  # type: ignore[call-overload]
+    return client(service, region)
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ import manifest_rewriter.handler
 import pytest
 import signed_url.handler
 
-from tests.event_corpus import BASE
-from tests.playback_samples import master_playlist, private_pem, token
+from tests.support.event_corpus import BASE
+from tests.support.events import events_post, function_url_event, playback_event
+from tools.developer.samples import master_playlist, private_pem, token
 
 # One title per function: both seed the same content bucket.
 ISSUED_TITLE = "least-privilege-issued"
@@ -64,16 +65,7 @@ def _seed_issuer(client: Client, env: dict[str, str]) -> None:
 
 
 def _issuer_event(_env: dict[str, str]) -> dict[str, Any]:
-    return {
-        "version": "2.0",
-        "routeKey": "GET /playback/{titleId}",
-        "rawPath": f"/playback/{ISSUED_TITLE}",
-        "rawQueryString": "",
-        "headers": {},
-        "pathParameters": {"titleId": ISSUED_TITLE},
-        "requestContext": {"http": {"method": "GET"}, "authorizer": {"jwt": {"claims": {"sub": SUBJECT}}}},
-        "isBase64Encoded": False,
-    }
+    return playback_event(ISSUED_TITLE, SUBJECT)
 
 
 def _issuer_failure(result: Any, env: dict[str, str]) -> str | None:
@@ -100,16 +92,7 @@ def _seed_rewriter(client: Client, env: dict[str, str]) -> None:
 
 
 def _rewriter_event(_env: dict[str, str]) -> dict[str, Any]:
-    path = f"/vod/{REWRITTEN_TITLE}/master.m3u8"
-    return {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": path,
-        "rawQueryString": token(title=REWRITTEN_TITLE).query,
-        "headers": {"host": "abc123.lambda-url.us-east-1.on.aws"},
-        "requestContext": {"http": {"method": "GET", "path": path}},
-        "isBase64Encoded": False,
-    }
+    return function_url_event(f"/vod/{REWRITTEN_TITLE}/master.m3u8", token(title=REWRITTEN_TITLE).query)
 
 
 def _rewriter_failure(result: Any, _env: dict[str, str]) -> str | None:
@@ -125,14 +108,7 @@ def _rewriter_failure(result: Any, _env: dict[str, str]) -> str | None:
 
 
 def _ingest_event(_env: dict[str, str]) -> dict[str, Any]:
-    return {
-        "version": "2.0",
-        "routeKey": "POST /events",
-        "rawPath": "/events",
-        "body": json.dumps(BASE),
-        "isBase64Encoded": False,
-        "requestContext": {"http": {"method": "POST"}, "authorizer": {"jwt": {"claims": {"sub": SUBJECT}}}},
-    }
+    return events_post(json.dumps(BASE), SUBJECT)
 
 
 def _ingest_failure(result: Any, _env: dict[str, str]) -> str | None:

@@ -20,11 +20,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import Synthesized
 from tests.iam.acknowledgments import OWN_LOG_GROUP, SERVICE_ROLES, SURPLUS, Surplus
 from tests.iam.conftest import (
-    ACCOUNT,
-    REGION,
     STAGE,
     FunctionUnderTest,
     Proof,
@@ -35,6 +32,8 @@ from tests.iam.conftest import (
 )
 from tests.iam.enforcement import enforced, statement_id
 from tests.iam.scenarios import SCENARIOS
+from tests.support.aws import ACCOUNT, REGION
+from tests.support.synth import Synthesized
 from tools.developer.review.iam import summarize_roles
 from tools.developer.review.intrinsics import AssemblyIndex
 

@@ -23,10 +23,11 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.iam.models import iam_backends
 
-from tests.conftest import Synthesized
-from tests.iam.conftest import ACCOUNT, REGION, STAGE, admin
+from tests.iam.conftest import STAGE, admin
 from tests.iam.enforcement import enforced
-from tests.media_sources import make_source
+from tests.support.aws import ACCOUNT, REGION
+from tests.support.media import make_source
+from tests.support.synth import Synthesized
 from tools.developer.mediaconvert.transcoder import JobFailedError, run_job
 from tools.developer.rehearsal.deployer import Deployer
 
@@ -119,7 +120,8 @@ def role(synthesized: Synthesized, tmp_path_factory: pytest.TempPathFactory) -> 
             aws_secret_access_key=key["SecretAccessKey"],
         )
         with enforced():
-            credentials = sts.assume_role(RoleArn=arn, RoleSessionName="mediaconvert-job")["Credentials"]
+            assumed = sts.assume_role(RoleArn=arn, RoleSessionName="mediaconvert-job")["Credentials"]
+        credentials = {k: str(assumed[k]) for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")}
         iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
         ingest_bucket = ingest.outputs["IngestBucketName"]
         content_bucket = next(

@@ -10,8 +10,9 @@ from typing import Any
 from urllib.parse import urlparse
 
 from stacks.config import REPO_ROOT
-from tests.conftest import Synthesized
-from tests.moto.conftest import ACCOUNT, DeployedStage, client
+from tests.moto.conftest import DeployedStage
+from tests.support.aws import ACCOUNT, client
+from tests.support.synth import Synthesized
 from tools.developer.moto_models import Emulation
 from tools.developer.rehearsal.deployer import StackRecord
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import pytest
 from moto import mock_aws
 
-from tests.conftest import Synthesized
-from tests.moto.conftest import client
+from tests.support.aws import client
+from tests.support.synth import Synthesized
 from tools.developer.rehearsal.deployer import Deployer
 from tools.developer.rehearsal.inventory import inventory
 

@@ -73,7 +73,8 @@ def summarize(outdir: Path) -> tuple[str, bool]:
         )
     lines.append("")
     lines.append(
-        f"cdk-nag AwsSolutions: {unacknowledged} unacknowledged findings, {acks} acknowledged (reasons beside each stack; stacks/compliance.py)"
+        f"cdk-nag AwsSolutions: {unacknowledged} unacknowledged findings, {acks} acknowledged "
+        "(reasons beside each stack; stacks/compliance.py)"
     )
     lines.append(
         f"cfn-lint: {levels.get('error', 0)} errors, {levels.get('warning', 0)} warnings, "

@@ -34,7 +34,7 @@ EVENT_TYPES = ("play", "pause", "resume", "seek", "stop", "heartbeat", "complete
 DEVICES = ("tv", "web", "mobile", "tablet")
 MAX_POSITION_SEC = 86_400.0
 
-# The patterns of lambda/event_ingest/schema.py, character for character (tests/spark checks both on one corpus),
+# The patterns of lambda/event_ingest/schema.py, character for character (tests/assets/emr checks both on one corpus),
 # except that each ends in \z: Java's $ also matches before a final line break.
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\z"
 USER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}\z"

@@ -3,7 +3,7 @@
 moto has no MediaConvert, and a stub that agrees with everything would prove nothing. This
 executor runs the job the workflow submits, merged with the job template exactly as
 synthesized (``merge.py``), with ffmpeg (``transcoder.py``), and refuses any setting it
-does not know how to honour, so a setting added to ``stacks/mediaconvert_settings.py`` is
+does not know how to honour, so a setting added to ``stacks/config/mediaconvert.py`` is
 either taught here or fails the tests. ``probe.py`` answers ``Probe`` from ffprobe, in
 MediaConvert's response shape.
 

@@ -168,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     unreviewed = sum(review.findings.unreviewed for review in reviews.values())
     if unreviewed:
         print(
-            f"\n{unreviewed} unreviewed failures: fix them, or acknowledge each with its reason beside its stack (stacks/compliance.py)"
+            f"\n{unreviewed} unreviewed failures: fix them, or acknowledge each with its reason beside its "
+            "stack (stacks/compliance.py)"
         )
         return 1
     return 0

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stacks.mediaconvert_model import problems
+from stacks.config.mediaconvert_model import problems
 from tools.developer.mediaconvert.probe import ProbeError, probe
 from tools.developer.mediaconvert.transcoder import JobFailedError, run_job
 from tools.developer.stepfunctions.interpreter import Integration, Task, TaskFailedError, lambda_error

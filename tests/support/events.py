@@ -1,0 +1,66 @@
+"""Lambda events as the services deliver them to our handlers (payload format 2.0)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+FUNCTION_URL_HOST = "rewriter.lambda-url.us-east-1.on.aws"
+
+
+def _authorized(method: str, path: str, sub: object) -> dict[str, Any]:
+    """``requestContext`` of an HTTP API request whose JWT authorizer accepted a token of subject ``sub``
+    (``None``: no subject claim)."""
+    claims = {} if sub is None else {"sub": sub}
+    return {"http": {"method": method, "path": path}, "authorizer": {"jwt": {"claims": claims, "scopes": None}}}
+
+
+def playback_event(title_id: object, sub: object = "viewer-1") -> dict[str, Any]:
+    """``GET /playback/{titleId}`` as the HTTP API passes it to the issuer."""
+    path = f"/playback/{title_id}"
+    return {
+        "version": "2.0",
+        "routeKey": "GET /playback/{titleId}",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"authorization": "Bearer x"},
+        "pathParameters": {"titleId": title_id},
+        "requestContext": _authorized("GET", path, sub),
+        "isBase64Encoded": False,
+    }
+
+
+def events_post(body: str, sub: object = "viewer-1", *, base64_encoded: bool = False) -> dict[str, Any]:
+    """``POST /events`` as the HTTP API passes it to the ingestion function (``body`` as sent on the wire)."""
+    return {
+        "version": "2.0",
+        "routeKey": "POST /events",
+        "rawPath": "/events",
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json"},
+        "requestContext": _authorized("POST", "/events", sub),
+        "body": body,
+        "isBase64Encoded": base64_encoded,
+    }
+
+
+def function_url_event(
+    path: str,
+    query: str = "",
+    *,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    cookies: list[str] | None = None,
+) -> dict[str, Any]:
+    """A Function URL request as CloudFront forwards a viewer's through origin access control."""
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": {"host": FUNCTION_URL_HOST, **(headers or {})},
+        "requestContext": {"http": {"method": method, "path": path}},
+        "isBase64Encoded": False,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    return event
