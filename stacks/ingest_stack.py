@@ -22,6 +22,7 @@ from stacks.config.mediaconvert import (
     template_variants,
     workflow_settings,
 )
+from stacks.config.mediaconvert_model import check
 from stacks.constructs.catalog_table import CatalogTable
 from stacks.constructs.ingest_workflow import INGEST_PREFIX, IngestWorkflow, IngestWorkflowProps
 from stacks.constructs.secure_bucket import SecureBucket
@@ -178,19 +179,31 @@ class IngestStack(ShowrunnerStack):
             event_bridge=True,
         )
         images = IMAGES_BASE.split("/", 1)[0]
+        templates = [
+            JobTemplateProps(
+                name=variant.name,
+                description=f"Showrunner {config.name}: CMAF (HLS + DASH) from {variant.rungs[0].name} down",
+                settings=job_template_settings(ingest, list(variant.rungs)),
+            )
+            for variant in template_variants(config.name, ingest)
+        ]
+        for template in templates:
+            # What CreateJobTemplate will receive (the queue's ARN is known only at deploy): refused at synth
+            # if MediaConvert would refuse it.
+            request = {
+                "Name": template.name,
+                "Queue": f"arn:aws:mediaconvert:{config.region}:123456789012:queues/showrunner-{config.name}-ingest",
+                "AccelerationSettings": {"Mode": acceleration_mode(ingest)},
+                "StatusUpdateInterval": "SECONDS_60",
+                "Settings": dict(template.settings),
+            }
+            check("CreateJobTemplate", request, f"job template {template.name}")
         self.transcoding = Transcoding(
             self,
             "Transcoding",
             env=self.env_props,
             props=TranscodingProps(
-                templates=[
-                    JobTemplateProps(
-                        name=variant.name,
-                        description=f"Showrunner {config.name}: CMAF (HLS + DASH) from {variant.rungs[0].name} down",
-                        settings=job_template_settings(ingest, list(variant.rungs)),
-                    )
-                    for variant in template_variants(config.name, ingest)
-                ],
+                templates=templates,
                 acceleration_mode=acceleration_mode(ingest),
                 concurrent_jobs=ingest.queue_concurrent_jobs,
                 read_prefix=INGEST_PREFIX,

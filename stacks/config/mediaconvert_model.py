@@ -20,11 +20,13 @@ from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
 
+from stacks.config.base import ConfigError
+
 SERVICE = "mediaconvert"
 
 
-class MediaConvertSettingsError(ValueError):
-    """A MediaConvert document that MediaConvert would refuse."""
+class MediaConvertSettingsError(ConfigError):
+    """A MediaConvert document that MediaConvert would refuse (synth stops with its one-line message)."""
 
 
 @cache

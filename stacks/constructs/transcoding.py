@@ -6,13 +6,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Aws, Stack
+from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_mediaconvert as mediaconvert
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from stacks.config.mediaconvert_model import check
 from stacks.constructs.props import EnvironmentProps
 
 
@@ -37,7 +36,8 @@ class Transcoding(Construct):
 
     * Queue ``showrunner-<env>-ingest``: on-demand (the only plan CloudFormation creates),
       at most ``concurrent_jobs`` at a time; jobs bill with its tags (``BillingTagsSource: QUEUE``).
-    * Job templates, one per tail of the ladder, submitting to that queue with acceleration as configured.
+    * Job templates, one per tail of the ladder, submitting to that queue with acceleration as configured
+      (the stack checks their settings against botocore's model before it hands them over).
     * The role jobs run with may only read the ingest bucket's ``read_prefix`` and write the
       ``write_patterns`` of the content bucket: the package and images MediaConvert makes, never the
       published manifests (``master.m3u8``, ``manifest.mpd``), which only the workflow writes once the
@@ -67,15 +67,6 @@ class Transcoding(Construct):
         )
         self.templates: dict[str, mediaconvert.CfnJobTemplate] = {}
         for index, template in enumerate(props.templates):
-            # What CreateJobTemplate receives; the queue's ARN is only known at deploy.
-            request = {
-                "Name": template.name,
-                "Queue": f"arn:aws:mediaconvert:{Stack.of(self).region}:123456789012:queues/{self.queue.name}",
-                "AccelerationSettings": {"Mode": props.acceleration_mode},
-                "StatusUpdateInterval": "SECONDS_60",
-                "Settings": dict(template.settings),
-            }
-            check("CreateJobTemplate", request, f"job template {template.name}")
             self.templates[template.name] = mediaconvert.CfnJobTemplate(
                 self,
                 f"Template{index}",
