@@ -14,6 +14,7 @@ import logging
 import os
 from typing import Any
 
+from showrunner_common.container import PerContainer
 from showrunner_common.s3 import ABSENT_CODES, error_code
 
 from ingest_validate.validation import SNIFF_BYTES, Limits, Upload, judge
@@ -23,23 +24,21 @@ LOGGER.setLevel(logging.INFO)
 for _name in ("botocore", "boto3", "urllib3"):
     logging.getLogger(_name).setLevel(logging.WARNING)
 
-_client: Any = None
+
+def _build_s3() -> Any:
+    import boto3  # deferred: most of a cold start
+
+    return boto3.client("s3")
 
 
-def _s3() -> Any:
-    global _client
-    if _client is None:
-        import boto3  # deferred: most of a cold start
-
-        _client = boto3.client("s3")
-    return _client
+_s3 = PerContainer(_build_s3)
 
 
 def read(bucket: str, key: str) -> Upload | None:
     """HEAD and the first bytes of the current version (None if it is not there)."""
     from botocore.exceptions import ClientError
 
-    s3 = _s3()
+    s3 = _s3.get()
     try:
         head = s3.head_object(Bucket=bucket, Key=key)
         etag = str(head["ETag"])
@@ -78,5 +77,4 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def reset() -> None:
     """Forget the S3 client (tests: a fresh container, new credentials)."""
-    global _client
-    _client = None
+    _s3.reset()
