@@ -23,6 +23,9 @@ SIGNING_KEY_BITS = 2048
 SIGNING_KEY_SECRET_OUTPUT = "SigningKeySecretArn"  # noqa: S105 (an output name, not a secret) - Playback stack
 ACTIVE_SIGNING_KEY_OUTPUT = "ActiveSigningKeyId"  # Edge stack: the key the deployed issuer signs with
 ORIGIN_HEADER_SECRET_OUTPUT = "OriginHeaderSecretArn"  # noqa: S105 (an output name, not a secret) - Origin stack
+CATALOG_TABLE_OUTPUT = "CatalogTableName"  # Storage stack
+INGEST_BUCKET_OUTPUT = "IngestBucketName"  # Ingest stack: upload sources under incoming/
+INGEST_STATE_MACHINE_OUTPUT = "IngestStateMachineArn"  # Ingest stack: one execution per upload
 
 # The secret header CloudFront adds to every request it sends to the origin ALB.
 ORIGIN_HEADER_NAME = "X-Origin-Verify"

@@ -16,6 +16,7 @@ from stacks.content_replica_stack import ContentReplicaStack
 from stacks.cost_allocation import tag_provider_resources
 from stacks.edge_security_stack import EdgeSecurityStack
 from stacks.edge_stack import EdgeStack
+from stacks.ingest_stack import IngestStack
 from stacks.names import PROJECT_TAG
 from stacks.network_stack import NetworkStack
 from stacks.operations_stack import OperationsStack
@@ -43,6 +44,16 @@ class ShowrunnerStage(Stage):
         if self.content_replica is not None:
             # The replica bucket must exist before the content bucket's replication rule names it.
             self.storage.node.add_dependency(self.content_replica)
+        self.ingest = IngestStack(
+            self,
+            "Ingest",
+            config=config,
+            content_bucket=self.storage.content_bucket,
+            logs_bucket=self.storage.logs_bucket,
+            catalog=self.storage.catalog,
+            alerts_topic=self.alerts.topic,
+            alerts_key=self.alerts.key,
+        )
         self.network = NetworkStack(self, "Network", config=config, logs_bucket=self.storage.logs_bucket)
         self.api = ApiStack(self, "Api", config=config)
         self.origin = OriginStack(

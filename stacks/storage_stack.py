@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import CfnOutput, Duration, RemovalPolicy
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.base_stack import ShowrunnerStack
 from stacks.compliance import Ack
+from stacks.constructs.catalog_table import CatalogTable
 from stacks.constructs.secure_bucket import SecureBucket
 from stacks.content_replica_stack import replica_bucket_name
+from stacks.names import CATALOG_TABLE_OUTPUT
 
 _REPLICATION = (
     "S3 replication copies every object version of the content bucket to its replica, so the "
@@ -36,6 +38,8 @@ class StorageStack(ShowrunnerStack):
     * ``data_lake_bucket``: viewing events, CDN logs and Spark output,
       encrypted with a customer managed KMS key (rotated yearly) so that
       access can be granted and audited per principal.
+    * ``catalog``: the title catalog (DynamoDB, its own KMS key), which the ingest
+      workflow writes and the issuer reads (docs/api.md, "The catalog").
     """
 
     acknowledgments = (
@@ -61,7 +65,9 @@ class StorageStack(ShowrunnerStack):
     )
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
-        super().__init__(scope, construct_id, description="content, logs and data-lake buckets", **kwargs)
+        super().__init__(
+            scope, construct_id, description="content, logs and data-lake buckets, title catalog", **kwargs
+        )
         config = self.config
 
         self.logs_bucket = SecureBucket(
@@ -118,3 +124,5 @@ class StorageStack(ShowrunnerStack):
             encryption_key=self.data_lake_key,
             intelligent_tiering=True,
         )
+        self.catalog = CatalogTable(self, "Catalog", env=self.env_props)
+        CfnOutput(self, CATALOG_TABLE_OUTPUT, value=self.catalog.table.table_name)

@@ -20,6 +20,7 @@ from stacks.config.base import ConfigError, available_time_zones, known_regions
 from stacks.config.defaults import DEFAULTS
 from stacks.config.edge import PLACEHOLDER_PUBLIC_KEY, REPO_ROOT, EdgeConfig
 from stacks.config.environment import EnvironmentConfig, Retention
+from stacks.config.ingest import AudioSettings, IngestConfig, Rung
 from stacks.config.loader import load_config
 from stacks.config.network import NatConfig
 from stacks.config.operations import (
@@ -54,6 +55,7 @@ __all__ = [
     "AlarmThresholds",
     "AnalyticsConfig",
     "ApiConfig",
+    "AudioSettings",
     "BudgetSettings",
     "BusinessHours",
     "ChaosMonkeySettings",
@@ -61,12 +63,14 @@ __all__ = [
     "EdgeConfig",
     "EmrSettings",
     "EnvironmentConfig",
+    "IngestConfig",
     "NatConfig",
     "OperationsConfig",
     "OriginCapacity",
     "PlaybackConfig",
     "PrimeTime",
     "Retention",
+    "Rung",
     "StreamSettings",
     "available_time_zones",
     "known_regions",

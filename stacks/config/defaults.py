@@ -53,6 +53,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "retention": {"cloudwatch_logs_days": 14, "access_logs_days": 30, "noncurrent_versions_days": 7},
         "data_removal": "destroy",
         "operations": {"chaos_monkey": {"enabled": True}, "budget": {"monthly_limit_usd": 150}},
+        # Two jobs at a time: a developer's uploads queue instead of running (and billing) in parallel.
+        "ingest": {"queue_concurrent_jobs": 2, "max_source_gib": 20, "max_source_minutes": 180},
     },
     "staging": {
         **_COMMON,
@@ -121,5 +123,6 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "retention": {"cloudwatch_logs_days": 365, "access_logs_days": 365, "noncurrent_versions_days": 90},
         "data_removal": "retain",
         "operations": {"chaos_monkey": {"enabled": False}, "budget": {"monthly_limit_usd": 2500}},
+        "ingest": {"queue_concurrent_jobs": 20},
     },
 }

@@ -11,6 +11,7 @@ from stacks.config.analytics import AnalyticsConfig
 from stacks.config.api import ApiConfig
 from stacks.config.base import _ACM_ARN, _COUNTRY, _DOMAIN, _EMAIL, FieldError, Model, known_regions
 from stacks.config.edge import EdgeConfig
+from stacks.config.ingest import IngestConfig
 from stacks.config.network import NatConfig
 from stacks.config.operations import OperationsConfig
 from stacks.config.origin import OriginCapacity
@@ -59,6 +60,7 @@ class EnvironmentConfig(Model):
     alarm_email: str | None = None
     operations: OperationsConfig
     playback: PlaybackConfig = PlaybackConfig()
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
 
     @field_validator("name")
     @classmethod

@@ -27,6 +27,7 @@ class SecureBucket(s3.Bucket):
     * Noncurrent versions expire after the environment's retention, and
       incomplete multipart uploads are aborted after 7 days.
     * ``intelligent_tiering``: objects move to S3 Intelligent-Tiering from day 0.
+    * ``event_bridge``: every object event goes to EventBridge's default bus (who reacts is up to rules).
     * Removal: ``retain`` environments keep the bucket and its data;
       ``destroy`` environments delete the bucket and empty it first. The bucket
       policy is never deleted on its own (``Retain``): a retained bucket keeps its
@@ -46,6 +47,7 @@ class SecureBucket(s3.Bucket):
         access_logs_bucket: s3.IBucket | None,
         lifecycle_rules: list[s3.LifecycleRule] | None = None,
         intelligent_tiering: bool = False,
+        event_bridge: bool = False,
         **kwargs: Any,
     ) -> None:
         retain = env.retain_data
@@ -74,6 +76,11 @@ class SecureBucket(s3.Bucket):
             auto_delete_objects=not retain,
             **kwargs,
         )
+        if event_bridge:
+            # S3 sends its events to EventBridge: the bucket's own property, not CDK's notifications custom resource.
+            cfn = self.node.default_child
+            assert isinstance(cfn, s3.CfnBucket)
+            cfn.add_property_override("NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled", True)
         assert self.policy is not None  # enforce_ssl always creates one
         # Deleted with the bucket: CloudFormation must not remove the policy (and its deny) first.
         self.policy.apply_removal_policy(RemovalPolicy.RETAIN)

@@ -39,7 +39,7 @@ from tests.support.events import playback_event
 from tests.support.synth import ROOT, cdk_context
 from tools.developer import moto_models
 from tools.developer.assembly import StackArtifact, load_stacks
-from tools.developer.rehearsal.deployer import Deployer
+from tools.developer.rehearsal.deployer import Deployer, StackRecord
 from tools.operator.signing_key import PENDING, activate
 
 moto_models.install()
@@ -53,6 +53,7 @@ HLS_JS = ROOT / "node_modules" / "hls.js" / "dist" / "hls.light.min.js"
 HLS_JS_VERSION = json.loads((ROOT / "package.json").read_text())["dependencies"]["hls.js"]
 HLS_JS_CDN_PATH = f"/npm/hls.js@{HLS_JS_VERSION}/dist/{HLS_JS.name}"
 TITLE_SECONDS = 4
+INGEST_LIMIT_GIB = 2 / 1024
 # Two copies of the same title: A is played, B is what A's token must not open.
 TITLE_A, TITLE_B = "sample-a", "sample-b"
 # The viewer the catalog page's browser test signs in as (see playback_api).
@@ -102,7 +103,13 @@ def dev_stage(tmp_path_factory: pytest.TempPathFactory, signing_key_pair: Signin
     from stacks.stage import ShowrunnerStage
 
     outdir = tmp_path_factory.mktemp("e2e-cdk.out")
-    overrides = {"dev": {"edge": {"signing_public_keys": [str(signing_key_pair.public_key_path)]}}}
+    overrides = {
+        "dev": {
+            "edge": {"signing_public_keys": [str(signing_key_pair.public_key_path)]},
+            # 2 MiB: small enough for the ingest test to upload a source that is too large.
+            "ingest": {"max_source_gib": INGEST_LIMIT_GIB},
+        }
+    }
     app = App(outdir=str(outdir), context=cdk_context(overrides=overrides))
     ShowrunnerStage(app, configs_from_context(app)["dev"])
     app.synth()
@@ -193,6 +200,64 @@ def upload_title(s3: Any, bucket: str, source: Path, title_id: str) -> None:
         s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=content_type)
 
 
+@dataclass
+class DeployedPlayback:
+    """The dev stage in moto with its signing key installed, the issuer's and rewriter's environments applied."""
+
+    records: list[StackRecord]
+    outputs: dict[str, dict[str, str]]
+    issuer_env: dict[str, str]
+    rewriter_env: dict[str, str]
+    s3: Any
+    bucket: str  # the content bucket
+
+    def edge(self, dev_stage: list[StackArtifact], certificate: tuple[Path, Path], **options: Any) -> LocalEdge:
+        """The local edge as the deployed distribution: its key group's keys, its manifest behavior's forwarding."""
+        edge_stack = next(s for s in dev_stage if s.display_name == "dev/Edge")
+        return LocalEdge(
+            domain=self.issuer_env["DISTRIBUTION_DOMAIN"],
+            public_keys=_trusted_public_keys(self.outputs["dev/Edge"]["DistributionId"]),
+            rewriter=manifest_rewriter.handler.handler,
+            manifest_forwarding=Forwarding.from_template(edge_stack.template, "/vod/*.m3u8"),
+            s3=self.s3,
+            bucket=self.bucket,
+            certificate=certificate,
+            **options,
+        )
+
+
+def deploy_playback(
+    dev_stage: list[StackArtifact], signing_key_pair: SigningKeyPair, monkeypatch: pytest.MonkeyPatch
+) -> DeployedPlayback:
+    """Deploy the dev stage into moto (inside ``mock_aws``), install the signing key, configure the two handlers."""
+    records = Deployer(dev_stage, client).deploy()
+    outputs = {r.display_name: r.outputs for r in records}
+    functions = client("lambda").list_functions()["Functions"]
+    issuer_env = _function_environment(functions, "Playback-IssuerFunction")
+    rewriter_env = _function_environment(functions, "Edge-RewriterFunction")
+    key_pair_id = issuer_env["KEY_PAIR_ID"]
+    assert key_pair_id == outputs["dev/Edge"]["ActiveSigningKeyId"]
+
+    # Seed the private key as tools/operator/signing_key.py does: a pending version, then activate.
+    secrets = client("secretsmanager")
+    secret_arn = outputs["dev/Playback"]["SigningKeySecretArn"]
+    secrets.put_secret_value(
+        SecretId=secret_arn,
+        ClientRequestToken=str(uuid.uuid4()),
+        SecretString=signing_key_pair.private_pem,
+        VersionStages=[PENDING],
+    )
+    activate(secrets, secret_arn, key_pair_id, signing_key_pair.public_key_path)
+
+    bucket = issuer_env["CONTENT_BUCKET"]
+    assert bucket == rewriter_env["CONTENT_BUCKET"]
+    for name, value in {**issuer_env, **rewriter_env}.items():
+        monkeypatch.setenv(name, value)
+    signed_url.handler.reset()
+    manifest_rewriter.handler.reset()
+    return DeployedPlayback(records, outputs, issuer_env, rewriter_env, client("s3"), bucket)
+
+
 @pytest.fixture(scope="module")
 def playback(
     dev_stage: list[StackArtifact],
@@ -201,45 +266,12 @@ def playback(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Playback]:
     with mock_aws(), pytest.MonkeyPatch.context() as monkeypatch:
-        records = Deployer(dev_stage, client).deploy()
-        outputs = {r.display_name: r.outputs for r in records}
-        functions = client("lambda").list_functions()["Functions"]
-        issuer_env = _function_environment(functions, "Playback-IssuerFunction")
-        rewriter_env = _function_environment(functions, "Edge-RewriterFunction")
-        key_pair_id = issuer_env["KEY_PAIR_ID"]
-        assert key_pair_id == outputs["dev/Edge"]["ActiveSigningKeyId"]
-
-        # Seed the private key as tools/operator/signing_key.py does: a pending version, then activate.
-        secrets = client("secretsmanager")
-        secret_arn = outputs["dev/Playback"]["SigningKeySecretArn"]
-        secrets.put_secret_value(
-            SecretId=secret_arn,
-            ClientRequestToken=str(uuid.uuid4()),
-            SecretString=signing_key_pair.private_pem,
-            VersionStages=[PENDING],
-        )
-        activate(secrets, secret_arn, key_pair_id, signing_key_pair.public_key_path)
-
-        s3 = client("s3")
-        bucket = issuer_env["CONTENT_BUCKET"]
-        assert bucket == rewriter_env["CONTENT_BUCKET"]
+        deployed = deploy_playback(dev_stage, signing_key_pair, monkeypatch)
         for title_id in (TITLE_A, TITLE_B):
-            upload_title(s3, bucket, sample_title, title_id)
-
-        for name, value in {**issuer_env, **rewriter_env}.items():
-            monkeypatch.setenv(name, value)
-        signed_url.handler.reset()
-        manifest_rewriter.handler.reset()
-
-        edge_stack = next(s for s in dev_stage if s.display_name == "dev/Edge")
-        edge = LocalEdge(
-            domain=issuer_env["DISTRIBUTION_DOMAIN"],
-            public_keys=_trusted_public_keys(outputs["dev/Edge"]["DistributionId"]),
-            rewriter=manifest_rewriter.handler.handler,
-            manifest_forwarding=Forwarding.from_template(edge_stack.template, "/vod/*.m3u8"),
-            s3=s3,
-            bucket=bucket,
-            certificate=self_signed_certificate(tmp_path_factory.mktemp("edge-tls")),
+            upload_title(deployed.s3, deployed.bucket, sample_title, title_id)
+        edge = deployed.edge(
+            dev_stage,
+            self_signed_certificate(tmp_path_factory.mktemp("edge-tls")),
             site={
                 **{f"/{p.name}": p for p in SITE.iterdir() if p.is_file()},
                 "/api/catalog": _catalog(tmp_path_factory.mktemp("catalog") / "catalog.json"),
@@ -250,7 +282,7 @@ def playback(
         )
         try:
             with edge:
-                yield Playback(edge=edge, s3=s3, bucket=bucket)
+                yield Playback(edge=edge, s3=deployed.s3, bucket=deployed.bucket)
         finally:
             signed_url.handler.reset()
             manifest_rewriter.handler.reset()

@@ -72,6 +72,18 @@ SERVICE_ROLES: dict[str, str] = {
     "Operations/SchedulerRoleForTarget-0c039e/Resource": "EventBridge Scheduler invokes the chaos monkey",
     "Origin/Fleet/InstanceRole/Resource": "origin EC2 instances (SSM core, cfn-signal); tests/stacks/test_origin.py",
     "Storage/ContentBucket/ReplicationRole/Resource": "S3 replication of the content bucket (prod only)",
+    "Ingest/Transcoding/Role/Resource": (
+        "MediaConvert jobs of the ingest queue: read incoming/, write the package under vod/; run by the local "
+        "transcoder under this role with IAM enforced (tests/iam/test_service_roles.py)"
+    ),
+    "Ingest/Workflow/StateMachine/Role/Resource": (
+        "Step Functions' ingest workflow (CDK's task grants, the catalog and alerts keys through their services); "
+        "its steps run, with moto's default credentials, in tests/e2e/test_ingest.py"
+    ),
+    "Ingest/Workflow/StateMachine/EventsRole/Resource": "EventBridge starts an ingest run per upload",
+    "Ingest/Custom::S3AutoDeleteObjectsCustomResourceProvider/Role": (
+        "CDK's provider that empties the ingest bucket on teardown (dev and staging only)"
+    ),
     "Storage/Custom::S3AutoDeleteObjectsCustomResourceProvider/Role": (
         "CDK's provider that empties buckets on teardown (dev and staging only)"
     ),

@@ -18,6 +18,7 @@ from typing import Any
 
 import chaos_monkey.handler
 import event_ingest.handler
+import ingest_validate.handler
 import manifest_rewriter.handler
 import pytest
 import signed_url.handler
@@ -166,6 +167,58 @@ def _monkey_failure(result: Any, _env: dict[str, str]) -> str | None:
     return None
 
 
+# --- ingest_validate: the first step of an ingest run, on an upload that passes; HEAD and 64 bytes of it -------
+
+UPLOAD_KEY = "incoming/least-privilege.mp4"
+# The start of an MP4 file: an ftyp box.
+MP4_START = b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41" + bytes(992)
+_upload: dict[str, str] = {}
+
+
+def _seed_validate(client: Client, _env: dict[str, str]) -> None:
+    s3 = client("s3")
+    (bucket,) = (b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith("dev-ingest-ingestbucket"))
+    version = s3.put_object(Bucket=bucket, Key=UPLOAD_KEY, Body=MP4_START)["VersionId"]
+    _upload.update(bucket=bucket, version=version)
+
+
+def _validate_event(_env: dict[str, str]) -> dict[str, Any]:
+    """The detail of S3's "Object Created" event, which the state machine hands the function."""
+    return {
+        "bucket": {"name": _upload["bucket"]},
+        "object": {"key": UPLOAD_KEY, "size": len(MP4_START), "version-id": _upload["version"]},
+    }
+
+
+def _validate_failure(result: Any, _env: dict[str, str]) -> str | None:
+    if isinstance(result, Exception):
+        return f"raised {type(result).__name__}: {result}"
+    if not result.get("ok") or result.get("container") != "isobmff":
+        return f"refused the upload: {result.get('code')} {result.get('reason')}"
+    return None
+
+
+# --- ingest_workflow: the plan for a probed 720p source; it calls no AWS API ---------------------------------
+
+
+def _plan_event(_env: dict[str, str]) -> dict[str, Any]:
+    video = {"TrackType": "video", "VideoProperties": {"Width": 1280, "Height": 720}}
+    audio = {"TrackType": "audio"}
+    return {
+        "op": "plan",
+        "source": {"ok": True, "titleId": "least-privilege-planned"},
+        "probe": {"ProbeResults": [{"Container": {"Duration": 60.0, "Tracks": [video, audio]}}]},
+    }
+
+
+def _plan_failure(result: Any, _env: dict[str, str]) -> str | None:
+    if isinstance(result, Exception):
+        return f"raised {type(result).__name__}: {result}"
+    if not result.get("ok") or not str(result.get("jobTemplate", "")).endswith("-ingest-720p"):
+        return f"planned {result}"
+    return None
+
+
 SCENARIOS: dict[str, Scenario] = {
     "signed_url": Scenario(
         _seed_issuer,
@@ -208,5 +261,22 @@ SCENARIOS: dict[str, Scenario] = {
             ("autoscaling:TerminateInstanceInAutoScalingGroup", "TerminateInOptedInGroupsOfThisEnvironment"),
         ),
         patched=_monkey_patched,
+    ),
+    "ingest_validate": Scenario(
+        _seed_validate,
+        _validate_event,
+        _validate_failure,
+        ingest_validate.handler.reset,
+        checks=(
+            ("s3:GetObject", "s3:GetObject"),  # HEAD the upload
+            ("s3:GetObject", "s3:GetObject"),  # its first 64 bytes
+        ),
+    ),
+    "ingest_workflow": Scenario(
+        lambda _client, _env: None,
+        _plan_event,
+        _plan_failure,
+        lambda: None,
+        checks=(),  # no AWS call: its role may only write its own log group
     ),
 }

@@ -44,6 +44,8 @@ RECORDED_ONLY = {
     "AWS::CloudFront::OriginRequestPolicy",
     "AWS::CloudFront::ResponseHeadersPolicy",
     "AWS::CloudFront::RealtimeLogConfig",
+    "AWS::MediaConvert::Queue",
+    "AWS::MediaConvert::JobTemplate",
 }
 
 

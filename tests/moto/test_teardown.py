@@ -33,6 +33,7 @@ _INVENTORY_NAME = {
     "AWS::KMS::Key": "kms-key {} (Enabled)",
     "AWS::Logs::LogGroup": "log-group {}",
     "AWS::Kinesis::Stream": "kinesis-stream {}",
+    "AWS::DynamoDB::GlobalTable": "dynamodb-table {}",
     "AWS::Cognito::UserPool": "user-pool {}",
     "AWS::SecretsManager::Secret": "secret {}",
     "AWS::Logs::LogStream": "",

@@ -41,7 +41,8 @@ def test_every_bucket_policy_is_removed_with_its_bucket_never_before_it(synthesi
         for policy in _buckets_and_policies(stack.template).values():
             assert (policy["DeletionPolicy"], policy["UpdateReplacePolicy"]) == ("Retain", "Retain")
             buckets += 1
-    assert buckets == (5 if env == "prod" else 3)  # prod adds the content replica and its logs bucket
+    # logs, content, data lake, ingest; prod adds the content replica and its logs bucket
+    assert buckets == (6 if env == "prod" else 4)
 
 
 @pytest.mark.parametrize("stage", ["dev", "staging"])

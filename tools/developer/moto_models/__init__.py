@@ -23,7 +23,9 @@ from tools.developer.moto_models import (  # noqa: F401  (importing registers th
     cloudfront,
     ec2,
     elbv2,
+    events,
     kms,
+    media,
     ops_services,
     s3,
     ssm_sns,
@@ -37,6 +39,7 @@ def install() -> None:
     install_parser()
     s3.install_bucket_policy_conditions()
     elbv2.install_elbv2_attributes()
+    events.install_state_machine_targets()
 
 
 __all__ = [

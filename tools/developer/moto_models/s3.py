@@ -49,7 +49,7 @@ class Bucket(FakeBucket):
 
     moto applies ``BucketEncryption`` and ``Tags`` only; this also applies
     public access block, versioning, lifecycle, access logging, object
-    ownership, replication and CORS, through the S3 API.
+    ownership, replication, EventBridge notifications and CORS, through the S3 API.
     """
 
     @classmethod
@@ -90,6 +90,15 @@ class Bucket(FakeBucket):
         if "ReplicationConfiguration" in props:
             s3.put_bucket_replication(
                 Bucket=name, ReplicationConfiguration=_replication(props["ReplicationConfiguration"])
+            )
+        notifications = props.get("NotificationConfiguration", {})
+        if notifications.get("EventBridgeConfiguration", {}).get("EventBridgeEnabled"):
+            s3.put_bucket_notification_configuration(
+                Bucket=name, NotificationConfiguration={"EventBridgeConfiguration": {}}
+            )
+        elif notifications:
+            raise NotImplementedError(
+                f"bucket {name}: only EventBridge notifications are modelled, got {notifications}"
             )
         if "CorsConfiguration" in props:
             rules = [

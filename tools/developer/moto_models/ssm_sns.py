@@ -1,4 +1,4 @@
-"""SSM parameters (moto's model answers no Fn::GetAtt) and SNS topic policies and subscriptions."""
+"""SSM parameters (moto's model answers no Fn::GetAtt), SNS topic policies and subscriptions, SQS queue policies."""
 
 from __future__ import annotations
 
@@ -111,3 +111,22 @@ class Subscription(ResourceModel):
         aws_client("sns", self.properties.get("Region") or self.region_name).unsubscribe(
             SubscriptionArn=self.physical_id
         )
+
+
+@register("AWS::SQS::QueuePolicy", Emulation.EMULATED)
+class QueuePolicy(ResourceModel):
+    """The queues' ``Policy`` attribute (moto's SQS keeps and answers it)."""
+
+    @classmethod
+    def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        sqs = ctx.client("sqs")
+        for queue in props["Queues"]:
+            sqs.set_queue_attributes(QueueUrl=queue, Attributes={"Policy": json.dumps(props["PolicyDocument"])})
+        return ctx.name, {"Id": ctx.name}
+
+    def destroy(self) -> None:
+        sqs = aws_client("sqs", self.region_name)
+        existing = set(sqs.list_queues().get("QueueUrls", []))
+        for queue in self.properties["Queues"]:
+            if queue in existing:
+                sqs.set_queue_attributes(QueueUrl=queue, Attributes={"Policy": ""})

@@ -83,6 +83,8 @@ def _regional(client: ClientFactory, region: str) -> set[str]:
     found |= {f"alarm {a['AlarmName']}" for a in client("cloudwatch", region).describe_alarms()["MetricAlarms"]}
     found |= {f"log-group {g['logGroupName']}" for g in client("logs", region).describe_log_groups()["logGroups"]}
     found |= {f"kinesis-stream {name}" for name in client("kinesis", region).list_streams()["StreamNames"]}
+    found |= {f"dynamodb-table {name}" for name in client("dynamodb", region).list_tables()["TableNames"]}
+    found |= {f"sqs-queue {url}" for url in client("sqs", region).list_queues().get("QueueUrls", [])}
     pools = client("cognito-idp", region).list_user_pools(MaxResults=60)["UserPools"]
     found |= {f"user-pool {p['Id']}" for p in pools}
     found |= {

@@ -349,6 +349,8 @@ USAGE_PRICED: dict[str, str] = {
     "AWS::FIS::ExperimentTemplate": "action-minutes while an experiment runs",
     "AWS::EC2::FlowLog": "log data delivered",
     "AWS::DynamoDB::Table": "requests and storage (on-demand)",
+    "AWS::DynamoDB::GlobalTable": "requests, storage and point-in-time recovery (on-demand)",
+    "AWS::MediaConvert::Queue": "output minutes of the jobs it runs (on-demand; see the transcoding estimate)",
     "AWS::SQS::Queue": "requests",
     "AWS::Events::Rule": "custom events",
     "AWS::Scheduler::Schedule": "invocations",
@@ -425,6 +427,7 @@ NO_CHARGE: frozenset[str] = frozenset(
         "AWS::Events::EventBus",
         "AWS::EMR::Step",
         "AWS::EMR::SecurityConfiguration",
+        "AWS::MediaConvert::JobTemplate",
     }
 )
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools.developer.assembly import StackArtifact
-from tools.developer.review import cost, diagram, findings, iam, safety
+from tools.developer.review import cost, diagram, findings, iam, safety, transcoding
 from tools.developer.review.intrinsics import AssemblyIndex, CrossStackReference
 
 RESOURCE_LIMIT = 500  # CloudFormation's resources per stack
@@ -41,6 +41,7 @@ class Review:
     findings: findings.Findings
     safety: dict[str, list[safety.SafetyRow]]
     cost: cost.CostEstimate
+    transcoding: transcoding.TranscodingEstimate | None
     diagram: diagram.Diagram
 
     @property
@@ -98,5 +99,6 @@ def build_review(
         findings=findings.collect(stacks, outdir, own_checkov),
         safety={name: safety.safety_rows(index, name) for name in names},
         cost=cost.estimate(index, names, prices),
+        transcoding=transcoding.estimate(index, names, prices),
         diagram=diagram.build(index, names, f"Showrunner {env}: generated from cdk.out"),
     )

@@ -125,13 +125,16 @@ def test_price_table_is_dated_sourced_and_covers_the_graviton_families_we_config
         for key, price in items.items():
             assert price.usd >= 0, (region, key)
             assert len(price.source) > 20, f"{region} {key} needs its source"
-            assert price.per in {"hour", "month", "LCU-hour", "MAU"}, (region, key)
+            assert price.per in {"hour", "month", "LCU-hour", "MAU", "output-minute"}, (region, key)
     prices = table.regions["us-east-1"]
     for family in ("t4g", "m7g", "c7g"):
         for size in ("medium", "large", "xlarge", "2xlarge"):
             assert f"ec2.{family}.{size}" in prices
     assert prices["nat_gateway_hour"].usd == 0.045
     assert prices["kms_key_month"].usd == 1.0
+    for tier in ("basic", "professional"):
+        for resolution in ("sd", "hd", "uhd"):
+            assert f"mediaconvert_{tier}_{resolution}_minute" in prices
 
 
 def test_a_spot_fleet_is_priced_on_demand_and_says_so(tmp_path: Path):

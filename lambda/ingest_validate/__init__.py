@@ -1,0 +1,1 @@
+"""The ingest workflow's first step: is this upload something worth transcoding? (docs/architecture.md, "Ingest")."""

@@ -1,0 +1,180 @@
+"""From a probed source to the MediaConvert job that encodes it, or a refusal that says why.
+
+The source's resolution and duration come from MediaConvert's ``Probe`` (run by the
+workflow before this step). The plan:
+
+* refuses a source with no video track, no audio track, no duration, or longer than
+  ``maxSourceSeconds``;
+* keeps the rungs of the ladder that are not upscales of the source: the largest rung
+  whose box the source fits inside unscaled gives the source's own size, and so would
+  every larger rung, so those larger rungs are dropped. What is left is a tail of the
+  ladder, which is one of the job templates (``templates[k]`` encodes ``ladder[k:]``);
+* gives the job its title's destinations (each output group's, by position) and the
+  keys the workflow publishes afterwards, the poster and the thumbnails.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from cloudfront_token.policy import TITLE_ID
+
+from ingest_workflow.settings import Layout, Rung, Settings
+
+
+class RefusedError(Exception):
+    """The source cannot be ingested: ``code`` and ``reason`` are its failed status."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Source:
+    width: int  # as displayed (a 90 or 270 degree rotation swaps width and height)
+    height: int
+    duration_seconds: float
+    frame_rate: float
+    video_codec: str
+    audio_codec: str
+    container: str
+
+
+def _tracks(probe: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    tracks = probe.get("Container", {}).get("Tracks") or []
+    return [t for t in tracks if isinstance(t, dict) and t.get("TrackType") == kind]
+
+
+def source_of(probe_response: dict[str, Any]) -> Source:
+    """What the plan needs from ``Probe``'s answer (its first result), or ``RefusedError``."""
+    results = probe_response.get("ProbeResults") or []
+    if not results or not isinstance(results[0], dict):
+        raise RefusedError("unreadable", "MediaConvert's probe found nothing it could read in the upload")
+    probe = results[0]
+    videos = _tracks(probe, "video")
+    if not videos:
+        raise RefusedError("no_video_track", "the upload has no video track")
+    audios = _tracks(probe, "audio")
+    if not audios:
+        raise RefusedError("no_audio_track", "the upload has no audio track (every title has an AAC stereo rendition)")
+    video = videos[0]
+    properties = video.get("VideoProperties") or {}
+    width, height = int(properties.get("Width") or 0), int(properties.get("Height") or 0)
+    if width <= 0 or height <= 0:
+        raise RefusedError("unreadable", "MediaConvert's probe could not read the video's resolution")
+    if int(properties.get("Rotation") or 0) % 180 == 90:
+        width, height = height, width
+    duration = float(probe.get("Container", {}).get("Duration") or video.get("Duration") or 0)
+    if not math.isfinite(duration) or duration <= 0:
+        raise RefusedError("unreadable", "MediaConvert's probe could not read the upload's duration")
+    rate = properties.get("FrameRate") or {}
+    numerator, denominator = float(rate.get("Numerator") or 0), float(rate.get("Denominator") or 1)
+    return Source(
+        width=width,
+        height=height,
+        duration_seconds=duration,
+        frame_rate=numerator / denominator if denominator else 0.0,
+        video_codec=str(video.get("Codec", "")),
+        audio_codec=str(audios[0].get("Codec", "")),
+        container=str(probe.get("Container", {}).get("Format", "")),
+    )
+
+
+def _even(value: float) -> int:
+    """The nearest even size (halves up), at least 2."""
+    return max(2, 2 * math.floor(value / 2 + 0.5))
+
+
+def fitted(width: int, height: int, rung: Rung) -> tuple[int, int]:
+    """The size of ``width`` x ``height`` fitted inside the rung's box, never enlarged (FIT_NO_UPSCALE)."""
+    scale = min(1.0, rung.width / width, rung.height / height)
+    return min(rung.width, _even(width * scale)), min(rung.height, _even(height * scale))
+
+
+def first_rung(width: int, height: int, ladder: tuple[Rung, ...]) -> int:
+    """Index of the largest rung worth encoding: the smallest box the source fits inside unscaled, else the top."""
+    fitting = [k for k, rung in enumerate(ladder) if width <= rung.width and height <= rung.height]
+    return fitting[-1] if fitting else 0
+
+
+def _keys(settings: Settings, title_id: str) -> dict[str, str]:
+    layout: Layout = settings.layout
+    prefix = f"vod/{title_id}"
+    return {
+        "prefix": prefix,
+        "package": f"{prefix}/{layout.package}",
+        "images": f"{prefix}/{layout.images}",
+        "hls": f"{prefix}/{layout.hls}",
+        "dash": f"{prefix}/{layout.dash}",
+    }
+
+
+def plan(settings: Settings, source_verdict: dict[str, Any], probe_response: dict[str, Any]) -> dict[str, Any]:
+    """The job for a validated upload (``source_verdict`` is the validate step's answer), or ``RefusedError``."""
+    title_id = str(source_verdict.get("titleId", ""))
+    if not TITLE_ID.fullmatch(title_id):
+        raise RefusedError("invalid_title_id", "the validated titleId does not match the titleId rule")
+    source = source_of(probe_response)
+    if source.duration_seconds > settings.max_source_seconds:
+        raise RefusedError(
+            "too_long",
+            f"the upload lasts {source.duration_seconds / 60:.1f} minutes; the limit is "
+            f"{settings.max_source_seconds / 60:.0f} (ingest.max_source_minutes)",
+        )
+    start = first_rung(source.width, source.height, settings.ladder)
+    renditions = []
+    for rung in settings.ladder[start:]:
+        width, height = fitted(source.width, source.height, rung)
+        renditions.append({"name": rung.name, "width": width, "height": height, "maxBitrate": rung.max_bitrate})
+    keys = _keys(settings, title_id)
+    layout = settings.layout
+    bucket = settings.content_bucket
+    poster_index = 1 if source.duration_seconds > settings.poster_at_seconds else 0
+    thumbnails = min(
+        settings.thumbnail_captures, math.floor(source.duration_seconds / settings.thumbnail_interval_seconds) + 1
+    )
+    return {
+        "ok": True,
+        "code": "",
+        "reason": "",
+        "step": "plan",
+        "titleId": title_id,
+        "jobTemplate": settings.templates[start],
+        # One entry per output group of the template, in its order: only the destinations differ per title.
+        "outputGroups": [
+            {"OutputGroupSettings": {"CmafGroupSettings": {"Destination": f"s3://{bucket}/{keys['package']}"}}},
+            {"OutputGroupSettings": {"FileGroupSettings": {"Destination": f"s3://{bucket}/{keys['images']}"}}},
+        ],
+        "renditions": renditions,
+        "source": {
+            "width": source.width,
+            "height": source.height,
+            "durationSeconds": source.duration_seconds,
+            "frameRate": round(source.frame_rate, 3),
+            "videoCodec": source.video_codec,
+            "audioCodec": source.audio_codec,
+            "container": source.container,
+        },
+        "durationSeconds": source.duration_seconds,
+        # A queue wait, then MediaConvert usually runs faster than real time; a stuck job is cancelled.
+        "timeoutSeconds": 3600 + 3 * math.ceil(source.duration_seconds),
+        # What the workflow copies once the job succeeded: the package's manifests to the published names.
+        "publish": {
+            "hls": {"copySource": f"{bucket}/{keys['package']}.m3u8", "key": keys["hls"]},
+            "dash": {"copySource": f"{bucket}/{keys['package']}.mpd", "key": keys["dash"]},
+        },
+        "poster": f"{keys['images']}{layout.poster}.{poster_index:07d}.jpg",
+        "thumbnails": {
+            "prefix": f"{keys['images']}{layout.thumbnails}.",
+            "count": thumbnails,
+            "intervalSeconds": settings.thumbnail_interval_seconds,
+        },
+    }
+
+
+def refusal(error: RefusedError) -> dict[str, Any]:
+    return {"ok": False, "code": error.code, "reason": error.reason, "step": "plan"}

@@ -1,0 +1,71 @@
+"""The workflow function's settings: one JSON environment variable, ``INGEST_SETTINGS``, written by the stacks.
+
+The stacks build it from the same configuration as the job templates
+(``stacks/constructs/ingest_workflow.py``), so the ladder the plan picks from and the
+templates MediaConvert runs are one list.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+class ConfigurationError(ValueError):
+    """``INGEST_SETTINGS`` is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Rung:
+    name: str
+    width: int
+    height: int
+    max_bitrate: int
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where MediaConvert writes, relative to ``vod/<titleId>/``, and the published manifest names."""
+
+    package: str  # the CMAF group's destination base: <package>.m3u8, <package>.mpd
+    images: str  # the image group's destination base: <images><poster>.NNNNNNN.jpg
+    poster: str
+    thumbnails: str
+    hls: str  # the published HLS master playlist (master.m3u8)
+    dash: str  # the published DASH manifest (manifest.mpd)
+
+
+@dataclass(frozen=True)
+class Settings:
+    content_bucket: str
+    ladder: tuple[Rung, ...]
+    templates: tuple[str, ...]  # templates[k] encodes ladder[k:]
+    layout: Layout
+    max_source_seconds: int
+    poster_at_seconds: int
+    thumbnail_interval_seconds: int
+    thumbnail_captures: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        try:
+            raw: dict[str, Any] = json.loads(env["INGEST_SETTINGS"])
+            settings = cls(
+                content_bucket=str(raw["contentBucket"]),
+                ladder=tuple(
+                    Rung(str(r["name"]), int(r["width"]), int(r["height"]), int(r["maxBitrate"])) for r in raw["ladder"]
+                ),
+                templates=tuple(str(name) for name in raw["templates"]),
+                layout=Layout(**{key: str(value) for key, value in raw["layout"].items()}),
+                max_source_seconds=int(raw["maxSourceSeconds"]),
+                poster_at_seconds=int(raw["posterAtSeconds"]),
+                thumbnail_interval_seconds=int(raw["thumbnailIntervalSeconds"]),
+                thumbnail_captures=int(raw["thumbnailCaptures"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigurationError(f"INGEST_SETTINGS is missing or malformed: {exc!r}") from None
+        if not settings.ladder or len(settings.templates) != len(settings.ladder):
+            raise ConfigurationError("INGEST_SETTINGS: one template per rung of the ladder")
+        return settings

@@ -1,0 +1,459 @@
+"""Ingest end to end, offline: an upload to the deployed ingest bucket becomes a title ffmpeg plays.
+
+The dev stage is deployed into moto. A source is uploaded to the ingest bucket under
+``incoming/``; moto's S3 sends the "Object Created" event to EventBridge, where the
+deployed rule's pattern selects it for its target, the state machine
+(``tools/developer/moto_models/events.py`` records what ``StartExecution`` receives). The
+state machine's definition, as deployed, is then run on that event state by state
+(``tools/developer/stepfunctions``) with local integrations:
+the two functions' real handlers, DynamoDB, S3 and SNS in moto, MediaConvert's Probe
+and job by ffprobe and ffmpeg from the deployed job templates. The published title is
+signed by the real issuer and played by ffmpeg through the local signature-checking
+edge and the rewriter, every rendition, HLS and DASH.
+
+Every bad input ends in a failed run with a clear code and reason, an alert on the
+alerts topic, no published title the issuer would sign, and the source kept.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import signed_url.handler
+from moto import mock_aws
+
+from stacks.config import load_config
+from tests.e2e.conftest import INGEST_LIMIT_GIB, SigningKeyPair, deploy_playback
+from tests.e2e.local_edge import LocalEdge, self_signed_certificate
+from tests.e2e.test_playback import Decoded, fetch, play, play_each
+from tests.support.aws import client
+from tests.support.media import FPS, make_source, truncate
+from tools.developer.assembly import StackArtifact
+from tools.developer.moto_models.base import ResourceModel
+from tools.developer.moto_models.events import STARTED
+from tools.developer.stepfunctions.interpreter import Execution, run
+from tools.developer.stepfunctions.local_integrations import LocalIntegrations
+
+SECONDS = 8
+# A 640x360 source: the dev ladder's rungs from 360p down (1080p, 720p and 540p would be upscales).
+RENDITIONS = {"360p": (640, 360), "240p": (426, 240)}
+HAPPY_PATH = [
+    "Validate",
+    "Valid?",
+    "Claim",
+    "Probe",
+    "Plan",
+    "Plannable?",
+    "Transcode",
+    "Record",
+    "PublishHls",
+    "PublishDash",
+    "Publish",
+    "Published",
+]
+RESOURCES = {
+    "Claim": "arn:aws:states:::dynamodb:putItem",
+    "Probe": "arn:aws:states:::aws-sdk:mediaconvert:probe",
+    "Transcode": "arn:aws:states:::mediaconvert:createJob.sync",
+    "PublishHls": "arn:aws:states:::aws-sdk:s3:copyObject",
+    "PublishDash": "arn:aws:states:::aws-sdk:s3:copyObject",
+    "Publish": "arn:aws:states:::aws-sdk:dynamodb:updateItem",
+}
+TIMINGS: dict[str, float] = {}
+
+
+@dataclass
+class Ingested:
+    key: str
+    arn: str
+    execution: Execution
+    event: dict[str, Any]
+    seconds: float
+
+    @property
+    def title_id(self) -> str:
+        return str(self.execution.output["source"]["titleId"]) if self.execution.output else ""
+
+
+@dataclass
+class Pipeline:
+    """The deployed dev stage, its ingest workflow runnable, and the local edge in front of its content."""
+
+    edge: LocalEdge
+    s3: Any
+    ingest_bucket: str
+    content_bucket: str
+    table: str
+    definition: dict[str, Any]
+    integrations: LocalIntegrations
+    state_machine: str
+    alerts: str  # a queue subscribed to the alerts topic
+
+    def upload(self, key: str, body: bytes, metadata: dict[str, str] | None = None) -> dict[str, Any]:
+        """Put an object; the event the deployed rule delivered to the state machine for it."""
+        before = len(STARTED)
+        self.s3.put_object(Bucket=self.ingest_bucket, Key=key, Body=body, Metadata=metadata or {})
+        started = STARTED[before:]
+        assert [s.state_machine_arn for s in started] == [self.state_machine], f"{len(started)} runs for {key}"
+        event = started[0].input
+        # moto spells the ETag field "eTag"; S3 writes "etag". The workflow reads neither (it asks S3).
+        assert event["detail"]["object"]["key"] == key
+        return event
+
+    def run(self, event: dict[str, Any]) -> tuple[str, Execution]:
+        arn = f"arn:aws:states:us-east-1:123456789012:execution:showrunner-dev-ingest:{time.monotonic_ns()}"
+        return arn, run(self.definition, event, self.integrations.table(), execution_arn=arn)
+
+    def ingest(self, key: str, body: bytes, metadata: dict[str, str] | None = None) -> Ingested:
+        started = time.perf_counter()
+        event = self.upload(key, body, metadata)
+        arn, execution = self.run(event)
+        return Ingested(key, arn, execution, event, time.perf_counter() - started)
+
+    def item(self, title_id: str) -> dict[str, Any] | None:
+        found = client("dynamodb").get_item(TableName=self.table, Key={"titleId": {"S": title_id}}).get("Item")
+        return None if found is None else _plain(found)
+
+    def alerts_received(self) -> list[dict[str, Any]]:
+        received = []
+        while messages := client("sqs").receive_message(QueueUrl=self.alerts, MaxNumberOfMessages=10).get("Messages"):
+            for message in messages:
+                body = json.loads(message["Body"])
+                received.append({"subject": body.get("Subject"), **json.loads(body["Message"])})
+                client("sqs").delete_message(QueueUrl=self.alerts, ReceiptHandle=message["ReceiptHandle"])
+        return received
+
+    def issue(self, title_id: str) -> dict[str, Any]:
+        response = signed_url.handler.handler(
+            {
+                "version": "2.0",
+                "rawPath": f"/playback/{title_id}",
+                "pathParameters": {"titleId": title_id},
+                "requestContext": {
+                    "authorizer": {"jwt": {"claims": {"sub": "ingest-viewer"}}},
+                    "http": {"method": "GET"},
+                },
+            },
+            None,
+        )
+        return {"status": response["statusCode"], **json.loads(response["body"])}
+
+    def exists(self, bucket: str, key: str) -> bool:
+        return bool(self.s3.list_objects_v2(Bucket=bucket, Prefix=key).get("KeyCount"))
+
+
+def _plain(item: dict[str, Any]) -> dict[str, Any]:
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserializer = TypeDeserializer()
+    return {key: deserializer.deserialize(value) for key, value in item.items()}
+
+
+def _physical(records: Any, stack: str, prefix: str) -> str:
+    record = next(r for r in records if r.display_name == f"dev/{stack}")
+    (physical,) = (r.physical_id for r in record.resources if r.logical_id.startswith(prefix))
+    return str(physical)
+
+
+def _job_templates() -> dict[str, dict[str, Any]]:
+    """The deployed job templates' settings, as CloudFormation was given them (moto's recorded models)."""
+    from moto.cloudformation.models import cloudformation_backends
+
+    stack = next(
+        s for s in cloudformation_backends["123456789012"]["us-east-1"].stacks.values() if s.name == "dev-Ingest"
+    )
+    templates = {}
+    for resource in stack.resource_map.values():
+        if isinstance(resource, ResourceModel) and resource.TYPE == "AWS::MediaConvert::JobTemplate":
+            templates[resource.properties["Name"]] = resource.properties["SettingsJson"]
+    return templates
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    folder = tmp_path_factory.mktemp("ingest-sources")
+    film = make_source(folder / "film.mp4", seconds=SECONDS)
+    return {
+        "film": film.read_bytes(),
+        "other": make_source(folder / "other.mp4", seconds=2).read_bytes(),
+        "silent": make_source(folder / "silent.mp4", seconds=2, audio=False).read_bytes(),
+        "truncated": truncate(film, folder / "truncated.mp4").read_bytes(),
+    }
+
+
+@pytest.fixture(scope="module")
+def pipeline(
+    dev_stage: list[StackArtifact], signing_key_pair: SigningKeyPair, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Pipeline]:
+    with mock_aws(), pytest.MonkeyPatch.context() as monkeypatch:
+        started = time.perf_counter()
+        deployed = deploy_playback(dev_stage, signing_key_pair, monkeypatch)
+        TIMINGS["deploy"] = time.perf_counter() - started
+        ingest = deployed.outputs["dev/Ingest"]
+        machine = client("stepfunctions").describe_state_machine(stateMachineArn=ingest["IngestStateMachineArn"])
+        sqs = client("sqs")
+        alerts = sqs.create_queue(QueueName="e2e-alerts")["QueueUrl"]
+        alerts_arn = sqs.get_queue_attributes(QueueUrl=alerts, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        rule = _physical(deployed.records, "Ingest", "WorkflowOnUpload")
+        targets = client("events").list_targets_by_rule(Rule=rule)["Targets"]
+        assert [t["Arn"] for t in targets] == [ingest["IngestStateMachineArn"]]
+        topic = next(t["TopicArn"] for t in client("sns").list_topics()["Topics"] if "AlertsTopic" in t["TopicArn"])
+        client("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=alerts_arn)
+        integrations = LocalIntegrations(
+            clients=client,
+            job_templates=_job_templates(),
+            job_s3=lambda _role: boto3.client("s3", region_name="us-east-1"),
+        )
+        edge = deployed.edge(dev_stage, self_signed_certificate(tmp_path_factory.mktemp("ingest-edge-tls")))
+        try:
+            with edge:
+                yield Pipeline(
+                    edge=edge,
+                    s3=deployed.s3,
+                    ingest_bucket=ingest["IngestBucketName"],
+                    content_bucket=deployed.bucket,
+                    table=deployed.outputs["dev/Storage"]["CatalogTableName"],
+                    definition=json.loads(machine["definition"]),
+                    integrations=integrations,
+                    state_machine=ingest["IngestStateMachineArn"],
+                    alerts=alerts,
+                )
+        finally:
+            signed_url.handler.reset()
+
+
+@pytest.fixture(scope="module")
+def published(pipeline: Pipeline, sources: dict[str, bytes]) -> Ingested:
+    ingested = pipeline.ingest("incoming/e2e-film.mp4", sources["film"], {"title": "The Test Pattern"})
+    TIMINGS["ingest"] = ingested.seconds
+    assert ingested.execution.status == "SUCCEEDED", (ingested.execution.error, ingested.execution.cause)
+    return ingested
+
+
+def test_the_workflow_runs_its_steps_in_the_order_the_definition_wires_them(pipeline: Pipeline, published: Ingested):
+    assert published.execution.path == HAPPY_PATH
+    states = pipeline.definition["States"]
+    assert pipeline.definition["StartAt"] == HAPPY_PATH[0]
+    for here, there in itertools.pairwise(HAPPY_PATH):
+        state = states[here]
+        targets = {c["Next"] for c in state.get("Choices", [])} if state["Type"] == "Choice" else {state["Next"]}
+        assert there in targets, f"{here} does not lead to {there}"
+    for name, resource in RESOURCES.items():
+        assert states[name]["Resource"] == resource
+    assert states["Validate"]["Resource"].endswith(":function:" + states["Validate"]["Resource"].rsplit(":", 1)[-1])
+    # The one job: the template from 360p down, CMAF into the title's directory, as botocore's model accepts it.
+    (job,) = pipeline.integrations.jobs[-1:]
+    assert job["JobTemplate"] == "showrunner-dev-ingest-360p"
+    destination = job["Settings"]["OutputGroups"][0]["OutputGroupSettings"]["CmafGroupSettings"]["Destination"]
+    assert destination == f"s3://{pipeline.content_bucket}/vod/{published.title_id}/cmaf"
+
+
+def test_the_catalog_item_is_published_with_formats_renditions_duration_and_poster(
+    pipeline: Pipeline, published: Ingested
+):
+    title = published.title_id
+    item = pipeline.item(title)
+    assert item is not None
+    assert item["status"] == "published"
+    assert item["name"] == "The Test Pattern"
+    assert item["formats"] == ["hls", "dash"]
+    assert item["manifests"] == {"hls": f"vod/{title}/master.m3u8", "dash": f"vod/{title}/manifest.mpd"}
+    assert [(r["name"], int(r["width"]), int(r["height"])) for r in item["renditions"]] == [
+        (name, *size) for name, size in RENDITIONS.items()
+    ]
+    assert float(item["durationSeconds"]) == pytest.approx(SECONDS, abs=0.05)
+    assert item["poster"] == f"vod/{title}/images/frame_poster.0000000.jpg"  # shorter than 10 s: the first frame
+    assert pipeline.exists(pipeline.content_bucket, item["poster"])
+    assert item["source"]["key"] == "incoming/e2e-film.mp4"
+    assert "failure" not in item
+    assert pipeline.exists(pipeline.ingest_bucket, "incoming/e2e-film.mp4")  # the source is kept
+
+
+def _assert_every_frame(decoded: Decoded) -> None:
+    assert sorted(decoded.sizes[i] for i in decoded.video()) == sorted(f"{w}x{h}" for w, h in RENDITIONS.values())
+    for stream in decoded.video():
+        assert decoded.frames[stream] == SECONDS * FPS, decoded
+    (audio,) = decoded.audio()
+    assert decoded.seconds[audio] == pytest.approx(SECONDS, abs=0.1)
+
+
+FRAMES: dict[str, dict[str, int]] = {}
+
+
+def test_the_issuer_signs_it_and_ffmpeg_plays_every_rendition_of_hls(pipeline: Pipeline, published: Ingested):
+    issued = pipeline.issue(published.title_id)
+    assert issued["status"] == 200, issued
+    decoded = play(pipeline.edge.local(issued["hls"]))
+    _assert_every_frame(decoded)
+    FRAMES["hls"] = {decoded.sizes.get(i, "audio"): decoded.frames[i] for i in decoded.kinds}
+
+
+def test_and_every_rendition_of_dash(pipeline: Pipeline, published: Ingested):
+    issued = pipeline.issue(published.title_id)
+    decoded = play_each(pipeline.edge.local(issued["dash"]))
+    _assert_every_frame(decoded)
+    FRAMES["dash"] = {decoded.sizes.get(i, "audio"): decoded.frames[i] for i in decoded.kinds}
+
+
+def test_each_iframe_playlist_entry_through_the_edge_is_one_keyframe(
+    pipeline: Pipeline, published: Ingested, tmp_path: Path
+):
+    issued = pipeline.issue(published.title_id)
+    base = pipeline.edge.local(issued["hls"]).split("/master.m3u8")[0]
+    query = issued["hls"].split("?", 1)[1]
+    status, master = fetch(f"{base}/master.m3u8?{query}")
+    assert status == 200
+    iframe_uris = [
+        line.split('URI="', 1)[1].rstrip('"') for line in master.decode().splitlines() if "I-FRAME-STREAM-INF" in line
+    ]
+    assert len(iframe_uris) == len(RENDITIONS)
+    for uri in iframe_uris:
+        status, playlist = fetch(f"{base}/{uri}")  # tokenized by the rewriter
+        assert status == 200
+        lines = playlist.decode().splitlines()
+        init_uri = next(line for line in lines if line.startswith("#EXT-X-MAP")).split('URI="')[1].rstrip('"')
+        _, init = fetch(f"{base}/{init_uri}")
+        entries = [(lines[i + 1], lines[i + 2]) for i, line in enumerate(lines) if line.startswith("#EXTINF")]
+        assert len(entries) == SECONDS // 2
+        for number, (byterange, segment) in enumerate(entries):
+            length, offset = (int(v) for v in byterange.removeprefix("#EXT-X-BYTERANGE:").split("@"))
+            status, data = fetch(f"{base}/{segment}", {"Range": f"bytes={offset}-{offset + length - 1}"})
+            assert (status, len(data)) == (206, length)
+            sample = tmp_path / f"{number}.mp4"
+            sample.write_bytes(init + data)
+            frames = subprocess.run(
+                ["ffprobe", "-v", "quiet", "-select_streams", "v", "-show_entries", "frame=key_frame,pict_type",
+                 "-of", "csv=p=0", str(sample)],
+                capture_output=True, text=True, check=True,
+            ).stdout.split()  # fmt: skip
+            assert [f.strip(",") for f in frames] == ["1,I"]
+
+
+@dataclass(frozen=True)
+class Bad:
+    key: str
+    source: str  # a name in the sources fixture, or raw bytes below
+    code: str
+    reason: str
+    recorded: bool = True  # the title is marked failed (a duplicate changes nothing)
+    metadata: tuple[tuple[str, str], ...] = ()
+
+
+BAD_INPUTS = [
+    Bad("incoming/empty.mp4", "empty", "empty_file", "the upload is empty (0 bytes)"),
+    Bad("incoming/notes.mp4", "text", "not_video", "a .mp4 upload must be an MP4/QuickTime (ISO BMFF) file, but its "
+        "first bytes are"),
+    Bad("incoming/huge.mp4", "huge", "too_large", "the upload is 0.00293 GiB; the limit is 0.00195 GiB"),
+    Bad("incoming/film.avi", "other", "unsupported_extension", "'.avi' is not a supported source"),
+    Bad("incoming/../vod/hijack/master.mp4", "other", "bad_key", "'..' is not"),
+    Bad("incoming/other.mp4", "other", "invalid_title_id", "the title-id metadata '../../vod/sample' does not match",
+        metadata=(("title-id", "../../vod/sample"),)),
+    Bad("incoming/silent.mp4", "silent", "no_audio_track", "the upload has no audio track"),
+    Bad("incoming/truncated.mp4", "truncated", "transcode_failed", "MediaConvert Source Read Error (1076)"),
+    Bad("incoming/again/e2e-film.mp4", "film", "duplicate", "already exists", recorded=False),
+]  # fmt: skip
+OUTCOMES: dict[str, str] = {}
+
+
+def _body(bad: Bad, sources: dict[str, bytes]) -> bytes:
+    if bad.source == "empty":
+        return b""
+    if bad.source == "text":
+        return b"this is not a video, whatever its name says\n" * 50
+    if bad.source == "huge":
+        return sources["film"][:64] + bytes(3 * 1024 * 1024 - 64)
+    return sources[bad.source]
+
+
+@pytest.mark.parametrize("bad", BAD_INPUTS, ids=[b.code for b in BAD_INPUTS])
+def test_every_bad_input_fails_clearly_alerts_publishes_nothing_and_keeps_the_source(
+    pipeline: Pipeline, published: Ingested, sources: dict[str, bytes], bad: Bad
+):
+    pipeline.alerts_received()  # start from an empty queue
+    ingested = pipeline.ingest(bad.key, _body(bad, sources), dict(bad.metadata))
+    execution = ingested.execution
+    assert (execution.status, execution.error) == ("FAILED", bad.code), (execution.error, execution.cause)
+    assert bad.reason in execution.cause
+    assert execution.path[-2:] == ["Alert", "Failed"]
+    (alert,) = pipeline.alerts_received()
+    assert alert["event"] == "showrunner.ingest.failed"
+    assert (alert["failure"]["code"], alert["upload"]) == (bad.code, bad.key)
+    title = alert["titleId"]
+    item = pipeline.item(title)
+    if bad.recorded:
+        assert item is not None
+        assert item["status"] == "failed"
+        assert item["failure"]["code"] == bad.code
+        assert bad.reason in item["failure"]["reason"]
+        assert item["source"]["key"] == bad.key
+    else:  # the same content as the published film: that title, untouched
+        assert title == published.title_id
+        assert item is not None
+        assert item["status"] == "published"
+        assert item["executionArn"] == published.arn
+    # Nothing the issuer would sign, and the upload is still there.
+    if title != published.title_id:
+        assert pipeline.issue(title)["status"] == 404
+        assert not pipeline.exists(pipeline.content_bucket, f"vod/{title}/master.m3u8")
+        assert not pipeline.exists(pipeline.content_bucket, f"vod/{title}/manifest.mpd")
+    assert pipeline.exists(pipeline.ingest_bucket, bad.key)
+    OUTCOMES[bad.key] = f"{execution.error}: {execution.cause[:90]}"
+
+
+def test_a_job_that_fails_midway_leaves_segments_but_no_published_manifest(
+    pipeline: Pipeline, sources: dict[str, bytes]
+):
+    ingested = pipeline.ingest("incoming/midway.mp4", sources["truncated"])
+    failed_job = pipeline.integrations.jobs[-1]
+    assert (failed_job["Status"], failed_job["ErrorCode"]) == ("ERROR", 1076)
+    title = ingested.execution.output["source"]["titleId"] if ingested.execution.output else None
+    item = pipeline.item(_title_of(pipeline, "incoming/midway.mp4")) if title is None else pipeline.item(title)
+    assert item is not None
+    assert item["failure"] == {
+        "code": "transcode_failed",
+        "errorCode": "1076",
+        "reason": item["failure"]["reason"],
+        "step": "transcode",
+    }
+    prefix = f"vod/{item['titleId']}/"
+    written = [o["Key"] for o in pipeline.s3.list_objects_v2(Bucket=pipeline.content_bucket, Prefix=prefix)["Contents"]]
+    assert written, "the job wrote segments before it failed"
+    assert not [key for key in written if key.endswith((".m3u8", ".mpd"))]
+
+
+def _title_of(pipeline: Pipeline, key: str) -> str:
+    items = client("dynamodb").scan(TableName=pipeline.table)["Items"]
+    (title,) = (i["titleId"]["S"] for i in items if i.get("source", {}).get("M", {}).get("key", {}).get("S") == key)
+    return str(title)
+
+
+def test_a_redelivered_event_is_the_same_title(pipeline: Pipeline, published: Ingested):
+    """EventBridge delivers at least once: the same event twice is still one title."""
+    _arn, again = pipeline.run(published.event)
+    assert (again.status, again.error) == ("FAILED", "duplicate")
+    item = pipeline.item(published.title_id)
+    assert item is not None
+    assert (item["status"], item["executionArn"]) == ("published", published.arn)
+    items = client("dynamodb").scan(TableName=pipeline.table)["Items"]
+    assert sum(1 for i in items if i["status"]["S"] == "published") == 1
+    pipeline.alerts_received()
+
+
+def test_report(published: Ingested) -> None:
+    """The figures for the notes (``pytest -s``): frames per rendition, each bad input's outcome, timings."""
+    assert FRAMES, "run the playback tests first (they are earlier in this module)"
+    config_limit = load_config()["dev"].ingest.max_source_gib
+    print(f"\ningest e2e: deploy {TIMINGS.get('deploy', 0):.1f} s, upload -> published {TIMINGS['ingest']:.1f} s")
+    print(f"frames: {FRAMES}")
+    for key, outcome in OUTCOMES.items():
+        print(f"  {key}: {outcome}")
+    print(f"(dev's real source limit is {config_limit} GiB; this stage was synthesized with {INGEST_LIMIT_GIB:.5f})")
