@@ -10,6 +10,18 @@ from dataclasses import dataclass
 
 from aws_cdk import RemovalPolicy
 
+# CloudFormation metadata naming the configuration settings a resource's properties come from
+# ({"<Property>": "<setting>"}); the cfn-lint rules in tools/developer/cfn_rules/ read it.
+SETTINGS_METADATA = "showrunner:settings"
+
+
+@dataclass(frozen=True)
+class FromSetting:
+    """A value taken from the environment's configuration, with the setting it came from."""
+
+    value: int
+    setting: str  # e.g. "operations.chaos_monkey.reserved_concurrency"
+
 
 @dataclass(frozen=True, kw_only=True)
 class EnvironmentProps:
