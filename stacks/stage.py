@@ -93,7 +93,8 @@ class ShowrunnerStage(Stage):
             self,
             "Playback",
             config=config,
-            content_bucket=self.storage.content_bucket,
+            catalog_table=self.storage.catalog.table,
+            catalog_key=self.storage.catalog.key,
             api=self.api,
             distribution_domain=self.edge.domain_name,
             key_pair_id=self.edge.signing.active_key_id,
@@ -110,6 +111,7 @@ class ShowrunnerStage(Stage):
                 target_group=self.origin.target_group,
                 functions={
                     "SignedUrl": self.playback.issuer.function,
+                    "CatalogApi": self.playback.catalog.function,
                     "ManifestRewriter": self.edge.rewriter.function,
                     "EventIngest": self.analytics.ingestion.function,
                 },
