@@ -1,4 +1,4 @@
-"""Playback stack (signing-key secret, issuer and catalog routes) and the Edge stack's manifest rewriter: least privilege."""
+"""Playback stack (signing key, issuer and catalog routes) and the Edge stack's rewriter: least privilege."""
 
 from __future__ import annotations
 
