@@ -79,7 +79,7 @@ def test_the_handler_answers_503_not_configured_never_crashes(
     )
 
 
-def _bounds(model: Any, field: str) -> tuple[int, int]:
+def _bounds(model: Any, field: str) -> tuple[Any, Any]:
     metadata = model.model_fields[field].metadata
     return next(m.ge for m in metadata if isinstance(m, Ge)), next(m.le for m in metadata if isinstance(m, Le))
 

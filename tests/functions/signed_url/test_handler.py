@@ -423,7 +423,10 @@ def test_a_withdrawal_reaches_the_issuer_within_the_cache_time(
     issuer_env: str, dynamodb: Any, monkeypatch: pytest.MonkeyPatch
 ):
     now = [5000.0]
-    defaults = {**TitleCatalog.__init__.__kwdefaults__, "clock": lambda: now[0]}  # the container's monotonic clock
+    defaults = {
+        **(TitleCatalog.__init__.__kwdefaults__ or {}),
+        "clock": lambda: now[0],
+    }  # the container's monotonic clock
     monkeypatch.setattr(TitleCatalog.__init__, "__kwdefaults__", defaults)
     assert call(event(BOTH))[0] == 200
     dynamodb.update_item(

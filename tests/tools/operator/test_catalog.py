@@ -170,7 +170,9 @@ def test_a_withdrawal_stops_the_issuer_within_the_cache_time(dynamodb: Any, monk
         monkeypatch.setenv(name, value)
     now = [100.0]
     monkeypatch.setattr(
-        TitleCatalog.__init__, "__kwdefaults__", {**TitleCatalog.__init__.__kwdefaults__, "clock": lambda: now[0]}
+        TitleCatalog.__init__,
+        "__kwdefaults__",
+        {**(TitleCatalog.__init__.__kwdefaults__ or {}), "clock": lambda: now[0]},
     )
     signed_url.handler.reset()
     try:
