@@ -64,6 +64,8 @@ class ShowrunnerStage(Stage):
             logs_bucket=self.storage.logs_bucket,
             alerts_topic=self.alerts.topic,
             alerts_key=self.alerts.key,
+            viewer_pool_id=self.api.viewer_pool_id,
+            viewer_client_id=self.api.viewer_client_id,
         )
         self.analytics = AnalyticsStack(
             self,

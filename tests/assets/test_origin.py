@@ -33,11 +33,12 @@ from stacks.origin_user_data import ASSETS, USER_DATA_LIMIT, payload_archive, pa
 HEADER = ORIGIN_HEADER_NAME  # what CloudFront sends and the ALB rule checks
 HEADER_VALUE = "Zq3v9YtVw0Ck2bP7nR5sLh1xJ8mG4dFa6eT0uQyWiNo2Ac7B"  # test-only; the real one is generated
 STACK, RESOURCE, REGION = "dev-Origin", "FleetGroupASGF037160E", "us-east-1"
+POOL, CLIENT = "us-east-1_AbCdEf123", "4f7kq2abcdefghijklmnopqrs1"  # the shapes of Cognito's IDs
 STUBBED = ("dnf", "systemctl", "nginx", "curl", "cfn-signal", "sleep")
 
 
 def _user_data() -> str:
-    return render_user_data(stack_name=STACK, resource=RESOURCE, region=REGION)
+    return render_user_data(stack_name=STACK, resource=RESOURCE, region=REGION, viewer_pool=POOL, viewer_client=CLIENT)
 
 
 # --- user data ---------------------------------------------------------------------------------
@@ -56,18 +57,27 @@ def test_shipped_script_and_rendered_user_data_pass_shellcheck(tmp_path: Path):
         assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_rendered_user_data_is_the_script_after_its_four_inputs():
+def test_rendered_user_data_is_the_script_after_its_six_inputs():
     user_data = _user_data()
     lines = user_data.splitlines()
     assert lines[0] == "#!/bin/bash"
     assert lines[1].startswith("SHOWRUNNER_PAYLOAD='H4sI")  # gzip magic, base64
-    assert lines[2:5] == [
+    assert lines[2:7] == [
         f"SHOWRUNNER_STACK='{STACK}'",
         f"SHOWRUNNER_RESOURCE='{RESOURCE}'",
         f"SHOWRUNNER_REGION='{REGION}'",
+        f"SHOWRUNNER_VIEWER_POOL='{POOL}'",
+        f"SHOWRUNNER_VIEWER_CLIENT='{CLIENT}'",
     ]
-    assert "\n".join(lines[5:]) + "\n" == (ASSETS / "user-data.sh").read_text().removeprefix("#!/bin/bash\n")
+    assert "\n".join(lines[7:]) + "\n" == (ASSETS / "user-data.sh").read_text().removeprefix("#!/bin/bash\n")
     assert len(user_data.encode()) < USER_DATA_LIMIT
+
+
+def test_no_catalog_travels_in_the_user_data():
+    """The catalog is the API's (GET /catalog): no static catalog in the payload, nor an nginx route for one."""
+    names = [name for name, _ in payload_files()]
+    assert not [name for name in names if "catalog" in name], names
+    assert "/api/catalog" not in (ASSETS / "showrunner.conf").read_text()
 
 
 def test_payload_is_reproducible_and_changes_with_the_site(tmp_path: Path):
@@ -75,7 +85,7 @@ def test_payload_is_reproducible_and_changes_with_the_site(tmp_path: Path):
     copy = tmp_path / "origin"
     shutil.copytree(ASSETS, copy)
     assert payload_archive(copy) == payload_archive()
-    (copy / "site" / "catalog.json").write_text('{"titles": []}\n')
+    (copy / "site" / "player.css").write_text("body { color: red; }\n")
     assert payload_archive(copy) != payload_archive()
 
 
@@ -152,10 +162,15 @@ def test_user_data_installs_nginx_config_and_site_then_signals_success(tmp_path:
     run = _run_user_data(tmp_path, _user_data())
     assert run.returncode == 0, run.output
     assert (run.root / "etc/nginx/nginx.conf").read_bytes() == (ASSETS / "nginx.conf").read_bytes()
-    assert (run.root / "etc/nginx/conf.d/showrunner.conf").read_bytes() == (ASSETS / "showrunner.conf").read_bytes()
+    installed_conf = (run.root / "etc/nginx/conf.d/showrunner.conf").read_text()
+    assert installed_conf == (ASSETS / "showrunner.conf").read_text().replace("@SHOWRUNNER_REGION@", REGION)
+    assert "connect-src 'self' https://cognito-idp.us-east-1.amazonaws.com;" in installed_conf
     site = run.root / "usr/share/nginx/showrunner"
     shipped = sorted(p.relative_to(ASSETS / "site") for p in (ASSETS / "site").rglob("*") if p.is_file())
-    assert sorted(p.relative_to(site) for p in site.rglob("*") if p.is_file()) == shipped
+    installed = sorted(p.relative_to(site) for p in site.rglob("*") if p.is_file())
+    assert installed == sorted([*shipped, Path("config.json")])
+    assert json.loads((site / "config.json").read_text()) == {"region": REGION, "userPoolId": POOL, "clientId": CLIENT}
+    assert (site / "config.json").stat().st_mode & 0o777 == 0o644
     for relative in shipped:
         assert (site / relative).read_bytes() == (ASSETS / "site" / relative).read_bytes()
         assert (site / relative).stat().st_mode & 0o777 == 0o644
@@ -205,6 +220,28 @@ def test_user_data_with_a_payload_missing_the_site_fails_and_says_so(tmp_path: P
     assert not (run.root / "etc/nginx/nginx.conf").exists(), "nothing is installed from a broken payload"
     assert [c[0] for c in run.calls] == ["dnf", "cfn-signal"]
     assert run.calls[-1][:3] == ["cfn-signal", "--exit-code", "1"]
+
+
+@pytest.mark.parametrize(
+    ("line", "value"),
+    [(5, 'us-east-1_x"}, {"a'), (6, "UPPER-case"), (4, "us-east-1; rm -rf /")],
+)
+def test_user_data_refuses_sign_in_values_it_would_write_into_the_site(tmp_path: Path, line: int, value: str):
+    lines = _user_data().split("\n")
+    name = lines[line].split("=", 1)[0]
+    lines[line] = f"{name}='{value}'"
+    run = _run_user_data(tmp_path, "\n".join(lines))
+    assert run.returncode == 1
+    assert "is not a valid value" in run.output
+    assert not (run.root / "usr/share/nginx/showrunner/config.json").exists()
+
+
+def test_without_a_user_pool_the_site_says_so_in_its_config(tmp_path: Path):
+    user_data = render_user_data(stack_name=STACK, resource=RESOURCE, region=REGION)
+    run = _run_user_data(tmp_path, user_data)
+    assert run.returncode == 0, run.output
+    config = json.loads((run.root / "usr/share/nginx/showrunner/config.json").read_text())
+    assert config == {"region": REGION, "userPoolId": "", "clientId": ""}
 
 
 def test_user_data_without_a_stack_sends_no_signal(tmp_path: Path):
@@ -349,7 +386,7 @@ def test_live_nginx_serves_health_rejects_without_the_header_and_logs_json(runni
     status, _, body = _get(port, "/healthz")
     assert (status, json.loads(body)) == (200, {"status": "ok"})
 
-    for path in ("/", "/index.html", "/api/catalog", "/player.js"):
+    for path in ("/", "/index.html", "/config.json", "/player.js"):
         status, headers, _ = _get(port, path)
         assert status == 403, path
         assert headers["X-Content-Type-Options"] == "nosniff"
@@ -364,13 +401,13 @@ def test_live_nginx_serves_health_rejects_without_the_header_and_logs_json(runni
     csp = dict(d.strip().split(" ", 1) for d in headers["Content-Security-Policy"].split(";"))
     assert csp["default-src"] == "'self'"
     assert csp["script-src"] == "'self' https://cdn.jsdelivr.net"  # no inline code, no eval
+    assert csp["connect-src"] == "'self' https://cognito-idp.us-east-1.amazonaws.com"  # sign-in, nothing else
     assert (csp["object-src"], csp["base-uri"], csp["frame-ancestors"]) == ("'none'", "'none'", "'none'")
 
-    status, headers, body = _get(port, "/api/catalog", header=HEADER_VALUE)
+    status, headers, body = _get(port, "/config.json", header=HEADER_VALUE)
     assert status == 200
     assert headers["Content-Type"] == "application/json"
-    assert json.loads(body) == json.loads((ASSETS / "site/catalog.json").read_text())
-    assert json.loads(body)["titles"][0]["titleId"] == "demo"
+    assert json.loads(body) == {"region": REGION, "userPoolId": POOL, "clientId": CLIENT}
 
     assert _get(port, "/no-such-page", header=HEADER_VALUE)[0] == 404
 
@@ -382,10 +419,10 @@ def test_live_nginx_serves_health_rejects_without_the_header_and_logs_json(runni
         [
             ("/", 403),
             ("/index.html", 403),
-            ("/api/catalog", 403),
+            ("/config.json", 403),
             ("/player.js", 403),
             ("/", 200),
-            ("/api/catalog", 200),
+            ("/config.json", 200),
             ("/no-such-page", 404),
         ]
     ), "one JSON object per request, health checks left out"
