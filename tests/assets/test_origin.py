@@ -22,19 +22,18 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from stacks.names import ORIGIN_HEADER_NAME
 from stacks.origin_user_data import ASSETS, USER_DATA_LIMIT, payload_archive, payload_files, render_user_data
+from tests.support.user_data import run_user_data
 
 HEADER = ORIGIN_HEADER_NAME  # what CloudFront sends and the ALB rule checks
 HEADER_VALUE = "Zq3v9YtVw0Ck2bP7nR5sLh1xJ8mG4dFa6eT0uQyWiNo2Ac7B"  # test-only; the real one is generated
 STACK, RESOURCE, REGION = "dev-Origin", "FleetGroupASGF037160E", "us-east-1"
 POOL, CLIENT = "us-east-1_AbCdEf123", "4f7kq2abcdefghijklmnopqrs1"  # the shapes of Cognito's IDs
-STUBBED = ("dnf", "systemctl", "nginx", "curl", "cfn-signal", "sleep")
 
 
 def _user_data() -> str:
@@ -117,49 +116,8 @@ def test_user_data_over_the_ec2_limit_is_refused(tmp_path: Path):
         render_user_data(stack_name=STACK, resource=RESOURCE, region=REGION, root=copy)
 
 
-@dataclass
-class UserDataRun:
-    root: Path
-    returncode: int
-    output: str
-    calls: list[list[str]]
-
-
-def _stub_bin(tmp_path: Path, *, healthy: bool) -> Path:
-    """Stubs that record their arguments; curl fails when ``healthy`` is false."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    for name in STUBBED:
-        status = 22 if name == "curl" and not healthy else 0
-        stub = bin_dir / name
-        stub.write_text(
-            '#!/bin/bash\nprintf "%s\\0" "$(basename "$0")" "$@" >> "$STUB_LOG"\nprintf "\\n" >> "$STUB_LOG"\n'
-            f"exit {status}\n"
-        )
-        stub.chmod(0o755)
-    return bin_dir
-
-
-def _run_user_data(tmp_path: Path, user_data: str, *, healthy: bool = True) -> UserDataRun:
-    root = tmp_path / "root"
-    root.mkdir()
-    script = tmp_path / "user-data"
-    script.write_text(user_data)
-    log = tmp_path / "calls.log"
-    log.touch()
-    env = {
-        "PATH": f"{_stub_bin(tmp_path, healthy=healthy)}:/usr/bin:/bin",
-        "SHOWRUNNER_ROOT": str(root),
-        "STUB_LOG": str(log),
-        "TMPDIR": str(tmp_path),
-    }
-    result = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=60, check=False)
-    calls = [line.rstrip("\0").split("\0") for line in log.read_text().splitlines() if line]
-    return UserDataRun(root, result.returncode, result.stdout + result.stderr, calls)
-
-
 def test_user_data_installs_nginx_config_and_site_then_signals_success(tmp_path: Path):
-    run = _run_user_data(tmp_path, _user_data())
+    run = run_user_data(tmp_path, _user_data())
     assert run.returncode == 0, run.output
     assert (run.root / "etc/nginx/nginx.conf").read_bytes() == (ASSETS / "nginx.conf").read_bytes()
     installed_conf = (run.root / "etc/nginx/conf.d/showrunner.conf").read_text()
@@ -199,7 +157,7 @@ def test_user_data_installs_nginx_config_and_site_then_signals_success(tmp_path:
 
 
 def test_user_data_signals_failure_when_nginx_never_answers(tmp_path: Path):
-    run = _run_user_data(tmp_path, _user_data(), healthy=False)
+    run = run_user_data(tmp_path, _user_data(), healthy=False)
     assert run.returncode == 1
     assert "nginx did not answer /healthz" in run.output
     assert [c[0] for c in run.calls].count("curl") == 30
@@ -214,7 +172,7 @@ def test_user_data_with_a_payload_missing_the_site_fails_and_says_so(tmp_path: P
     broken = base64.b64encode(gzip.compress(raw.getvalue())).decode()
     lines = _user_data().split("\n")
     lines[1] = f"SHOWRUNNER_PAYLOAD='{broken}'"
-    run = _run_user_data(tmp_path, "\n".join(lines))
+    run = run_user_data(tmp_path, "\n".join(lines))
     assert run.returncode == 1
     assert "payload has no site/index.html" in run.output
     assert not (run.root / "etc/nginx/nginx.conf").exists(), "nothing is installed from a broken payload"
@@ -230,7 +188,7 @@ def test_user_data_refuses_sign_in_values_it_would_write_into_the_site(tmp_path:
     lines = _user_data().split("\n")
     name = lines[line].split("=", 1)[0]
     lines[line] = f"{name}='{value}'"
-    run = _run_user_data(tmp_path, "\n".join(lines))
+    run = run_user_data(tmp_path, "\n".join(lines))
     assert run.returncode == 1
     assert "is not a valid value" in run.output
     assert not (run.root / "usr/share/nginx/showrunner/config.json").exists()
@@ -238,7 +196,7 @@ def test_user_data_refuses_sign_in_values_it_would_write_into_the_site(tmp_path:
 
 def test_without_a_user_pool_the_site_says_so_in_its_config(tmp_path: Path):
     user_data = render_user_data(stack_name=STACK, resource=RESOURCE, region=REGION)
-    run = _run_user_data(tmp_path, user_data)
+    run = run_user_data(tmp_path, user_data)
     assert run.returncode == 0, run.output
     config = json.loads((run.root / "usr/share/nginx/showrunner/config.json").read_text())
     assert config == {"region": REGION, "userPoolId": "", "clientId": ""}
@@ -247,7 +205,7 @@ def test_without_a_user_pool_the_site_says_so_in_its_config(tmp_path: Path):
 def test_user_data_without_a_stack_sends_no_signal(tmp_path: Path):
     lines = _user_data().split("\n")
     lines[2] = "SHOWRUNNER_STACK=''"
-    run = _run_user_data(tmp_path, "\n".join(lines))
+    run = run_user_data(tmp_path, "\n".join(lines))
     assert run.returncode == 0, run.output
     assert "cfn-signal" not in [c[0] for c in run.calls]
 
@@ -308,7 +266,7 @@ def _nginx(config: Path, *args: str) -> list[str]:
 
 @pytest.fixture
 def installed(tmp_path: Path) -> Iterator[tuple[Path, Path, int]]:
-    run = _run_user_data(tmp_path, _user_data())
+    run = run_user_data(tmp_path, _user_data())
     assert run.returncode == 0, run.output
     with _reserved_port() as port:
         yield run.root, _install_for_test(run.root, port), port

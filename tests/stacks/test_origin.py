@@ -111,7 +111,7 @@ def test_user_data_is_the_shipped_script_with_the_site_inside_and_fits_the_limit
     # Two values come from the Api stack at deploy time: the sign-in page's user pool and app client.
     assert joined["Fn::Join"][0] == ""
     api = synthesized.stack(env, "Api").template
-    references = {}
+    references: dict[int, Any] = {}
     text = []
     for part in joined["Fn::Join"][1]:
         if isinstance(part, str):
