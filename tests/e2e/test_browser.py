@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
+import signed_url.handler
+
 from tests.e2e.chromium import Chromium, DevToolsError
 from tests.e2e.conftest import (
     COGNITO_JS,
@@ -255,9 +257,23 @@ def test_a_viewer_signs_in_sees_the_catalog_is_refused_with_reasons_and_plays(
         location = browser.evaluate(session, "window.location.href")
         cookies = browser.call("Network.getCookies", {"urls": [f"https://{domain}/vod/{TITLE_A}/"]}, session=session)
 
-        # Sign out: Cognito revokes the tokens, the page forgets them.
+        # A play whose token has expired (a pause longer than its margin): the edge refuses the manifest, and the
+        # watch page asks the issuer again (entitlement checked again) and plays with the new token.
         browser.evaluate(session, "location.assign('/')")
         assert _until(browser, session, "document.getElementById('signout').hidden", False) is False
+        issuer = signed_url.handler._issuer.get()
+        issuer._clock = lambda: time.time() - 3600  # signed an hour ago: expired half an hour ago
+        stale = playback.issue(TITLE_A)["hls"]
+        issuer._clock = time.time
+        assert playback.edge.local(stale).startswith(playback.edge.base_url)
+        expired_at = len(playback.edge.log.requests)
+        browser.evaluate(session, f"location.assign('/watch.html#src={quote(stale, safe='')}')")
+        resumed = _watch(browser, session)
+        renewed = urlsplit(browser.evaluate(session, "location.href")).fragment
+        browser.evaluate(session, "location.assign('/')")
+        assert _until(browser, session, "document.getElementById('signout').hidden", False) is False
+
+        # Sign out: Cognito revokes the tokens, the page forgets them.
         browser.evaluate(session, "document.getElementById('signout').click()")
         _said(browser, session, "Sign in to see the catalog.")
         assert browser.evaluate(session, "sessionStorage.length") == 0
@@ -274,6 +290,11 @@ def test_a_viewer_signs_in_sees_the_catalog_is_refused_with_reasons_and_plays(
         assert _until(browser, session, CATALOG_BUTTONS, later) == later
     elapsed = time.monotonic() - started
     _assert_played_through(samples)
+    _assert_played_through(resumed)
+    retry = playback.edge.log.requests[expired_at:]
+    assert retry[0] == (f"/vod/{TITLE_A}/master.m3u8", 403)  # the expired token
+    assert (f"/vod/{TITLE_A}/master.m3u8", 200) in retry[1:]  # the new one
+    assert unquote(renewed.removeprefix("src=")) != stale  # the page keeps the new URL, in its fragment
 
     page = urlsplit(location)
     assert (page.netloc, page.path) == (domain, "/watch.html")
@@ -289,7 +310,7 @@ def test_a_viewer_signs_in_sees_the_catalog_is_refused_with_reasons_and_plays(
     ]
     assert all(c["path"] == f"/vod/{TITLE_A}/" and c["secure"] and c["httpOnly"] for c in cookies["cookies"])
 
-    served = playback.edge.log.requests[since:]
+    served = playback.edge.log.requests[since:expired_at]  # the first play, with the issuer's fresh token
     assert f"/vod/{TITLE_A}/master.m3u8" in {path for path, _ in served}
     assert any(path.endswith(".m4s") for path, _ in served)
     assert {status for _, status in served} <= {200, 206}

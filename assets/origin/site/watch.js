@@ -47,6 +47,7 @@ document.addEventListener("DOMContentLoaded", () => {
       if (data.response && data.response.code === 403 && !retried) {
         retried = true; // once per expiry: a second 403 is a real refusal
         const position = video.currentTime;
+        const resume = !video.paused || position === 0; // the viewer was playing, or had not started yet
         const again = await askAgain(src);
         if (again.hls) {
           src = again.hls;
@@ -55,6 +56,9 @@ document.addEventListener("DOMContentLoaded", () => {
           hls.once(window.Hls.Events.MANIFEST_PARSED, () => {
             video.currentTime = position;
             retried = false;
+            if (resume) {
+              video.play().catch(() => {});
+            }
           });
           return;
         }
