@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Aws
+from aws_cdk import Aws, CfnOutput, Fn
 from constructs import Construct
 
 from stacks.base_stack import ShowrunnerStack
 from stacks.compliance import Ack
-from stacks.config import EnvironmentConfig
 from stacks.constructs.secure_bucket import SecureBucket
-
-
-def replica_bucket_name(config: EnvironmentConfig) -> str:
-    """Deterministic, so the source bucket's replication rule and the distribution's
-    failover origin can name it without a cross-region reference."""
-    assert config.edge.replica_region is not None
-    return f"showrunner-{config.name}-content-replica-{Aws.ACCOUNT_ID}-{config.edge.replica_region}"
+from stacks.names import REPLICA_BUCKET_OUTPUT, stack_name
 
 
 class ContentReplicaStack(ShowrunnerStack):
@@ -54,7 +47,15 @@ class ContentReplicaStack(ShowrunnerStack):
             "ContentReplicaBucket",
             env=self.env_props,
             access_logs_bucket=self.logs_bucket,
-            bucket_name=replica_bucket_name(config),
+            # Named so that it reads as the replica, with the account (S3 names are global); a retained
+            # replica must not block the next stack (physical_name).
+            bucket_name=self.env_props.physical_name(f"showrunner-{config.name}-replica-{Aws.ACCOUNT_ID}"),
             intelligent_tiering=True,
         )
         self.bucket.allow_cloudfront_read("vod/*")
+        CfnOutput(self, REPLICA_BUCKET_OUTPUT, value=self.bucket.bucket_name)
+
+
+def replica_bucket_name(environment: str, replica_region: str) -> str:
+    """The replica bucket's name, read from its stack's output (a weak reference across regions)."""
+    return Fn.get_stack_output(stack_name(environment, "ContentReplica"), REPLICA_BUCKET_OUTPUT, replica_region)

@@ -107,7 +107,7 @@ class EdgeSecurityStack(ShowrunnerStack):
             visibility_config=_visibility(f"{prefix}-edge"),
         )
 
-        log_group_name = f"aws-waf-logs-{prefix}"  # WAF requires this prefix
+        log_group_name = self.env_props.physical_name(f"aws-waf-logs-{prefix}")  # WAF requires this prefix
         log_group = logs.LogGroup(
             self,
             "WafLogs",

@@ -182,7 +182,10 @@ class EdgeStack(ShowrunnerStack):
         if config.edge.replica_region:
             replica = origins.S3BucketOrigin.with_origin_access_control(
                 s3.Bucket.from_bucket_attributes(
-                    self, "ReplicaBucketRef", bucket_name=replica_bucket_name(config), region=config.edge.replica_region
+                    self,
+                    "ReplicaBucketRef",
+                    bucket_name=replica_bucket_name(config.name, config.edge.replica_region),
+                    region=config.edge.replica_region,
                 ),
                 origin_access_control=s3_access,
                 origin_access_levels=[cloudfront.AccessLevel.READ],

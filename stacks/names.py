@@ -35,6 +35,8 @@ TITLE_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}"
 INGEST_BUCKET_OUTPUT = "IngestBucketName"  # Ingest stack: upload sources under incoming/
 INGEST_STATE_MACHINE_OUTPUT = "IngestStateMachineArn"  # Ingest stack: one execution per upload
 
+REPLICA_BUCKET_OUTPUT = "ReplicaBucketName"  # ContentReplica stack: its name is unique per stack, so read it
+
 # The secret header CloudFront adds to every request it sends to the origin ALB.
 ORIGIN_HEADER_NAME = "X-Origin-Verify"
 ORIGIN_HEADER_LENGTH = 48  # letters and digits: about 285 bits; an ALB header condition value takes up to 128

@@ -16,6 +16,7 @@ from stacks.constructs.fis_experiments import FisExperiments
 from stacks.constructs.observed import Observed
 from stacks.constructs.operations_alarms import AlarmThresholds, OperationsAlarms
 from stacks.constructs.operations_dashboard import OperationsDashboard
+from stacks.constructs.props import FromSetting
 
 
 class OperationsStack(ShowrunnerStack):
@@ -69,30 +70,41 @@ class OperationsStack(ShowrunnerStack):
             "and environment=<its environment>; ssm:SendCommand may send only the AWSFIS-Run-CPU-Stress document.",
         ),
     )
-    checkov_skips = tuple(
+    checkov_skips = (
         Ack(
             "ChaosMonkey/Function/Resource",
-            check,
-            "The chaos monkey, run hourly by EventBridge Scheduler with no retries (reserved concurrency 1), "
-            "calls only the Auto Scaling, SSM and CloudWatch APIs: " + reason,
-        )
-        for check, reason in (
-            (
-                "CKV_AWS_116",
-                "Lambda's own retries are off and every run logs its decision, a failed run included, and "
-                "raises the chaos-monkey-failed alarm; a dead-letter queue would hold only the empty schedule event.",
-            ),
-            (
-                "CKV_AWS_117",
-                "inside the VPC it would need NAT or interface endpoints to reach them, and it holds no data.",
-            ),
-            (
-                "CKV_AWS_173",
-                "its environment variables hold the environment's name, the names of the kill switch and the "
-                "termination record, the business hours, the interval and the stand-down alarms' names, never "
-                "secrets, and Lambda encrypts them at rest with its service key.",
-            ),
-        )
+            "CKV_AWS_115",
+            "The chaos monkey runs once an hour and times out after a minute, so two runs never overlap without "
+            "reserved concurrency; reserving any would fail the stack in accounts whose concurrency quota leaves "
+            "less than 100 unreserved. operations.chaos_monkey.reserved_concurrency reserves it where wanted.",
+            when=lambda config: config.operations.chaos_monkey.reserved_concurrency is None,
+        ),
+        *(
+            Ack(
+                "ChaosMonkey/Function/Resource",
+                check,
+                "The chaos monkey, run hourly by EventBridge Scheduler with no retries, "
+                "calls only the Auto Scaling, SSM and CloudWatch APIs: " + reason,
+            )
+            for check, reason in (
+                (
+                    "CKV_AWS_116",
+                    "Lambda's own retries are off and every run logs its decision, a failed run included, and "
+                    "raises the chaos-monkey-failed alarm; a dead-letter queue would hold only the empty schedule "
+                    "event.",
+                ),
+                (
+                    "CKV_AWS_117",
+                    "inside the VPC it would need NAT or interface endpoints to reach them, and it holds no data.",
+                ),
+                (
+                    "CKV_AWS_173",
+                    "its environment variables hold the environment's name, the names of the kill switch and the "
+                    "termination record, the business hours, the interval and the stand-down alarms' names, never "
+                    "secrets, and Lambda encrypts them at rest with its service key.",
+                ),
+            )
+        ),
     )
 
     def __init__(
@@ -113,6 +125,9 @@ class OperationsStack(ShowrunnerStack):
             dry_run=monkey.dry_run,
             hours=BusinessHours(days=hours.days, start=hours.start, end=hours.end, time_zone=config.chaos_time_zone),
             min_interval_minutes=monkey.min_interval_minutes,
+            reserved_concurrency=None
+            if monkey.reserved_concurrency is None
+            else FromSetting(monkey.reserved_concurrency, "operations.chaos_monkey.reserved_concurrency"),
         )
         thresholds = config.operations.alarms
         self.alarms = OperationsAlarms(

@@ -14,7 +14,7 @@ from stacks.compliance import Ack
 from stacks.constructs.catalog_table import CatalogTable
 from stacks.constructs.secure_bucket import SecureBucket
 from stacks.content_replica_stack import replica_bucket_name
-from stacks.names import CATALOG_TABLE_OUTPUT
+from stacks.names import CATALOG_TABLE_OUTPUT, REPLICA_BUCKET_OUTPUT
 
 _REPLICATION = (
     "S3 replication copies every object version of the content bucket to its replica, so the "
@@ -50,8 +50,8 @@ class StorageStack(ShowrunnerStack):
         ),
         Ack(
             "ContentBucket/ReplicationRole/DefaultPolicy/Resource",
-            "AwsSolutions-IAM5[Resource::arn:aws:s3:::showrunner-{env}-content-replica-<AWS::AccountId>-"
-            "{replica_region}/*]",
+            'AwsSolutions-IAM5[Resource::arn:aws:s3:::{"Fn::GetStackOutput":{"StackName":"{env}-ContentReplica",'
+            f'"Region":"{{replica_region}}","OutputName":"{REPLICA_BUCKET_OUTPUT}"}}}}/*]',
             _REPLICATION,
         ),
     )
@@ -86,7 +86,10 @@ class StorageStack(ShowrunnerStack):
             [
                 s3.ReplicationRule(
                     destination=s3.Bucket.from_bucket_attributes(
-                        self, "ContentReplica", bucket_name=replica_bucket_name(config), region=replica_region
+                        self,
+                        "ContentReplica",
+                        bucket_name=replica_bucket_name(config.name, replica_region),
+                        region=replica_region,
                     ),
                     id="content-to-replica",
                     priority=0,

@@ -46,11 +46,17 @@ class ChaosMonkeySettings(Model):
     * ``dry_run``: decide and log, never terminate.
     * ``min_interval_minutes``: the least time between two terminations in one
       Auto Scaling group (Netflix's Chaos Monkey: at most one a group a work day).
+    * ``reserved_concurrency``: reserve this many concurrent executions for the
+      function (null: none, the default). Runs are an hour apart and time out after
+      a minute, so they never overlap without it; reserving any fails the whole
+      Operations stack in an account whose Lambda concurrency quota leaves less than
+      100 unreserved (new accounts may have a quota of 10 or 50; docs/operations.md).
     """
 
     enabled: bool
     dry_run: bool = False
     min_interval_minutes: Annotated[int, Field(ge=60, le=10_080)] = 1440
+    reserved_concurrency: Annotated[int, Field(ge=1, le=10)] | None = None
     business_hours: BusinessHours = Field(default_factory=BusinessHours)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesis as kinesis
 from constructs import Construct
 
@@ -29,7 +30,9 @@ class CdnRealtimeLogs(Construct):
     """A real-time log configuration that samples ``sampling_percent`` of requests into ``stream``.
 
     CDK creates the role CloudFront assumes to put records into the stream,
-    limited to that stream.
+    limited to that stream. CloudFront checks the role's access when the
+    configuration is created, so the configuration waits for the role's policy
+    (CDK only waits for the role).
     """
 
     def __init__(
@@ -44,3 +47,8 @@ class CdnRealtimeLogs(Construct):
             fields=list(FIELDS),
             sampling_rate=sampling_percent,
         )
+        role = self.config.node.find_child("RealtimeLogKinesisRole")
+        policy = role.node.find_child("DefaultPolicy").node.default_child
+        resource = self.config.node.default_child
+        assert isinstance(policy, iam.CfnPolicy) and isinstance(resource, cloudfront.CfnRealtimeLogConfig)
+        resource.add_dependency(policy)

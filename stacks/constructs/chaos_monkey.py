@@ -14,7 +14,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from stacks.constructs.origin_fleet import CHAOS_MONKEY_OPT_IN, CHAOS_MONKEY_TAG
-from stacks.constructs.props import EnvironmentProps
+from stacks.constructs.props import EnvironmentProps, FromSetting
 from stacks.constructs.python_function import PythonFunction
 
 KILL_SWITCH_ENABLED = "enabled"
@@ -60,8 +60,9 @@ class ChaosMonkey(Construct):
     * ``terminations``: SSM parameter ``/showrunner/<env>/chaos-monkey/terminations``,
       the time of the last termination per group (``{}`` at first): a group loses at
       most one instance per ``min_interval_minutes``.
-    * ``function``: ``lambda/chaos_monkey`` (``PythonFunction``), reserved
-      concurrency 1 so two runs never overlap, and no asynchronous retries. Its role may read the kill switch,
+    * ``function``: ``lambda/chaos_monkey`` (``PythonFunction``), no asynchronous
+      retries; ``reserved_concurrency`` (from ``reserved_concurrency_setting``, which the
+      template's metadata names) only when configured. Its role may read the kill switch,
       read and write the termination record, describe groups and instance refreshes, and terminate instances
       only in groups tagged ``showrunner:chaos-monkey=opt-in`` and ``environment=<env>``; ``stand_down_on``
       adds the alarms it watches, and lets it describe exactly those.
@@ -80,6 +81,7 @@ class ChaosMonkey(Construct):
         dry_run: bool,
         hours: BusinessHours,
         min_interval_minutes: int,
+        reserved_concurrency: FromSetting | None,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -115,7 +117,7 @@ class ChaosMonkey(Construct):
                 "MIN_INTERVAL_MINUTES": str(min_interval_minutes),
             },
             timeout=Duration.seconds(60),
-            reserved_concurrent_executions=1,
+            reserved_concurrency=reserved_concurrency,
             # The schedule invokes asynchronously: no Lambda retries either, or one run could terminate twice.
             retry_attempts=0,
         )

@@ -35,7 +35,7 @@ class EventStream(Construct):
         self.stream = kinesis.Stream(
             self,
             "Stream",
-            stream_name=f"{env.name}-{name}",
+            stream_name=env.physical_name(f"{env.name}-{name}"),
             encryption=kinesis.StreamEncryption.MANAGED,
             stream_mode=kinesis.StreamMode.PROVISIONED if provisioned else kinesis.StreamMode.ON_DEMAND,
             shard_count=shards if provisioned else None,

@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Aws, Fn, RemovalPolicy
+
+# CloudFormation metadata naming the configuration settings a resource's properties come from
+# ({"<Property>": "<setting>"}); the cfn-lint rules in tools/developer/cfn_rules/ read it.
+SETTINGS_METADATA = "showrunner:settings"
+
+
+@dataclass(frozen=True)
+class FromSetting:
+    """A value taken from the environment's configuration, with the setting it came from."""
+
+    value: int
+    setting: str  # e.g. "operations.chaos_monkey.reserved_concurrency"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,3 +36,15 @@ class EnvironmentProps:
     def removal_policy(self) -> RemovalPolicy:
         """What ``cdk destroy`` does with data: keep it (production) or delete it."""
         return RemovalPolicy.RETAIN if self.retain_data else RemovalPolicy.DESTROY
+
+    def physical_name(self, name: str) -> str:
+        """``name`` for a resource that ``removal_policy`` may keep after its stack is gone.
+
+        Where data is retained, a resource of that name outlives the stack, and the next stack that
+        creates it fails ("already exists"): the name then ends in a part of the stack's ID, new at
+        every creation. Elsewhere it is ``name`` as it is.
+        """
+        if not self.retain_data:
+            return name
+        stack_uuid = Fn.select(2, Fn.split("/", Aws.STACK_ID))
+        return Fn.join("-", [name, Fn.select(4, Fn.split("-", stack_uuid))])  # its last 12 hex digits

@@ -11,7 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from stacks.bundling import RUNTIME, python_code
-from stacks.constructs.props import EnvironmentProps
+from stacks.constructs.props import SETTINGS_METADATA, EnvironmentProps, FromSetting
 from stacks.log_groups import log_group
 
 COMMON_PACKAGE = "showrunner_common"
@@ -27,6 +27,8 @@ class PythonFunction(lambda_.Function):
     * Its own role, which may write only to its own log group (no
       ``AWSLambdaBasicExecutionRole`` managed policy); callers grant the rest.
     * Its own log group, with the environment's retention, and JSON logs.
+    * Reserved concurrency only from configuration (``reserved_concurrency``), named in the
+      template's metadata: reserving any fails in accounts with a small concurrency quota.
     """
 
     def __init__(
@@ -41,8 +43,11 @@ class PythonFunction(lambda_.Function):
         memory_size: int = 256,
         timeout: Duration | None = None,
         shared: Sequence[str] = (),
+        reserved_concurrency: FromSetting | None = None,
         **kwargs: Any,
     ) -> None:
+        if "reserved_concurrent_executions" in kwargs:
+            raise TypeError("reserve concurrency through reserved_concurrency, from a configuration setting")
         logs = log_group(scope, f"{construct_id}Logs", env)
         role = iam.Role(
             scope,
@@ -65,5 +70,10 @@ class PythonFunction(lambda_.Function):
             role=role,
             log_group=logs,
             logging_format=lambda_.LoggingFormat.JSON,
+            reserved_concurrent_executions=reserved_concurrency.value if reserved_concurrency else None,
             **kwargs,
         )
+        if reserved_concurrency is not None:
+            resource = self.node.default_child
+            assert isinstance(resource, lambda_.CfnFunction)
+            resource.add_metadata(SETTINGS_METADATA, {"ReservedConcurrentExecutions": reserved_concurrency.setting})

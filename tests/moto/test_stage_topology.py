@@ -301,7 +301,9 @@ def test_origins_are_the_deployed_bucket_alb_function_url_and_api(deployed: Depl
         urlparse(api["ApiEndpoint"]).hostname,
     }
     if deployed.env == "prod":
-        expected.add("showrunner-prod-content-replica-123456789012-us-west-2.s3.us-west-2.amazonaws.com")
+        replica = deployed.record("ContentReplica").outputs["ReplicaBucketName"]
+        assert replica.startswith("showrunner-prod-replica-123456789012-")  # and the stack's unique part
+        expected.add(f"{replica}.s3.us-west-2.amazonaws.com")
     assert _origin_domains(config) == expected
     assert client("s3").head_bucket(Bucket=content_bucket)["ResponseMetadata"]["HTTPStatusCode"] == 200
 

@@ -9,7 +9,7 @@ import pytest
 
 from stacks.constructs.nightly_spark import NightlySpark
 from tests.support.synth import Synthesized
-from tests.support.templates import logical_id_by_path, resources_of_type
+from tests.support.templates import logical_id_by_path, physical_name, resources_of_type
 
 STREAMS = {"PlayerEvents": "player-events", "CdnLogs": "cdn-logs"}
 
@@ -70,7 +70,7 @@ def test_streams_are_encrypted_with_configured_capacity_and_retention(
     settings = analytics.player_events if construct == "PlayerEvents" else analytics.cdn_logs
     assert settings is not None
     props = _resource(_template(synthesized, env), f"Analytics/{construct}/Stream/Resource")["Properties"]
-    assert props["Name"] == f"{env}-{name}"
+    assert props["Name"] == physical_name(f"{env}-{name}", synthesized.configs[env].retain_data)
     assert props["StreamEncryption"] == {"EncryptionType": "KMS", "KeyId": "alias/aws/kinesis"}
     assert props["RetentionPeriodHours"] == analytics.stream_retention_hours
     if settings.mode == "provisioned":

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from tests.support.synth import Synthesized
-from tests.support.templates import logical_id_by_path, resources_of_type
-
-REPLICA_NAME = ["arn:aws:s3:::showrunner-prod-content-replica-", {"Ref": "AWS::AccountId"}, "-us-west-2"]
+from tests.support.templates import REPLICA_BUCKET, logical_id_by_path, physical_name, resources_of_type
 
 
 def test_only_prod_has_a_replica(synthesized: Synthesized):
@@ -24,9 +22,10 @@ def test_replica_bucket_is_a_retained_secure_bucket_in_the_replica_region(synthe
     logs_id = logical_id_by_path(template, "ContentReplica/ReplicaLogsBucket/Resource")
     replica = template["Resources"][replica_id]
     props = replica["Properties"]
-    assert props["BucketName"] == {
-        "Fn::Join": ["", ["showrunner-prod-content-replica-", {"Ref": "AWS::AccountId"}, "-us-west-2"]]
-    }
+    assert props["BucketName"] == physical_name(
+        {"Fn::Join": ["", ["showrunner-prod-replica-", {"Ref": "AWS::AccountId"}]]}, retained=True
+    )
+    assert stack.template["Outputs"]["ReplicaBucketName"]["Value"] == {"Ref": replica_id}
     assert props["VersioningConfiguration"] == {"Status": "Enabled"}
     assert props["LoggingConfiguration"]["DestinationBucketName"] == {"Ref": logs_id}
     assert replica["DeletionPolicy"] == "Retain"
@@ -50,7 +49,7 @@ def test_content_bucket_replicates_vod_to_the_replica(synthesized: Synthesized):
     content_id = logical_id_by_path(template, "Storage/ContentBucket/Resource")
     replication = template["Resources"][content_id]["Properties"]["ReplicationConfiguration"]
     (rule,) = replication["Rules"]
-    assert rule["Destination"] == {"Bucket": {"Fn::Join": ["", REPLICA_NAME]}}
+    assert rule["Destination"] == {"Bucket": {"Fn::Join": ["", ["arn:aws:s3:::", REPLICA_BUCKET]]}}
     assert rule["Filter"] == {"Prefix": "vod/"}
     assert rule["Status"] == "Enabled"
     assert rule["DeleteMarkerReplication"] == {"Status": "Enabled"}
@@ -65,9 +64,7 @@ def test_content_bucket_replicates_vod_to_the_replica(synthesized: Synthesized):
         if p["Properties"]["Roles"] == [{"Ref": role_id}]
     ]
     writes = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if "s3:ReplicateObject" in s["Action"]]
-    assert writes[0]["Resource"] == {
-        "Fn::Join": ["", ["arn:aws:s3:::showrunner-prod-content-replica-", {"Ref": "AWS::AccountId"}, "-us-west-2/*"]]
-    }
+    assert writes[0]["Resource"] == {"Fn::Join": ["", ["arn:aws:s3:::", REPLICA_BUCKET, "/*"]]}
 
 
 def test_dev_and_staging_do_not_replicate(synthesized: Synthesized):

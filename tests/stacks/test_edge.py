@@ -17,7 +17,7 @@ from stacks.constructs.cdn_realtime_logs import FIELDS
 from stacks.constructs.media_policies import TOKEN_PARAMETERS
 from stacks.stage import ShowrunnerStage
 from tests.support.synth import Synthesized, cdk_context
-from tests.support.templates import logical_id_by_path, resources_of_type
+from tests.support.templates import REPLICA_BUCKET, logical_id_by_path, resources_of_type
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f"
 
@@ -150,12 +150,7 @@ def test_prod_fails_over_to_the_replica_and_other_environments_do_not(synthesize
     assert group["FailoverCriteria"]["StatusCodes"] == {"Items": [403, 404, 500, 502, 503, 504], "Quantity": 6}
     primary, fallback = (_origins(config)[m["OriginId"]] for m in group["Members"]["Items"])
     assert "Fn::GetStackOutput" in primary["DomainName"]
-    assert fallback["DomainName"] == {
-        "Fn::Join": [
-            "",
-            ["showrunner-prod-content-replica-", {"Ref": "AWS::AccountId"}, "-us-west-2.s3.us-west-2.amazonaws.com"],
-        ]
-    }
+    assert fallback["DomainName"] == {"Fn::Join": ["", [REPLICA_BUCKET, ".s3.us-west-2.amazonaws.com"]]}
 
 
 def test_cache_and_origin_request_policies_by_content_type(synthesized: Synthesized, env: str):

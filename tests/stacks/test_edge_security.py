@@ -11,7 +11,7 @@ from aws_cdk.assertions import Template
 from stacks.config import load_config
 from stacks.stage import ShowrunnerStage
 from tests.support.synth import Synthesized, cdk_context
-from tests.support.templates import resources_of_type
+from tests.support.templates import physical_name, resources_of_type
 
 
 def _web_acl(template: Mapping[str, Any]) -> dict[str, Any]:
@@ -67,9 +67,9 @@ def test_waf_logs_redact_credentials_and_tokens(synthesized: Synthesized, env: s
     ]
     (log_group,) = resources_of_type(template, "AWS::Logs::LogGroup").values()
     name = log_group["Properties"]["LogGroupName"]
-    assert name == f"aws-waf-logs-showrunner-{env}"
+    assert name == physical_name(f"aws-waf-logs-showrunner-{env}", synthesized.configs[env].retain_data)
     destination = props["LogDestinationConfigs"][0]["Fn::Join"][1]
-    assert destination[-1] == f":log-group:{name}"
+    assert destination[-2:] == [":log-group:", name] or destination[-1] == f":log-group:{name}"
     assert log_group["Properties"]["RetentionInDays"] == synthesized.configs[env].retention.cloudwatch_logs_days
 
 

@@ -6,11 +6,14 @@ import json
 from typing import Any
 
 import pytest
-from aws_cdk import App
+from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 
+from stacks.app_builder import configs_from_context
 from stacks.config import load_config
 from stacks.constructs.chaos_monkey import BusinessHours, business_hours_cron
+from stacks.constructs.props import EnvironmentProps
+from stacks.constructs.python_function import PythonFunction
 from stacks.stage import ShowrunnerStage
 from tests.support.synth import Synthesized, cdk_context
 from tests.support.templates import logical_id_by_path, resources_of_type
@@ -134,6 +137,24 @@ def _stand_down_alarms(template: dict[str, Any]) -> list[str]:
     ]
 
 
+def test_reserved_concurrency_only_from_its_setting_and_named_in_the_metadata():
+    overrides = {"dev": {"operations": {"chaos_monkey": {"reserved_concurrency": 2}}}}
+    app = App(context=cdk_context(overrides=overrides))
+    stage = ShowrunnerStage(app, configs_from_context(app)["dev"])
+    _, function = _one(dict(Template.from_stack(stage.operations).to_json()), "AWS::Lambda::Function")
+    assert function["Properties"]["ReservedConcurrentExecutions"] == 2
+    assert function["Metadata"]["showrunner:settings"] == {
+        "ReservedConcurrentExecutions": "operations.chaos_monkey.reserved_concurrency"
+    }
+
+
+def test_a_function_cannot_reserve_concurrency_but_from_a_setting():
+    stack = Stack(App(context=cdk_context()), "Probe")
+    env = EnvironmentProps(name="probe", retain_data=False, log_retention_days=14, noncurrent_versions_days=7)
+    with pytest.raises(TypeError, match="from a configuration setting"):
+        PythonFunction(stack, "Fn", env=env, source="chaos_monkey", description="d", reserved_concurrent_executions=1)
+
+
 def test_chaos_monkey_function_and_its_settings(synthesized: Synthesized, env: str):
     config = synthesized.configs[env]
     template = synthesized.stack(env, "Operations").template
@@ -145,7 +166,7 @@ def test_chaos_monkey_function_and_its_settings(synthesized: Synthesized, env: s
     props = function["Properties"]
     assert props["Handler"] == "chaos_monkey.handler.handler"
     assert (props["Runtime"], props["Architectures"]) == ("python3.14", ["arm64"])
-    assert props["ReservedConcurrentExecutions"] == 1
+    assert "ReservedConcurrentExecutions" not in props  # off unless configured (new accounts' quotas)
     assert props["Timeout"] == 60
     (invoke_config,) = resources_of_type(template, "AWS::Lambda::EventInvokeConfig").values()
     assert invoke_config["Properties"]["MaximumRetryAttempts"] == 0  # a retried run could terminate twice

@@ -42,3 +42,19 @@ def stack_classes() -> list[type[ShowrunnerStack]]:
 def declared_checkov_skips() -> list[Ack]:
     """Every checkov skip the app declares: those of every stack, and each stack's own."""
     return [*EVERY_STACK_CHECKOV_SKIPS, *(skip for cls in stack_classes() for skip in cls.checkov_skips)]
+
+
+# What EnvironmentProps.physical_name appends where data is retained: the last group of the stack's ID.
+STACK_UNIQUE = {
+    "Fn::Select": [4, {"Fn::Split": ["-", {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}]}]
+}
+
+
+def physical_name(name: Any, retained: bool) -> Any:
+    """The rendered name of a resource named ``name`` (stacks/constructs/props.py, physical_name)."""
+    return {"Fn::Join": ["-", [name, STACK_UNIQUE]]} if retained else name
+
+
+REPLICA_BUCKET = {
+    "Fn::GetStackOutput": {"StackName": "prod-ContentReplica", "Region": "us-west-2", "OutputName": "ReplicaBucketName"}
+}

@@ -18,6 +18,7 @@ from pathlib import Path
 from tools.developer.assembly import StackArtifact, load_stacks, validation_failures
 
 RESOURCE_LIMIT = 500
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cfn_lint(stacks: list[StackArtifact]) -> list[dict[str, object]]:
@@ -31,7 +32,11 @@ def run_cfn_lint(stacks: list[StackArtifact]) -> list[dict[str, object]]:
     command = [str(Path(sys.executable).with_name("cfn-lint")), "--format", "json", "--"]
     processes = [
         subprocess.Popen(  # noqa: S603 - fixed argv, our own templates
-            [*command, *templates[index::workers]], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            [*command, *templates[index::workers]],
+            cwd=ROOT,  # .cfnlintrc.yaml and the rules it appends (tools/developer/cfn_rules) are found from here
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for index in range(workers)
     ]
