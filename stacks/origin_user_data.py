@@ -55,17 +55,30 @@ def payload_archive(root: Path = ASSETS) -> bytes:
     return gzip.compress(raw.getvalue(), compresslevel=9, mtime=0)
 
 
-def render_user_data(*, stack_name: str, resource: str, region: str, root: Path = ASSETS) -> str:
+def render_user_data(
+    *,
+    stack_name: str,
+    resource: str,
+    region: str,
+    viewer_pool: str = "",
+    viewer_client: str = "",
+    root: Path = ASSETS,
+) -> str:
     """The launch template's user data: the shipped script, preceded by its inputs.
 
     ``stack_name``, ``resource`` and ``region`` may be CDK tokens; they name
-    where the script sends its CloudFormation signal.
+    where the script sends its CloudFormation signal. ``viewer_pool`` and
+    ``viewer_client`` (tokens too, or empty without a Cognito user pool) are the
+    sign-in page's user pool and app client, written to the site's config.json.
     """
     script = (root / SCRIPT).read_text(encoding="utf-8")
     if not script.startswith(_SHEBANG):
         raise ValueError(f"{SCRIPT} must start with {_SHEBANG.strip()!r}")
     for label, value in (("stack_name", stack_name), ("resource", resource), ("region", region)):
         if not value or not _SAFE_VALUE.fullmatch(value):
+            raise ValueError(f"{label} {value!r} cannot be put in a shell variable unquoted")
+    for label, value in (("viewer_pool", viewer_pool), ("viewer_client", viewer_client)):
+        if not _SAFE_VALUE.fullmatch(value):
             raise ValueError(f"{label} {value!r} cannot be put in a shell variable unquoted")
     payload = base64.b64encode(payload_archive(root)).decode("ascii")
     user_data = (
@@ -74,6 +87,8 @@ def render_user_data(*, stack_name: str, resource: str, region: str, root: Path 
         + f"SHOWRUNNER_STACK='{stack_name}'\n"
         + f"SHOWRUNNER_RESOURCE='{resource}'\n"
         + f"SHOWRUNNER_REGION='{region}'\n"
+        + f"SHOWRUNNER_VIEWER_POOL='{viewer_pool}'\n"
+        + f"SHOWRUNNER_VIEWER_CLIENT='{viewer_client}'\n"
         + script.removeprefix(_SHEBANG)
     )
     if len(user_data.encode()) > USER_DATA_LIMIT - _TOKEN_SLACK:

@@ -11,9 +11,14 @@ the ``/vod/*`` behaviors of ``stacks/edge_stack.py``:
   what the synthesized manifest behavior forwards (``Forwarding``);
 * any other ``/vod/*`` path is read from the content bucket (moto S3), without
   the token parameters, as origin access control would;
-* ``/playback/*`` goes to ``api`` (the tests pass the issuer's handler behind
-  a stand-in for the HTTP API's JWT authorizer), its ``cookies`` sent as
-  ``Set-Cookie`` headers;
+* ``/playback/*``, ``/catalog`` and ``/catalog/*`` go to ``api`` (the tests pass
+  the issuer's and the catalog API's handlers behind a stand-in for the HTTP
+  API's JWT authorizer), with ``CloudFront-Viewer-Country`` set as CloudFront
+  sets it (``viewer_country``; a viewer's own header of that name is dropped);
+  the handlers' ``cookies`` are sent as ``Set-Cookie`` headers;
+* a request for another host in ``hosts`` (the browser test's Cognito double,
+  ``cognito-idp.<region>.amazonaws.com``, which Chromium resolves here) goes to
+  that host's handler, POST and CORS preflight included;
 * other paths (the default behavior, public) serve the static files it is
   given: the origin's site (``assets/origin/site/``, with the headers the
   origin's nginx adds, Content-Security-Policy among them; ``/api/catalog``
@@ -52,6 +57,7 @@ from tests.e2e.cloudfront_rules import Refused, Request, check
 from tests.support.events import function_url_event
 
 MANIFEST_SUFFIXES = (".m3u8", ".mpd")
+API_PREFIXES = ("/playback/", "/catalog/")  # and /catalog itself: the HTTP API's behaviors
 SITE_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -164,6 +170,8 @@ class LocalEdge:
         site: Mapping[str, Path] | None = None,
         site_headers: Mapping[str, str] | None = None,
         api: Callable[[str, str, Mapping[str, str]], Response] | None = None,
+        hosts: Mapping[str, Callable[[str, Mapping[str, str], bytes], Response]] | None = None,
+        viewer_country: str = "US",
     ) -> None:
         self.domain = domain
         self.public_keys = dict(public_keys)
@@ -174,6 +182,8 @@ class LocalEdge:
         self.site = dict(site or {})
         self.site_headers = dict(site_headers or {})  # what the origin adds to its site's responses
         self.api = api  # (method, raw path, headers with lower-case names) -> response
+        self.hosts = dict(hosts or {})  # other host names served here: (method, headers, body) -> response
+        self.viewer_country = viewer_country  # what CloudFront's geolocation says of every viewer
         self.log = EdgeLog()
         self.frozen_at: float | None = None  # when set, the edge's clock reads this epoch time (tests: expiry)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -207,10 +217,19 @@ class LocalEdge:
         self._thread.join(timeout=10)
 
     # --- one request ------------------------------------------------------------------------
-    def serve(self, method: str, raw_path: str, headers: Mapping[str, str], source_ip: str) -> Response:
+    def serve(
+        self, method: str, raw_path: str, headers: Mapping[str, str], source_ip: str, body: bytes = b""
+    ) -> Response:
         path, _, query = raw_path.partition("?")
-        if path.startswith("/playback/") and self.api is not None:
-            return self.api(method, raw_path, {name.lower(): value for name, value in headers.items()})
+        lower = {name.lower(): value for name, value in headers.items()}
+        host = lower.get("host", "").rsplit(":", 1)[0]
+        if host in self.hosts:
+            return self.hosts[host](method, lower, body)
+        if self.api is not None and (path.startswith(API_PREFIXES) or path == "/catalog"):
+            # CloudFront adds its own CloudFront-Viewer-Country (AllViewerExceptHostHeader); a viewer's is not kept.
+            lower.pop("cloudfront-viewer-country", None)
+            lower["cloudfront-viewer-country"] = self.viewer_country
+            return self.api(method, raw_path, lower)
         if not path.startswith("/vod/"):
             return self._site(path)
         cookies = _cookies(headers.get("Cookie"))
@@ -291,7 +310,11 @@ def _handler_class(edge: LocalEdge) -> type[BaseHTTPRequestHandler]:
 
         def _respond(self, method: str) -> None:
             headers = {name: value for name, value in self.headers.items()}
-            status, response_headers, body = edge.serve(method, self.path, headers, self.client_address[0])
+            length = int(self.headers.get("Content-Length") or 0)
+            request_body = self.rfile.read(length) if length else b""
+            status, response_headers, body = edge.serve(
+                method, self.path, headers, self.client_address[0], request_body
+            )
             self.send_response(status)
             for name, value in response_headers.items():
                 if name.lower() != "content-length":
@@ -299,11 +322,17 @@ def _handler_class(edge: LocalEdge) -> type[BaseHTTPRequestHandler]:
                         self.send_header(name, one)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            if method == "GET":
+            if method != "HEAD":
                 self.wfile.write(body)
 
         def do_GET(self) -> None:
             self._respond("GET")
+
+        def do_POST(self) -> None:
+            self._respond("POST")
+
+        def do_OPTIONS(self) -> None:
+            self._respond("OPTIONS")
 
         def do_HEAD(self) -> None:
             self._respond("HEAD")

@@ -102,6 +102,28 @@ def _secret(caller: Caller) -> list[Check]:
     return checks
 
 
+def _table(action: str) -> Callable[[Caller], list[Check]]:
+    """A DynamoDB read: the table (or the index it names), and ``kms:Decrypt`` on the table's customer managed
+    key through DynamoDB, which reads a KMS-encrypted table with the caller's permission on the key."""
+
+    def resolve(caller: Caller) -> list[Check]:
+        from moto.dynamodb.models import dynamodb_backends
+        from moto.kms.models import kms_backends
+
+        table = dynamodb_backends[caller.account][caller.region].get_table(caller.params["TableName"])
+        resource = table.table_arn
+        if caller.params.get("IndexName"):
+            resource += f"/index/{caller.params['IndexName']}"
+        checks = [Check(action, resource)]
+        key_id = (table.sse_specification or {}).get("KMSMasterKeyId")
+        if key_id:
+            key = kms_backends[caller.account][caller.region].describe_key(key_id)
+            checks.append(Check("kms:Decrypt", key.arn, {"kms:viaservice": f"dynamodb.{caller.region}.amazonaws.com"}))
+        return checks
+
+    return resolve
+
+
 def _stream(action: str) -> Callable[[Caller], list[Check]]:
     def resolve(caller: Caller) -> list[Check]:
         arn = caller.params.get("StreamARN") or (
@@ -147,6 +169,8 @@ def _any_resource(action: str) -> Callable[[Caller], list[Check]]:
 
 RESOLVERS: dict[str, Callable[[Caller], list[Check]]] = {
     "secretsmanager:GetSecretValue": _secret,
+    "dynamodb:GetItem": _table("dynamodb:GetItem"),
+    "dynamodb:Query": _table("dynamodb:Query"),
     "kinesis:PutRecords": _stream("kinesis:PutRecords"),
     "kinesis:PutRecord": _stream("kinesis:PutRecord"),
     "kinesis:ListShards": _stream("kinesis:ListShards"),

@@ -36,7 +36,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "web_acl_rules": [4],
         "interface_endpoints": 0,
         "dashboards": 1,
-        "alarm_metrics": 23,
+        "alarm_metrics": 26,
         "kinesis_streams": [("PROVISIONED", 1)],  # no CDN log stream in dev
     },
     "staging": {
@@ -51,7 +51,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "web_acl_rules": [4],
         "interface_endpoints": 0,
         "dashboards": 1,
-        "alarm_metrics": 26,
+        "alarm_metrics": 29,
         "kinesis_streams": PROVISIONED_ONE_SHARD,
     },
     "prod": {
@@ -66,7 +66,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "web_acl_rules": [4],
         "interface_endpoints": 0,
         "dashboards": 1,
-        "alarm_metrics": 26,
+        "alarm_metrics": 29,
         "kinesis_streams": [("ON_DEMAND", None), ("ON_DEMAND", None)],
     },
 }
