@@ -96,7 +96,13 @@ def test_allowed_countries_block_everything_else():
 
 def test_web_acl_stays_in_us_east_1_when_the_environment_does_not():
     config = load_config(
-        overrides={"staging": {"region": "eu-west-1", "availability_zones": ["eu-west-1a", "eu-west-1b"]}}
+        overrides={
+            "staging": {
+                "region": "eu-west-1",
+                "availability_zones": ["eu-west-1a", "eu-west-1b"],
+                "availability_zone_ids": ["euw1-az1", "euw1-az2"],
+            }
+        }
     )["staging"]
     stage = ShowrunnerStage(App(context=cdk_context()), config)
     assert stage.edge_security.region == "us-east-1"

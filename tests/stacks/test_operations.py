@@ -748,7 +748,13 @@ def _operations_in(overrides: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_no_cloudfront_alarm_outside_us_east_1_where_its_metrics_are():
-    template = _operations_in({"region": "eu-west-1", "availability_zones": ["eu-west-1a", "eu-west-1b"]})
+    template = _operations_in(
+        {
+            "region": "eu-west-1",
+            "availability_zones": ["eu-west-1a", "eu-west-1b"],
+            "availability_zone_ids": ["euw1-az1", "euw1-az2"],
+        }
+    )
     names = {a["Properties"]["AlarmName"] for a in resources_of_type(template, "AWS::CloudWatch::Alarm").values()}
     assert "showrunner-staging-cloudfront-5xx" not in names
     assert "showrunner-staging-signed-url-errors" in names

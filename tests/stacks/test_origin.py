@@ -217,7 +217,13 @@ def test_the_prefix_list_ids_are_committed_context(synthesized: Synthesized):
 
 def test_a_region_without_a_committed_prefix_list_stops_synth_with_a_clear_error():
     config = load_config(
-        overrides={"dev": {"region": "eu-south-2", "availability_zones": ["eu-south-2a", "eu-south-2b"]}}
+        overrides={
+            "dev": {
+                "region": "eu-south-2",
+                "availability_zones": ["eu-south-2a", "eu-south-2b"],
+                "availability_zone_ids": ["eus2-az1", "eus2-az2"],
+            }
+        }
     )["dev"]
     with pytest.raises(ConfigError, match=r"no CloudFront origin-facing prefix list ID for eu-south-2") as error:
         ShowrunnerStage(App(context=cdk_context()), config)
@@ -565,4 +571,5 @@ def test_outputs_name_the_load_balancer_secret_and_group(synthesized: Synthesize
         "LoadBalancerDnsName": {"Fn::GetAtt": [logical_id_by_path(template, "Alb/LoadBalancer/Resource"), "DNSName"]},
         "OriginHeaderSecretArn": {"Ref": logical_id_by_path(template, "OriginHeader/Secret/Resource")},
         "AutoScalingGroupName": {"Ref": logical_id_by_path(template, "Fleet/Group/ASG")},
+        "ProducerOutputsFingerprint": {"Ref": "ProducerOutputs"},  # every stack's (tools/operator/deploy.py)
     }
