@@ -50,7 +50,7 @@ class EdgeStack(ShowrunnerStack):
     |---|---|---|
     | ``/vod/*.m3u8``, ``/vod/*.mpd`` | manifest-rewriter Function URL (OAC, SigV4) | trusted key group |
     | ``/vod/*`` | content bucket (OAC); prod: origin group failing over to the replica | trusted key group |
-    | ``/playback/*``, ``/events`` | the HTTP API | JWT at the API |
+    | ``/playback/*``, ``/trending``, ``/me/*``, ``/events`` | the HTTP API | JWT at the API |
     | ``/api/*`` and default | the origin ALB, with the secret origin header | public |
 
     Plus: the us-east-1 WebACL, HTTP/2 and HTTP/3, IPv6, the configured price
@@ -229,10 +229,14 @@ class EdgeStack(ShowrunnerStack):
             origin_request_policy=policies.manifest_origin_request,
             compress=True,
         )
+        # The API behaviors: nothing cached, every viewer header but Host, plus the CloudFront headers the
+        # managed AllViewerExceptHostHeader policy adds, CloudFront-Viewer-Country among them (the rows API
+        # reads the viewer's country from it).
         dynamic = {
             "cache_policy": cloudfront.CachePolicy.CACHING_DISABLED,
             "origin_request_policy": cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
         }
+        api_get = behavior(api, allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS, **dynamic)
         additional = {
             **dict.fromkeys((f"/{key}" for key in MANIFEST_KEYS), manifest),
             "/vod/*": behavior(
@@ -243,7 +247,9 @@ class EdgeStack(ShowrunnerStack):
                 origin_request_policy=policies.segment_origin_request,
                 compress=False,  # media segments are already compressed
             ),
-            "/playback/*": behavior(api, allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS, **dynamic),
+            "/playback/*": api_get,
+            "/trending": api_get,
+            "/me/*": api_get,
             "/events": behavior(api, allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL, **dynamic),
             "/api/*": behavior(app, allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL, **dynamic),
         }

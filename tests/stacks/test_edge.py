@@ -47,7 +47,16 @@ def test_behaviors_in_order_with_their_origins(synthesized: Synthesized, env: st
     config = _config(template)
     origins = _origins(config)
     behaviors = _behaviors(config)
-    assert list(behaviors) == ["/vod/*.m3u8", "/vod/*.mpd", "/vod/*", "/playback/*", "/events", "/api/*"]
+    assert list(behaviors) == [
+        "/vod/*.m3u8",
+        "/vod/*.mpd",
+        "/vod/*",
+        "/playback/*",
+        "/trending",
+        "/me/*",
+        "/events",
+        "/api/*",
+    ]
 
     rewriter_url = logical_id_by_path(template, "Edge/Rewriter/Function/FunctionUrl/Resource")
     for pattern in ("/vod/*.m3u8", "/vod/*.mpd"):
@@ -72,7 +81,8 @@ def test_behaviors_in_order_with_their_origins(synthesized: Synthesized, env: st
     assert alb["CustomOriginConfig"]["OriginProtocolPolicy"] == "http-only"  # no origin certificate by default
 
     api = origins[behaviors["/playback/*"]["TargetOriginId"]]
-    assert behaviors["/events"]["TargetOriginId"] == behaviors["/playback/*"]["TargetOriginId"]
+    for pattern in ("/trending", "/me/*", "/events"):
+        assert behaviors[pattern]["TargetOriginId"] == behaviors["/playback/*"]["TargetOriginId"], pattern
     assert api["CustomOriginConfig"] == {"OriginProtocolPolicy": "https-only", "OriginSSLProtocols": ["TLSv1.2"]}
     assert api["DomainName"]["Fn::Join"][1][1:] == [".execute-api.us-east-1.", {"Ref": "AWS::URLSuffix"}]
 
@@ -185,8 +195,14 @@ def test_cache_and_origin_request_policies_by_content_type(synthesized: Synthesi
     }
     assert TOKEN_PARAMETERS == ("Policy", "Signature", "Key-Pair-Id")
     caching_disabled = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
-    for pattern in ("/playback/*", "/events", "/api/*"):
+    for pattern in ("/playback/*", "/trending", "/me/*", "/events", "/api/*"):
         assert behaviors[pattern]["CachePolicyId"] == caching_disabled
+    # The API's GET behaviors forward CloudFront-Viewer-Country (the managed AllViewerExceptHostHeader policy adds
+    # CloudFront's viewer location headers); the rows API reads the viewer's country from it, never from the client.
+    all_viewer_except_host = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+    for pattern in ("/playback/*", "/trending", "/me/*"):
+        assert behaviors[pattern]["OriginRequestPolicyId"] == all_viewer_except_host, pattern
+        assert behaviors[pattern]["AllowedMethods"] == ["GET", "HEAD", "OPTIONS"], pattern
 
 
 def test_response_headers_http_versions_price_class_and_waf(synthesized: Synthesized, env: str):
