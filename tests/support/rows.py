@@ -61,3 +61,25 @@ def catalog_item(
         item["availableUntil"] = {"S": available_until}
     item.update(extra)
     return item
+
+
+def rows_request(route: str, sub: object = "viewer-1", country: str | None = "US") -> dict[str, Any]:
+    """``GET /me/recommendations`` or ``GET /trending`` as the HTTP API passes it to the rows function: the JWT's
+    subject (``None``: no subject claim) and the ``CloudFront-Viewer-Country`` header CloudFront adds."""
+    method, path = route.split(" ", 1)
+    headers = {"authorization": "Bearer x"}
+    if country is not None:
+        headers["cloudfront-viewer-country"] = country
+    claims = {} if sub is None else {"sub": sub}
+    return {
+        "version": "2.0",
+        "routeKey": route,
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": headers,
+        "requestContext": {
+            "http": {"method": method, "path": path},
+            "authorizer": {"jwt": {"claims": claims, "scopes": None}},
+        },
+        "isBase64Encoded": False,
+    }
