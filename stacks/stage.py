@@ -115,7 +115,6 @@ class ShowrunnerStage(Stage):
                     "ManifestRewriter": self.edge.rewriter.function,
                     "EventIngest": self.analytics.ingestion.function,
                     "RowsApi": self.analytics.rows_api.function,
-                    "RowsLoader": self.analytics.rows_loader.function,
                 },
                 streams={
                     "player-events": self.analytics.player_events_stream,
