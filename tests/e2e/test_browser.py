@@ -61,7 +61,11 @@ def test_the_watch_page_pins_the_npm_hls_js_by_version_and_hash() -> None:
     scripts = re.findall(
         r'<script src="([^"]+)"(?:\s+integrity="([^"]+)" crossorigin="anonymous")?', (SITE / "watch.html").read_text()
     )
-    assert scripts == [(f"https://cdn.jsdelivr.net{HLS_JS_CDN_PATH}", f"sha384-{digest}"), ("/watch.js", "")]
+    assert scripts == [
+        (f"https://cdn.jsdelivr.net{HLS_JS_CDN_PATH}", f"sha384-{digest}"),
+        ("/watch.js", ""),
+        ("/events.js", ""),
+    ]
 
 
 def _chromium() -> str:

@@ -22,6 +22,7 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   if (window.Hls && window.Hls.isSupported()) {
     const hls = new window.Hls();
+    document.dispatchEvent(new CustomEvent("showrunner:hls", { detail: hls })); // events.js reads the bitrate
     hls.on(window.Hls.Events.ERROR, (_event, data) => {
       if (data.fatal) {
         status.textContent = `Playback failed: ${data.details}`;
