@@ -141,7 +141,7 @@ class Playback:
         return body
 
 
-def playback_api(method: str, raw_path: str, headers: Mapping[str, str]) -> Response:
+def playback_api(method: str, raw_path: str, headers: Mapping[str, str], _body: bytes = b"") -> Response:
     """The local edge's ``/playback/*``: the issuer behind a stand-in for the HTTP API's JWT authorizer.
 
     The stand-in accepts one token, ``VIEWER_TOKEN``, as a viewer of subject ``VIEWER_SUB`` (the real
@@ -150,7 +150,7 @@ def playback_api(method: str, raw_path: str, headers: Mapping[str, str]) -> Resp
     """
     path = raw_path.partition("?")[0]
     title_id = unquote(path.removeprefix("/playback/"))
-    if method != "GET" or "/" in title_id:
+    if method != "GET" or not path.startswith("/playback/") or "/" in title_id:
         return 404, {"Content-Type": "application/json"}, b'{"message":"Not Found"}'
     if headers.get("authorization") != f"Bearer {VIEWER_TOKEN}":
         return 401, {"Content-Type": "application/json"}, b'{"message":"Unauthorized"}'

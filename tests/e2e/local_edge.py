@@ -11,9 +11,12 @@ the ``/vod/*`` behaviors of ``stacks/edge_stack.py``:
   what the synthesized manifest behavior forwards (``Forwarding``);
 * any other ``/vod/*`` path is read from the content bucket (moto S3), without
   the token parameters, as origin access control would;
-* ``/playback/*`` goes to ``api`` (the tests pass the issuer's handler behind
-  a stand-in for the HTTP API's JWT authorizer), its ``cookies`` sent as
-  ``Set-Cookie`` headers;
+* the HTTP API's behaviors (``/playback/*``, ``/events``, ``/trending``,
+  ``/me/*``) go to ``api`` (the tests pass the handlers behind a stand-in for
+  the HTTP API's JWT authorizer), with the request body and with
+  ``CloudFront-Viewer-Country`` set as CloudFront sets it (``viewer_country``;
+  a viewer's own header of that name is dropped); the handlers' ``cookies``
+  are sent as ``Set-Cookie`` headers;
 * other paths (the default behavior, public) serve the static files it is
   given: the origin's site (``assets/origin/site/``, with the headers the
   origin's nginx adds, Content-Security-Policy among them; ``/api/catalog``
@@ -52,6 +55,8 @@ from tests.e2e.cloudfront_rules import Refused, Request, check
 from tests.support.events import function_url_event
 
 MANIFEST_SUFFIXES = (".m3u8", ".mpd")
+API_PREFIXES = ("/playback/", "/me/")  # and these paths themselves: the HTTP API's behaviors
+API_PATHS = ("/events", "/trending")
 SITE_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -163,7 +168,8 @@ class LocalEdge:
         certificate: tuple[Path, Path],
         site: Mapping[str, Path] | None = None,
         site_headers: Mapping[str, str] | None = None,
-        api: Callable[[str, str, Mapping[str, str]], Response] | None = None,
+        api: Callable[[str, str, Mapping[str, str], bytes], Response] | None = None,
+        viewer_country: str = "US",
     ) -> None:
         self.domain = domain
         self.public_keys = dict(public_keys)
@@ -173,7 +179,8 @@ class LocalEdge:
         self.bucket = bucket
         self.site = dict(site or {})
         self.site_headers = dict(site_headers or {})  # what the origin adds to its site's responses
-        self.api = api  # (method, raw path, headers with lower-case names) -> response
+        self.api = api  # (method, raw path, headers with lower-case names, body) -> response
+        self.viewer_country = viewer_country  # what CloudFront's geolocation says of every viewer
         self.log = EdgeLog()
         self.frozen_at: float | None = None  # when set, the edge's clock reads this epoch time (tests: expiry)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -207,10 +214,15 @@ class LocalEdge:
         self._thread.join(timeout=10)
 
     # --- one request ------------------------------------------------------------------------
-    def serve(self, method: str, raw_path: str, headers: Mapping[str, str], source_ip: str) -> Response:
+    def serve(
+        self, method: str, raw_path: str, headers: Mapping[str, str], source_ip: str, body: bytes = b""
+    ) -> Response:
         path, _, query = raw_path.partition("?")
-        if path.startswith("/playback/") and self.api is not None:
-            return self.api(method, raw_path, {name.lower(): value for name, value in headers.items()})
+        if self.api is not None and (path.startswith(API_PREFIXES) or path in API_PATHS):
+            lower = {name.lower(): value for name, value in headers.items()}
+            # CloudFront adds its own CloudFront-Viewer-Country (AllViewerExceptHostHeader); a viewer's is not kept.
+            lower["cloudfront-viewer-country"] = self.viewer_country
+            return self.api(method, raw_path, lower, body)
         if not path.startswith("/vod/"):
             return self._site(path)
         cookies = _cookies(headers.get("Cookie"))
@@ -291,7 +303,11 @@ def _handler_class(edge: LocalEdge) -> type[BaseHTTPRequestHandler]:
 
         def _respond(self, method: str) -> None:
             headers = {name: value for name, value in self.headers.items()}
-            status, response_headers, body = edge.serve(method, self.path, headers, self.client_address[0])
+            length = int(self.headers.get("Content-Length") or 0)
+            request_body = self.rfile.read(length) if length else b""
+            status, response_headers, body = edge.serve(
+                method, self.path, headers, self.client_address[0], request_body
+            )
             self.send_response(status)
             for name, value in response_headers.items():
                 if name.lower() != "content-length":
@@ -299,11 +315,14 @@ def _handler_class(edge: LocalEdge) -> type[BaseHTTPRequestHandler]:
                         self.send_header(name, one)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            if method == "GET":
+            if method != "HEAD":
                 self.wfile.write(body)
 
         def do_GET(self) -> None:
             self._respond("GET")
+
+        def do_POST(self) -> None:
+            self._respond("POST")
 
         def do_HEAD(self) -> None:
             self._respond("HEAD")

@@ -14,7 +14,7 @@
   let token = null;
   let userId = null;
   let country = sessionStorage.getItem("showrunner.country");
-  let bitrateKbps;
+  let hls = null;
   let stalledAt = null;
   let stalledMs = 0;
   let started = false;
@@ -60,8 +60,9 @@
       country,
       rebufferMs: Math.round(stalledMs),
     };
-    if (bitrateKbps !== undefined) {
-      event.bitrateKbps = bitrateKbps;
+    const level = hls && hls.levels ? hls.levels[hls.currentLevel] : null;
+    if (level && level.bitrate) {
+      event.bitrateKbps = Math.round(level.bitrate / 1000); // the rendition playing
     }
     stalledMs = 0;
     queue.push(event);
@@ -135,11 +136,7 @@
     });
     video.addEventListener("error", () => record(video, titleId, "error"));
     document.addEventListener("showrunner:hls", (event) => {
-      const hls = event.detail;
-      hls.on(window.Hls.Events.LEVEL_SWITCHED, (_name, data) => {
-        const level = hls.levels[data.level];
-        bitrateKbps = level ? Math.round(level.bitrate / 1000) : undefined;
-      });
+      hls = event.detail;
       hls.on(window.Hls.Events.ERROR, (_name, data) => {
         if (data.fatal) {
           record(video, titleId, "error");
