@@ -349,9 +349,8 @@ def _play_in_chromium(world: World, profile: Path) -> list[dict[str, Any]]:
         assert _until(lambda: browser.evaluate(session, ended)), "the watch page did not play to the end"
         # The reporter posts the batch when the title ends; wait until the stream has it.
         assert _until(lambda: len(world.stream_records()) > before, 20), "the watch page posted no events"
-    (record,) = world.stream_records()[before:]
-    events = [json.loads(line) for line in record["Data"].splitlines()]
-    world.requests.append((BROWSER_SUB, len(events)))
+    events = [json.loads(line) for record in world.stream_records()[before:] for line in record["Data"].splitlines()]
+    world.requests.append((BROWSER_SUB, len(events)))  # the page posted one batch, when the title ended
     world.sent += events
     return events
 
