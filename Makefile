@@ -35,7 +35,8 @@ help:
 	@echo "make deploy ENV=dev      cdk deploy '<env>/*' to the AWS account in your credentials"
 	@echo "make diff ENV=dev        cdk diff '<env>/*'"
 	@echo "make destroy ENV=dev     cdk destroy '<env>/*' (prod needs CONFIRM=prod)"
-	@echo "make rehearse ENV=dev    deploy into a local moto server with the CDK CLI, check, tear down (KEEP=1 keeps it)"
+	@echo "make rehearse ENV=dev    deploy into a local moto server with the CDK CLI, check, tear down (KEEP=1 keeps it;"
+	@echo "                         RECREATE=1 deploys again next to what the teardown retained)"
 	@echo "make setup               create .venv and node_modules (idempotent; the targets above run it)"
 	@echo "make lock                re-resolve requirements.lock from the pins in pyproject.toml"
 	@echo "make review [ENV=dev]    synthesize and write docs/review/<env>.md and diagrams (all environments by default;"
@@ -114,7 +115,7 @@ destroy: setup
 
 # Try a deploy without an AWS account: an embedded moto server, the real CDK CLI (docs/rehearsal.md).
 rehearse: synth
-	$(PY) -m tools.developer.rehearsal --env $(ENV) --outdir $(CDK_OUT) $(if $(KEEP),--keep)
+	$(PY) -m tools.developer.rehearsal --env $(ENV) --outdir $(CDK_OUT) $(if $(KEEP),--keep) $(if $(RECREATE),--recreate)
 
 lock:
 	rm -rf build/lock-venv

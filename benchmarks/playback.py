@@ -4,7 +4,8 @@ Run with ``make bench``. Every group interleaves its contenders round by round
 (so a noisy neighbour slows all of them alike), reports medians, and states the
 ratio against the issue's target. The exit status is 1 when a target is missed.
 
-* issuer: warm handler vs a bare RSA-2048 signature of the same policy, and botocore's CloudFrontSigner;
+* issuer: warm handler (entitlement on a cached catalog item, then the signature) vs a bare RSA-2048
+  signature of the same policy, and botocore's CloudFrontSigner;
 * rewriter: 2-hour and 10-hour HLS media playlists and a master playlist vs the m3u8 library, and a
   DASH SegmentList MPD vs lxml, each also vs a bare ``replace`` floor;
 * rewriter end to end: the warm handler (event in, response out, moto S3 behind it) vs the m3u8
@@ -76,24 +77,49 @@ def issuer() -> tuple[Result, list[Target]]:
     from moto import mock_aws
 
     with mock_aws():
-        s3 = boto3.client("s3")
-        s3.create_bucket(Bucket="bench-content")
-        s3.put_object(Bucket="bench-content", Key=f"vod/{samples.TITLE}/master.m3u8", Body=b"#EXTM3U\n")
+        dynamodb = boto3.client("dynamodb")
+        dynamodb.create_table(
+            TableName="bench-catalog",
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "titleId", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "titleId", "KeyType": "HASH"}],
+        )
+        # A title with every entitlement field set, so the warm path decides on all of them.
+        dynamodb.put_item(
+            TableName="bench-catalog",
+            Item={
+                "titleId": {"S": samples.TITLE},
+                "status": {"S": "published"},
+                "name": {"S": "Benchmark"},
+                "formats": {"L": [{"S": "hls"}, {"S": "dash"}]},
+                "durationSeconds": {"N": "5400"},
+                "availableFrom": {"S": "2020-01-01T00:00:00Z"},
+                "availableUntil": {"S": "2099-01-01T00:00:00Z"},
+                "countries": {"L": [{"S": "US"}, {"S": "CA"}, {"S": "GB"}]},
+                "tier": {"S": "standard"},
+            },
+        )
         secret = boto3.client("secretsmanager").create_secret(Name="bench-key", SecretString=samples.private_pem())
         os.environ.update(
             DISTRIBUTION_DOMAIN=samples.DOMAIN,
             KEY_PAIR_ID=samples.KEY_PAIR_ID,
             SIGNING_KEY_SECRET_ARN=secret["ARN"],
-            CONTENT_BUCKET="bench-content",
+            CATALOG_TABLE="bench-catalog",
             URL_TTL_SECONDS="21600",
+            TOKEN_MIN_SECONDS="900",  # noqa: S106 - seconds, not a password
+            TOKEN_MARGIN_SECONDS="1800",  # noqa: S106 - seconds, not a password
+            CATALOG_CACHE_SECONDS="60",
         )
         from signed_url.handler import handler
 
         event = {
+            "headers": {"cloudfront-viewer-country": "US"},
             "pathParameters": {"titleId": samples.TITLE},
-            "requestContext": {"authorizer": {"jwt": {"claims": {"sub": "user-1"}}}},
+            "requestContext": {
+                "authorizer": {"jwt": {"claims": {"sub": "user-1", "cognito:groups": "[viewers plan-premium]"}}}
+            },
         }
-        assert handler(event, None)["statusCode"] == 200  # cold: reads the key, HEADs the title
+        assert handler(event, None)["statusCode"] == 200  # cold: reads the key and the title's catalog item
 
         key = samples.private_key()
         policy = custom_policy(title_resource(samples.DOMAIN, samples.TITLE), int(time.time()) + 21600)

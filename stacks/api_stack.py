@@ -15,6 +15,7 @@ from constructs import Construct
 from stacks.base_stack import ShowrunnerStack
 from stacks.compliance import Ack
 from stacks.log_groups import log_group
+from stacks.names import CATALOG_TIERS, PLAN_GROUP_PREFIX, VIEWER_CLIENT_OUTPUT, VIEWER_POOL_OUTPUT
 
 # One JSON object per request. No headers, tokens or claims: only what an operator needs.
 ACCESS_LOG_FORMAT = {
@@ -58,6 +59,9 @@ class ApiStack(ShowrunnerStack):
       issuer is configured, a Cognito user pool and a public app client
       (SRP sign-in, no client secret) are created and used. The pool is on
       the Plus plan with full-function threat protection.
+    * The pool's plan groups, ``plan-free``, ``plan-standard`` and
+      ``plan-premium``: a viewer's plan is the group in the token's
+      ``cognito:groups`` claim (docs/api.md, "Entitlement").
     * Routes live in the stacks that own their integrations (Playback adds
       ``GET /playback/{titleId}``, Analytics adds ``POST /events``), each
       attaching ``route_authorizer``. No route is left unauthenticated.
@@ -79,6 +83,9 @@ class ApiStack(ShowrunnerStack):
         api_config = config.api
 
         self.user_pool: cognito.UserPool | None = None
+        # The web player's sign-in (the Origin stack's site): the pool and its app client, or "" with another issuer.
+        self.viewer_pool_id = ""
+        self.viewer_client_id = ""
         if api_config.jwt_issuer:
             issuer = api_config.jwt_issuer
             audience = list(api_config.jwt_audience)
@@ -86,6 +93,10 @@ class ApiStack(ShowrunnerStack):
             self.user_pool, client = self._user_pool()
             issuer = f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool.user_pool_id}"
             audience = [client.user_pool_client_id]
+            self.viewer_pool_id = self.user_pool.user_pool_id
+            self.viewer_client_id = client.user_pool_client_id
+            CfnOutput(self, VIEWER_POOL_OUTPUT, value=self.viewer_pool_id)
+            CfnOutput(self, VIEWER_CLIENT_OUTPUT, value=self.viewer_client_id)
 
         self.http_api = apigwv2.HttpApi(
             self,
@@ -161,4 +172,15 @@ class ApiStack(ShowrunnerStack):
             id_token_validity=Duration.hours(1),
             refresh_token_validity=Duration.days(30),
         )
+        # Highest plan first: Cognito puts the group of lowest precedence in the ID token's cognito:preferred_role,
+        # and lists every group in cognito:groups, which is what the issuer reads.
+        for precedence, tier in enumerate(reversed(CATALOG_TIERS)):
+            cognito.CfnUserPoolGroup(
+                self,
+                f"Plan{tier.capitalize()}",
+                user_pool_id=pool.user_pool_id,
+                group_name=f"{PLAN_GROUP_PREFIX}{tier}",
+                description=f"Viewers on the {tier} plan: they may watch {tier} titles and those of lower tiers",
+                precedence=precedence,
+            )
         return pool, client

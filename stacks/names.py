@@ -24,6 +24,14 @@ SIGNING_KEY_SECRET_OUTPUT = "SigningKeySecretArn"  # noqa: S105 (an output name,
 ACTIVE_SIGNING_KEY_OUTPUT = "ActiveSigningKeyId"  # Edge stack: the key the deployed issuer signs with
 ORIGIN_HEADER_SECRET_OUTPUT = "OriginHeaderSecretArn"  # noqa: S105 (an output name, not a secret) - Origin stack
 CATALOG_TABLE_OUTPUT = "CatalogTableName"  # Storage stack
+VIEWER_POOL_OUTPUT = "ViewerPoolId"  # Api stack, when it creates the Cognito user pool
+VIEWER_CLIENT_OUTPUT = "ViewerClientId"  # Api stack: the web player's app client (SRP, no secret)
+
+# The catalog's vocabulary (docs/api.md, "The catalog"; lambda/entitlement/rules.py keeps the same, tested).
+CATALOG_STATUSES = ("processing", "published", "failed", "withdrawn")
+CATALOG_TIERS = ("free", "standard", "premium")  # lowest first: a plan covers its tier and those below
+PLAN_GROUP_PREFIX = "plan-"  # a viewer's plan is the Cognito group plan-<tier>
+TITLE_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}"
 INGEST_BUCKET_OUTPUT = "IngestBucketName"  # Ingest stack: upload sources under incoming/
 INGEST_STATE_MACHINE_OUTPUT = "IngestStateMachineArn"  # Ingest stack: one execution per upload
 

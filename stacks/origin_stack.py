@@ -123,6 +123,8 @@ class OriginStack(ShowrunnerStack):
         logs_bucket: s3.IBucket,
         alerts_topic: sns.ITopic,
         alerts_key: kms.IKey,
+        viewer_pool_id: str = "",
+        viewer_client_id: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, description="origin ALB and EC2 Auto Scaling fleet", **kwargs)
@@ -161,6 +163,8 @@ class OriginStack(ShowrunnerStack):
             ),
             vpc=vpc,
             topic=alerts_topic,
+            viewer_pool_id=viewer_pool_id,
+            viewer_client_id=viewer_client_id,
         )
         self.target_group = self.load_balancer.forward_with_header(
             "Fleet",

@@ -5,7 +5,9 @@ user data as a base64 tar.gz, so an instance needs no S3 access to get it and
 any change to those files produces a new launch template version, which
 CloudFormation's rolling update rolls out. The archive is deterministic
 (sorted entries, zero timestamps and owners) so an unchanged site never
-changes the template.
+changes the template. Whole-line comments of the scripts and the nginx
+configuration stay in the repository (``shipped``): they are most of what would
+otherwise push the user data past EC2's 16 KB, and the instance runs the code.
 """
 
 from __future__ import annotations
@@ -39,12 +41,25 @@ def payload_files(root: Path = ASSETS) -> list[tuple[str, Path]]:
     return sorted(files)
 
 
+# Whole-line comment markers by file suffix: a line that starts (after indentation) with one is left out.
+_COMMENT_LINES = {".js": b"//", ".conf": b"#"}
+
+
+def shipped(name: str, data: bytes) -> bytes:
+    """What the instance gets of a payload file: the file without its whole-line comments (JavaScript ``//``,
+    nginx ``#``); every other line, trailing comments included, byte for byte."""
+    marker = _COMMENT_LINES.get(Path(name).suffix)
+    if marker is None:
+        return data
+    return b"".join(line for line in data.splitlines(keepends=True) if not line.lstrip().startswith(marker))
+
+
 def payload_archive(root: Path = ASSETS) -> bytes:
     """A reproducible tar.gz of the payload files: same files in, same bytes out."""
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as archive:
         for name, path in payload_files(root):
-            data = path.read_bytes()
+            data = shipped(name, path.read_bytes())
             info = tarfile.TarInfo(name)
             info.size = len(data)
             info.mode = 0o644
@@ -55,17 +70,30 @@ def payload_archive(root: Path = ASSETS) -> bytes:
     return gzip.compress(raw.getvalue(), compresslevel=9, mtime=0)
 
 
-def render_user_data(*, stack_name: str, resource: str, region: str, root: Path = ASSETS) -> str:
+def render_user_data(
+    *,
+    stack_name: str,
+    resource: str,
+    region: str,
+    viewer_pool: str = "",
+    viewer_client: str = "",
+    root: Path = ASSETS,
+) -> str:
     """The launch template's user data: the shipped script, preceded by its inputs.
 
     ``stack_name``, ``resource`` and ``region`` may be CDK tokens; they name
-    where the script sends its CloudFormation signal.
+    where the script sends its CloudFormation signal. ``viewer_pool`` and
+    ``viewer_client`` (tokens too, or empty without a Cognito user pool) are the
+    sign-in page's user pool and app client, written to the site's config.json.
     """
     script = (root / SCRIPT).read_text(encoding="utf-8")
     if not script.startswith(_SHEBANG):
         raise ValueError(f"{SCRIPT} must start with {_SHEBANG.strip()!r}")
     for label, value in (("stack_name", stack_name), ("resource", resource), ("region", region)):
         if not value or not _SAFE_VALUE.fullmatch(value):
+            raise ValueError(f"{label} {value!r} cannot be put in a shell variable unquoted")
+    for label, value in (("viewer_pool", viewer_pool), ("viewer_client", viewer_client)):
+        if not _SAFE_VALUE.fullmatch(value):
             raise ValueError(f"{label} {value!r} cannot be put in a shell variable unquoted")
     payload = base64.b64encode(payload_archive(root)).decode("ascii")
     user_data = (
@@ -74,6 +102,8 @@ def render_user_data(*, stack_name: str, resource: str, region: str, root: Path 
         + f"SHOWRUNNER_STACK='{stack_name}'\n"
         + f"SHOWRUNNER_RESOURCE='{resource}'\n"
         + f"SHOWRUNNER_REGION='{region}'\n"
+        + f"SHOWRUNNER_VIEWER_POOL='{viewer_pool}'\n"
+        + f"SHOWRUNNER_VIEWER_CLIENT='{viewer_client}'\n"
         + script.removeprefix(_SHEBANG)
     )
     if len(user_data.encode()) > USER_DATA_LIMIT - _TOKEN_SLACK:

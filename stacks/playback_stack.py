@@ -5,26 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from stacks.api_stack import ApiStack
 from stacks.base_stack import ShowrunnerStack
 from stacks.compliance import Ack, synchronous_function_skips
+from stacks.constructs.catalog_api import CatalogApi
 from stacks.constructs.signed_url_issuer import SignedUrlIssuer
 from stacks.names import SIGNING_KEY_SECRET_OUTPUT
 
-_ISSUER_HEAD = (
-    "The issuer checks that a title exists with HEAD (s3:GetObject) on exactly two keys per title, "
-    "vod/<titleId>/master.m3u8 and vod/<titleId>/manifest.mpd; the titleId is the request's validated path "
-    "parameter, so the wildcard stands for the title segment only and no media or other object is readable."
-)
-
 
 class PlaybackStack(ShowrunnerStack):
-    """The signed-URL issuer and the key it signs with. It comes after the Edge stack.
+    """The signed-URL issuer, the key it signs with, and the catalog API. It comes after the Edge stack.
 
     * ``signing_key_secret``: Secrets Manager secret whose value is the PEM RSA
       private key of the CloudFront key pair, encrypted with its own customer
@@ -36,18 +31,13 @@ class PlaybackStack(ShowrunnerStack):
       CloudFront public key ID (docs/operations.md).
     * ``issuer``: ``GET /playback/{titleId}`` on the Api stack's HTTP API,
       behind its JWT authorizer. It signs for ``distribution_domain`` with
-      ``key_pair_id``, both from the Edge stack.
+      ``key_pair_id``, both from the Edge stack, after checking entitlement against
+      the catalog table (Storage stack).
+    * ``catalog``: ``GET /catalog`` and ``GET /catalog/{titleId}`` on the same API and
+      authorizer, reading the same table.
     """
 
     acknowledgments = (
-        *(
-            Ack(
-                "Issuer/FunctionRole/DefaultPolicy/Resource",
-                f"AwsSolutions-IAM5[Resource::{{ref:Storage/ContentBucket.Arn}}/{key}]",
-                _ISSUER_HEAD,
-            )
-            for key in ("vod/*/master.m3u8", "vod/*/manifest.mpd")
-        ),
         Ack(
             "SigningKey/Resource",
             "AwsSolutions-SMG4",
@@ -57,20 +47,26 @@ class PlaybackStack(ShowrunnerStack):
             "tools/operator/signing_key.py adds and labels versions (docs/operations.md, Rotating the signing key).",
         ),
     )
-    checkov_skips = synchronous_function_skips("Issuer/Function/Resource")
+    checkov_skips = (
+        *synchronous_function_skips("Issuer/Function/Resource"),
+        *synchronous_function_skips("Catalog/Function/Resource"),
+    )
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        content_bucket: s3.IBucket,
+        catalog_table: dynamodb.ITableV2,
+        catalog_key: kms.IKey,
         api: ApiStack,
         distribution_domain: str,
         key_pair_id: str,
         **kwargs: Any,
     ) -> None:
-        super().__init__(scope, construct_id, description="signed-URL issuer and its signing key", **kwargs)
+        super().__init__(
+            scope, construct_id, description="signed-URL issuer and its signing key, catalog API", **kwargs
+        )
         config = self.config
         removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
 
@@ -100,11 +96,26 @@ class PlaybackStack(ShowrunnerStack):
             "Issuer",
             env=self.env_props,
             url_ttl_seconds=config.playback.url_ttl_seconds,
-            content_bucket=content_bucket,
+            token_min_seconds=config.playback.token_min_seconds,
+            token_margin_seconds=config.playback.token_margin_seconds,
+            catalog_cache_seconds=config.catalog.cache_seconds,
+            catalog_table=catalog_table,
+            catalog_key=catalog_key,
             signing_key=self.signing_key_secret,
             http_api=api.http_api,
             authorizer=api.route_authorizer,
             distribution_domain=distribution_domain,
             key_pair_id=key_pair_id,
+        )
+        self.catalog = CatalogApi(
+            self,
+            "Catalog",
+            env=self.env_props,
+            catalog_table=catalog_table,
+            catalog_key=catalog_key,
+            cache_seconds=config.catalog.cache_seconds,
+            page_size=config.catalog.page_size,
+            http_api=api.http_api,
+            authorizer=api.route_authorizer,
         )
         CfnOutput(self, SIGNING_KEY_SECRET_OUTPUT, value=self.signing_key_secret.secret_arn)

@@ -64,6 +64,8 @@ class ShowrunnerStage(Stage):
             logs_bucket=self.storage.logs_bucket,
             alerts_topic=self.alerts.topic,
             alerts_key=self.alerts.key,
+            viewer_pool_id=self.api.viewer_pool_id,
+            viewer_client_id=self.api.viewer_client_id,
         )
         self.analytics = AnalyticsStack(
             self,
@@ -95,7 +97,8 @@ class ShowrunnerStage(Stage):
             self,
             "Playback",
             config=config,
-            content_bucket=self.storage.content_bucket,
+            catalog_table=self.storage.catalog.table,
+            catalog_key=self.storage.catalog.key,
             api=self.api,
             distribution_domain=self.edge.domain_name,
             key_pair_id=self.edge.signing.active_key_id,
@@ -112,6 +115,7 @@ class ShowrunnerStage(Stage):
                 target_group=self.origin.target_group,
                 functions={
                     "SignedUrl": self.playback.issuer.function,
+                    "CatalogApi": self.playback.catalog.function,
                     "ManifestRewriter": self.edge.rewriter.function,
                     "EventIngest": self.analytics.ingestion.function,
                     "RowsApi": self.analytics.rows_api.function,

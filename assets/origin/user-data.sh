@@ -2,10 +2,14 @@
 # Showrunner origin instance bootstrap (Amazon Linux 2023, arm64).
 #
 # The Origin stack renders this file into the launch template's user data
-# (stacks/origin_user_data.py), preceded by four variables:
+# (stacks/origin_user_data.py), preceded by six variables:
 #   SHOWRUNNER_PAYLOAD   base64 of a tar.gz of nginx.conf, showrunner.conf and site/
 #   SHOWRUNNER_STACK, SHOWRUNNER_RESOURCE, SHOWRUNNER_REGION
-#                        where to send the CloudFormation signal (empty: send none)
+#                        where to send the CloudFormation signal (empty: send none); the region
+#                        is also the Cognito endpoint's, in the site's Content-Security-Policy
+#   SHOWRUNNER_VIEWER_POOL, SHOWRUNNER_VIEWER_CLIENT
+#                        the Cognito user pool and app client the sign-in page uses, written to
+#                        site/config.json (empty: no pool, the site cannot sign in)
 # Any change to those files changes the launch template, and CloudFormation's
 # rolling update replaces the instances one batch at a time.
 #
@@ -49,12 +53,21 @@ install_payload() {
     fi
   done
 
+  local region="${SHOWRUNNER_REGION:-}" pool="${SHOWRUNNER_VIEWER_POOL:-}" client="${SHOWRUNNER_VIEWER_CLIENT:-}"
+  if [[ ! "$region" =~ ^[a-z]{2}(-[a-z]+)+-[0-9]$ ]] || [[ ! "$pool" =~ ^([a-z0-9-]+_[A-Za-z0-9]+)?$ ]] ||
+    [[ ! "$client" =~ ^[a-z0-9]*$ ]]; then
+    log "SHOWRUNNER_REGION, SHOWRUNNER_VIEWER_POOL or SHOWRUNNER_VIEWER_CLIENT is not a valid value"
+    return 1
+  fi
+
   log "installing the nginx configuration and the site"
   install -D -m 0644 "$work/nginx.conf" "$ROOT/etc/nginx/nginx.conf"
-  install -D -m 0644 "$work/showrunner.conf" "$ROOT/etc/nginx/conf.d/showrunner.conf"
+  sed "s/@SHOWRUNNER_REGION@/$region/g" "$work/showrunner.conf" >"$work/showrunner.installed.conf"
+  install -D -m 0644 "$work/showrunner.installed.conf" "$ROOT/etc/nginx/conf.d/showrunner.conf"
   rm -rf "$SITE_DIR"
   mkdir -p "$SITE_DIR" "$ROOT/var/log/nginx" "$ROOT/var/lib/nginx/tmp"
   cp -R "$work/site/." "$SITE_DIR/"
+  printf '{"region":"%s","userPoolId":"%s","clientId":"%s"}\n' "$region" "$pool" "$client" >"$SITE_DIR/config.json"
   chmod -R u=rwX,go=rX "$SITE_DIR"
   rm -rf "$work"
 }

@@ -9,31 +9,28 @@ catalog are passed in).
 * ``GET /me/recommendations``: the viewer's own list (the subject of the JWT); a viewer with none
   (no history: a cold start), or none that the catalog still lists, gets the trending row instead,
   and ``source`` says so.
-* Each title is shown only when the catalog lists it for this viewer now (``availability.listed``:
-  published, inside its window, allowed in the country), with its name from the catalog; at most
-  ``ROW_LENGTH`` titles, in the row's order.
+* Each title is shown only when the catalog lists it for this viewer now: the catalog API's own
+  rule (``entitlement.rules.available``: published, inside its window, allowed in the country;
+  the plan is the issuer's to decide when the viewer presses play), with its name from the catalog;
+  at most ``ROW_LENGTH`` titles, in the row's order.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from entitlement.rules import InvalidTitleError, Title, available, country_from_headers
 from personal_rows.schema import EVERY_COUNTRY, Pointer, entries, expired, trending_key, user_key
 from showrunner_common.responses import error, json_response
-
-from rows_api.availability import InvalidItemError, listed
 
 LOGGER = logging.getLogger(__name__)
 
 ROW_LENGTH = 10
-COUNTRY_HEADER = "cloudfront-viewer-country"  # HTTP API payload v2.0 lowercases header names
-COUNTRY = re.compile(r"[A-Z]{2}")
 ROUTES = ("GET /me/recommendations", "GET /trending")
 
 
@@ -53,12 +50,6 @@ class Catalog(Protocol):
     def items(self, title_ids: Sequence[str]) -> Mapping[str, Mapping[str, Any]]:
         """The catalog items of those titles that exist, by titleId."""
         ...
-
-
-def country_of(event: Mapping[str, Any]) -> str | None:
-    headers = event.get("headers")
-    value = headers.get(COUNTRY_HEADER) if isinstance(headers, Mapping) else None
-    return value if isinstance(value, str) and COUNTRY.fullmatch(value) else None
 
 
 def subject_of(event: Mapping[str, Any]) -> str | None:
@@ -94,9 +85,9 @@ class Rows:
             if item is None:
                 continue
             try:
-                if not listed(item, country, now):
+                if available(Title.from_item(item), country, now) is not None:
                     continue
-            except InvalidItemError as exc:
+            except InvalidTitleError as exc:
                 LOGGER.warning("catalog item %s is not listed: %s", title_id, exc)
                 continue
             shown.append(_display(item))
@@ -130,7 +121,7 @@ class Rows:
         subject = subject_of(event)
         if subject is None:
             return error(401, "unauthorized", "no signed-in user in the request")
-        country = country_of(event)
+        country = country_from_headers(event.get("headers"))
         try:
             run = self.store.pointer()
             if run is None:  # no night has been loaded yet

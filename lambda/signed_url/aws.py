@@ -1,4 +1,4 @@
-"""The issuer's two AWS calls: HEAD on a manifest, and reading the signing key.
+"""The issuer's two AWS calls: reading a title's catalog item, and reading the signing key.
 
 Imported on the first request, not at module import, so a cold start does not
 pay for botocore before it has to.
@@ -13,7 +13,6 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from cloudfront_token.signer import Signer, SigningKeyError, load_signer
-from showrunner_common.s3 import ABSENT_CODES, error_code
 
 from signed_url.issuer import ServiceUnavailableError
 
@@ -29,26 +28,33 @@ def _key_unavailable() -> ServiceUnavailableError:
     return ServiceUnavailableError("signing_key_unavailable", "the signing key cannot be read")
 
 
-class ObjectExists:
-    """``exists(key)`` for one bucket, by HEAD."""
+# What the issuer reads of a catalog item (docs/api.md, "The catalog"); "status" is a reserved word.
+PROJECTION = "titleId, #status, formats, durationSeconds, availableFrom, availableUntil, countries, tier"
 
-    def __init__(self, client: Any, bucket: str) -> None:
+
+class CatalogItems:
+    """``lookup(title_id)``: the title's catalog item (DynamoDB's attribute-value map) or None, by GetItem."""
+
+    def __init__(self, client: Any, table: str) -> None:
         self._client = client
-        self._bucket = bucket
+        self._table = table
 
-    def __call__(self, key: str) -> bool:
+    def __call__(self, title_id: str) -> dict[str, Any] | None:
         try:
-            self._client.head_object(Bucket=self._bucket, Key=key)
+            response = self._client.get_item(
+                TableName=self._table,
+                Key={"titleId": {"S": title_id}},
+                ProjectionExpression=PROJECTION,
+                ExpressionAttributeNames={"#status": "status"},
+            )
         except ClientError as exc:
-            code = error_code(exc)
-            if code in ABSENT_CODES:
-                return False
-            LOGGER.error("HEAD %s failed: %s", key, code)
-            raise ServiceUnavailableError("catalog_unavailable", "cannot check the title") from None
+            LOGGER.error("GetItem %s failed: %s", title_id, exc.response.get("Error", {}).get("Code", "?"))
+            raise ServiceUnavailableError("catalog_unavailable", "cannot read the catalog") from None
         except BotoCoreError as exc:
-            LOGGER.error("HEAD %s failed: %s", key, type(exc).__name__)
-            raise ServiceUnavailableError("catalog_unavailable", "cannot check the title") from None
-        return True
+            LOGGER.error("GetItem %s failed: %s", title_id, type(exc).__name__)
+            raise ServiceUnavailableError("catalog_unavailable", "cannot read the catalog") from None
+        item: dict[str, Any] | None = response.get("Item")
+        return item
 
 
 class SigningKey:

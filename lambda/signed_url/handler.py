@@ -27,12 +27,13 @@ for _name in ("botocore", "boto3", "urllib3"):
 def _build() -> Issuer:
     import boto3  # deferred: botocore is most of a cold start's import time
 
-    from signed_url.aws import ObjectExists, SigningKey  # imports botocore
+    from signed_url.aws import CatalogItems, SigningKey  # imports botocore
 
     settings = Settings.from_env(os.environ)
-    exists = ObjectExists(boto3.client("s3"), settings.content_bucket)
+    items = CatalogItems(boto3.client("dynamodb"), settings.catalog_table)
+    titles = TitleCatalog(items, ttl=settings.catalog_cache_seconds)
     key = SigningKey(boto3.client("secretsmanager"), settings.signing_key_secret_arn, settings.key_pair_id)
-    return Issuer(settings, formats=TitleCatalog(exists).formats, signer=key)
+    return Issuer(settings, titles=titles.title, signer=key)
 
 
 _issuer = PerContainer(_build)  # one Issuer per container, with its caches

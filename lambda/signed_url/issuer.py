@@ -1,21 +1,22 @@
-"""``GET /playback/{titleId}``: one signed custom policy per play, as URLs and cookies.
+"""``GET /playback/{titleId}``: entitlement first, then one signed custom policy per play, as URLs and cookies.
 
 Pure logic over three injected dependencies, so tests and benchmarks can run it
 without AWS:
 
-* ``formats(title_id)`` -> which manifests exist (``TitleCatalog``, HEAD on S3 with a short cache);
+* ``titles(title_id)`` -> the catalog's ``Title``, or None (``TitleCatalog``: DynamoDB with a short cache);
 * ``signer()`` -> the ``Signer`` (loaded from Secrets Manager once per container);
 * ``clock()`` -> epoch seconds.
 
 Contract (``docs/api.md``): 200 with ``titleId``, ``expiresAt``, ``hls``/``dash``
-and ``cookies``, plus ``Set-Cookie`` cookies; errors are JSON
-``{"error", "message"}`` with 400, 401, 404 or 503, and never carry a stack
-trace or key material.
+and ``cookies``, plus ``Set-Cookie`` cookies; 403 ``not_entitled`` with a ``reason``
+(``entitlement.rules.REASONS``); other errors are JSON ``{"error", "message"}`` with 400,
+401, 404 or 503, and never carry a stack trace or key material.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -24,15 +25,18 @@ from typing import Any
 
 from cloudfront_token.policy import DOMAIN, KEY_PAIR_ID, TITLE_ID, is_title_id, title_resource
 from cloudfront_token.signer import Signer
+from entitlement.rules import MESSAGES, NOT_PUBLISHED, InvalidTitleError, Title, Viewer, decide
 from showrunner_common.responses import JSON_HEADERS, error
 
 LOGGER = logging.getLogger(__name__)
 
 MANIFESTS = {"hls": "master.m3u8", "dash": "manifest.mpd"}
-# URL_TTL_SECONDS: the bounds of playback.url_ttl_seconds (stacks/config/playback.py, docs/api.md), checked
-# again here so a hand-edited function answers 503 rather than sign for a week (tests keep the two equal).
+# Bounds of the token lifetime settings (stacks/config/playback.py, docs/api.md), checked again here so a
+# hand-edited function answers 503 rather than sign for a week (tests keep the two equal).
 MIN_TTL_SECONDS = 300
 MAX_TTL_SECONDS = 86_400
+MAX_MARGIN_SECONDS = 14_400
+MAX_CACHE_SECONDS = 60
 
 
 class ServiceUnavailableError(Exception):
@@ -47,13 +51,26 @@ class ConfigurationError(ValueError):
     pass
 
 
+def _seconds(environ: Mapping[str, str], name: str, low: int, high: int) -> int:
+    # Plain ASCII digits only: str.isdigit() also accepts "²" (int() then raises) and "٣٠٠" (int() reads 300),
+    # and int() refuses more than 4,300 digits; a length check first keeps int() to a few digits.
+    value = environ.get(name, "")
+    plain = value.isascii() and value.isdigit() and len(value) <= 9
+    if not plain or not low <= int(value) <= high:
+        raise ConfigurationError(f"{name} must be whole seconds, ASCII digits, from {low} to {high}")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     distribution_domain: str
     key_pair_id: str
     signing_key_secret_arn: str
-    content_bucket: str
-    url_ttl_seconds: int
+    catalog_table: str
+    url_ttl_seconds: int  # the longest a token lives
+    token_min_seconds: int  # the shortest (unless the title's window ends sooner)
+    token_margin_seconds: int  # added to the title's duration
+    catalog_cache_seconds: int
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -65,62 +82,104 @@ class Settings:
             raise ConfigurationError("KEY_PAIR_ID must be a CloudFront public key ID")
         if not values["SIGNING_KEY_SECRET_ARN"].startswith("arn:"):
             raise ConfigurationError("SIGNING_KEY_SECRET_ARN must be a Secrets Manager secret ARN")
-        if not values["CONTENT_BUCKET"]:
-            raise ConfigurationError("CONTENT_BUCKET must name the content bucket")
-        ttl = values["URL_TTL_SECONDS"]
-        # Plain ASCII digits only: str.isdigit() also accepts "²" (int() then raises) and "٣٠٠" (int() reads 300),
-        # and int() refuses more than 4,300 digits; a length check first keeps int() to a few digits.
-        plain = ttl.isascii() and ttl.isdigit() and len(ttl) <= 9
-        if not plain or not MIN_TTL_SECONDS <= int(ttl) <= MAX_TTL_SECONDS:
-            raise ConfigurationError(
-                f"URL_TTL_SECONDS must be whole seconds, ASCII digits, from {MIN_TTL_SECONDS} to {MAX_TTL_SECONDS}"
-            )
+        if not values["CATALOG_TABLE"]:
+            raise ConfigurationError("CATALOG_TABLE must name the catalog table")
+        ttl = _seconds(environ, "URL_TTL_SECONDS", MIN_TTL_SECONDS, MAX_TTL_SECONDS)
+        minimum = _seconds(environ, "TOKEN_MIN_SECONDS", MIN_TTL_SECONDS, MAX_TTL_SECONDS)
+        if minimum > ttl:
+            raise ConfigurationError("TOKEN_MIN_SECONDS must not exceed URL_TTL_SECONDS")
         return cls(
             distribution_domain=values["DISTRIBUTION_DOMAIN"],
             key_pair_id=values["KEY_PAIR_ID"],
             signing_key_secret_arn=values["SIGNING_KEY_SECRET_ARN"],
-            content_bucket=values["CONTENT_BUCKET"],
-            url_ttl_seconds=int(ttl),
+            catalog_table=values["CATALOG_TABLE"],
+            url_ttl_seconds=ttl,
+            token_min_seconds=minimum,
+            token_margin_seconds=_seconds(environ, "TOKEN_MARGIN_SECONDS", 0, MAX_MARGIN_SECONDS),
+            catalog_cache_seconds=_seconds(environ, "CATALOG_CACHE_SECONDS", 1, MAX_CACHE_SECONDS),
         )
 
+    def expires_at(self, title: Title, now: int) -> int:
+        """When a play of ``title`` starting at ``now`` stops being valid (docs/api.md, "Token lifetime").
 
-_ENV = ("DISTRIBUTION_DOMAIN", "KEY_PAIR_ID", "SIGNING_KEY_SECRET_ARN", "CONTENT_BUCKET", "URL_TTL_SECONDS")
+        The title's duration plus the margin, within [token_min_seconds, url_ttl_seconds]; never after the
+        title's ``availableUntil``. A title without a duration gets the longest lifetime.
+        """
+        if title.duration_seconds is None:
+            lifetime = self.url_ttl_seconds
+        else:
+            wanted = math.ceil(title.duration_seconds) + self.token_margin_seconds
+            lifetime = min(max(wanted, self.token_min_seconds), self.url_ttl_seconds)
+        expires = now + lifetime
+        if title.available_until is not None:
+            expires = min(expires, title.available_until)
+        return expires
+
+
+_ENV = (
+    "DISTRIBUTION_DOMAIN",
+    "KEY_PAIR_ID",
+    "SIGNING_KEY_SECRET_ARN",
+    "CATALOG_TABLE",
+    "URL_TTL_SECONDS",
+    "TOKEN_MIN_SECONDS",
+    "TOKEN_MARGIN_SECONDS",
+    "CATALOG_CACHE_SECONDS",
+)
+
+# A catalog item that breaks the schema: never played, and said once in the log per cache fill.
+_INVALID = object()
 
 
 class TitleCatalog:
-    """Which of a title's manifests exist, from HEAD requests, cached for ``ttl`` seconds.
+    """Titles by ID from the catalog table (``lookup(title_id)`` -> the raw item or None), cached ``ttl`` seconds.
 
-    Both answers are cached (a title appears at most ``ttl`` seconds after upload), and the
-    cache holds at most ``max_entries`` titles, so a flood of made-up titleIds cannot grow it
-    without bound.
+    Found, missing and invalid items are all cached, so a withdrawal or a window change reaches the
+    issuer within ``ttl`` seconds, and the cache holds at most ``max_entries`` titles, so a flood of
+    made-up titleIds cannot grow it without bound.
     """
 
     def __init__(
         self,
-        exists: Callable[[str], bool],
+        lookup: Callable[[str], Mapping[str, Any] | None],
         *,
-        ttl: float = 30.0,
+        ttl: float = 10.0,
         max_entries: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._exists = exists
+        self._lookup = lookup
         self._ttl = ttl
         self._max_entries = max_entries
         self._clock = clock
-        self._cache: OrderedDict[str, tuple[float, tuple[str, ...]]] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[float, object]] = OrderedDict()
 
-    def formats(self, title_id: str) -> tuple[str, ...]:
-        """The formats (``hls``, ``dash``) the title has; empty when it has none."""
+    def title(self, title_id: str) -> Title | None:
+        """The title, or None when the catalog has no such item; ``InvalidTitleError`` for a broken one."""
         now = self._clock()
         cached = self._cache.get(title_id)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        found = tuple(fmt for fmt, name in MANIFESTS.items() if self._exists(f"vod/{title_id}/{name}"))
-        self._cache[title_id] = (now + self._ttl, found)
-        self._cache.move_to_end(title_id)
-        while len(self._cache) > self._max_entries:
-            self._cache.popitem(last=False)
-        return found
+        if cached is None or cached[0] <= now:
+            item = self._lookup(title_id)
+            value: object = None
+            if item is not None:
+                try:
+                    value = Title.from_item(item)
+                except InvalidTitleError as exc:
+                    LOGGER.error("catalog item %s is invalid: %s", title_id, exc)
+                    value = _INVALID
+            cached = (now + self._ttl, value)
+            self._cache[title_id] = cached
+            self._cache.move_to_end(title_id)
+            while len(self._cache) > self._max_entries:
+                self._cache.popitem(last=False)
+        if cached[1] is _INVALID:
+            raise InvalidTitleError(title_id)
+        title: Title | None = cached[1]  # type: ignore[assignment]
+        return title
+
+
+def refusal(reason: str) -> dict[str, Any]:
+    """403 ``not_entitled`` with one of ``entitlement.rules.REASONS``."""
+    return error(403, "not_entitled", MESSAGES[reason], reason=reason)
 
 
 def _subject(event: Mapping[str, Any]) -> str | None:
@@ -141,12 +200,12 @@ class Issuer:
         self,
         settings: Settings,
         *,
-        formats: Callable[[str], tuple[str, ...]],
+        titles: Callable[[str], Title | None],
         signer: Callable[[], Signer],
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
-        self._formats = formats
+        self._titles = titles
         self._signer = signer
         self._clock = clock
 
@@ -158,24 +217,31 @@ class Issuer:
             return error(400, "invalid_title_id", f"titleId must match {TITLE_ID.pattern}")
         assert isinstance(title_id, str)
         try:
-            formats = self._formats(title_id)
-            if not formats:
+            try:
+                title = self._titles(title_id)
+            except InvalidTitleError:
+                return refusal(NOT_PUBLISHED)
+            if title is None:
                 return error(404, "title_not_found", "no such title")
+            now = int(self._clock())
+            reason = decide(title, Viewer.from_request(event), now)
+            if reason is not None:
+                return refusal(reason)
             signer = self._signer()
         except ServiceUnavailableError as exc:
             LOGGER.error("playback unavailable: %s", exc.code)
             return error(503, exc.code, "playback is temporarily unavailable; retry later")
-        return self._issue(title_id, formats, signer)
+        return self._issue(title, self.settings.expires_at(title, now), signer)
 
-    def _issue(self, title_id: str, formats: tuple[str, ...], signer: Signer) -> dict[str, Any]:
+    def _issue(self, title: Title, expires_at: int, signer: Signer) -> dict[str, Any]:
         domain = self.settings.distribution_domain
-        expires_at = int(self._clock()) + self.settings.url_ttl_seconds
+        title_id = title.title_id
         signed = signer.sign_custom(title_resource(domain, title_id), expires_at)
         # Every value below is validated or generated here (titleId pattern, DNS name, CloudFront base64,
         # key-pair ID, integer), so none needs JSON escaping and the body is written directly: json.dumps
         # would add about 8 µs, a third of the issuer's own time per play (benchmarks/playback.py).
         urls = "".join(
-            f'"{fmt}":"{signed.url(f"https://{domain}/vod/{title_id}/{MANIFESTS[fmt]}")}",' for fmt in formats
+            f'"{fmt}":"{signed.url(f"https://{domain}/vod/{title_id}/{MANIFESTS[fmt]}")}",' for fmt in title.formats
         )
         cookies = signed.cookies()
         body = (

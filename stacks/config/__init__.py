@@ -17,6 +17,7 @@ synth with one ``ConfigError`` that names the setting, e.g.
 from stacks.config.analytics import AnalyticsConfig, EmrSettings, StreamSettings
 from stacks.config.api import ApiConfig
 from stacks.config.base import ConfigError, available_time_zones, known_regions
+from stacks.config.catalog import CatalogConfig
 from stacks.config.defaults import DEFAULTS
 from stacks.config.edge import PLACEHOLDER_PUBLIC_KEY, REPO_ROOT, EdgeConfig
 from stacks.config.environment import EnvironmentConfig, Retention
@@ -59,6 +60,7 @@ __all__ = [
     "AudioSettings",
     "BudgetSettings",
     "BusinessHours",
+    "CatalogConfig",
     "ChaosMonkeySettings",
     "ConfigError",
     "EdgeConfig",

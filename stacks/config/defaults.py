@@ -7,6 +7,10 @@ from typing import Any
 _COMMON: dict[str, Any] = {
     "region": "us-east-1",
     "availability_zones": ["us-east-1a", "us-east-1b"],
+    # A play lives for the title plus half an hour (15 minutes at least, 6 hours at most); the catalog a
+    # function read is at most 10 s old (docs/api.md, "Token lifetime" and "Entitlement").
+    "playback": {"url_ttl_seconds": 21_600, "token_min_seconds": 900, "token_margin_seconds": 1_800},
+    "catalog": {"cache_seconds": 10, "page_size": 24},
 }
 
 # The nightly EMR run; every environment overrides the capacity.

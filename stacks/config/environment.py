@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from stacks.config.analytics import AnalyticsConfig
 from stacks.config.api import ApiConfig
 from stacks.config.base import _ACM_ARN, _COUNTRY, _DOMAIN, _EMAIL, FieldError, Model, known_regions
+from stacks.config.catalog import CatalogConfig
 from stacks.config.edge import EdgeConfig
 from stacks.config.ingest import IngestConfig
 from stacks.config.network import NatConfig
@@ -61,6 +62,7 @@ class EnvironmentConfig(Model):
     alarm_email: str | None = None
     operations: OperationsConfig
     playback: PlaybackConfig = PlaybackConfig()
+    catalog: CatalogConfig = CatalogConfig()
     ingest: IngestConfig = Field(default_factory=IngestConfig)
     personalization: PersonalizationConfig = PersonalizationConfig()
 

@@ -50,5 +50,6 @@ class CdnRealtimeLogs(Construct):
         role = self.config.node.find_child("RealtimeLogKinesisRole")
         policy = role.node.find_child("DefaultPolicy").node.default_child
         resource = self.config.node.default_child
-        assert isinstance(policy, iam.CfnPolicy) and isinstance(resource, cloudfront.CfnRealtimeLogConfig)
+        assert isinstance(policy, iam.CfnPolicy)
+        assert isinstance(resource, cloudfront.CfnRealtimeLogConfig)
         resource.add_dependency(policy)

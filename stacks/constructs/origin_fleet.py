@@ -98,6 +98,8 @@ class OriginFleet(Construct):
         capacity: FleetCapacity,
         vpc: ec2.IVpc,
         topic: sns.ITopic,
+        viewer_pool_id: str = "",
+        viewer_client_id: str = "",
     ) -> None:
         super().__init__(scope, construct_id)
         origin = capacity
@@ -125,7 +127,11 @@ class OriginFleet(Construct):
         stack = Stack.of(self)
         group_logical_id = _LogicalId()
         user_data = render_user_data(
-            stack_name=stack.stack_name, resource=Lazy.string(group_logical_id), region=stack.region
+            stack_name=stack.stack_name,
+            resource=Lazy.string(group_logical_id),
+            region=stack.region,
+            viewer_pool=viewer_pool_id,
+            viewer_client=viewer_client_id,
         )
         self.launch_template = ec2.LaunchTemplate(
             self,

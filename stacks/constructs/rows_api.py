@@ -47,7 +47,7 @@ class RowsApi(Construct):
             environment={"ROWS_TABLE": rows_table.table_name, "CATALOG_TABLE": catalog_table.table_name},
             memory_size=512,
             timeout=Duration.seconds(5),
-            shared=["personal_rows"],
+            shared=["personal_rows", "entitlement"],
         )
         via_dynamodb = {"StringEquals": {"kms:ViaService": f"dynamodb.{Stack.of(self).region}.amazonaws.com"}}
         for sid, actions, resources in (

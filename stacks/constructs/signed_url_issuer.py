@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
@@ -13,19 +14,31 @@ from constructs import Construct
 from stacks.constructs.props import EnvironmentProps
 from stacks.constructs.python_function import PythonFunction
 
-# The manifests whose existence tells the issuer a title exists (lambda/signed_url/issuer.py MANIFESTS).
-MANIFEST_KEYS = ("vod/*/master.m3u8", "vod/*/manifest.mpd")
+
+def allow_catalog_reads(function: PythonFunction, *, reads: dict[str, str], catalog_key: kms.IKey) -> None:
+    """One statement per DynamoDB action (``reads``: action -> resource ARN), and ``kms:Decrypt`` on the
+    catalog's key only through DynamoDB (the table is encrypted with it)."""
+    for action, resource in reads.items():
+        function.add_to_role_policy(iam.PolicyStatement(actions=[action], resources=[resource]))
+    function.add_to_role_policy(
+        iam.PolicyStatement(
+            actions=["kms:Decrypt"],
+            resources=[catalog_key.key_arn],
+            conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{Stack.of(function).region}.amazonaws.com"}},
+        )
+    )
 
 
 class SignedUrlIssuer(Construct):
     """The issuer (``lambda/signed_url``) behind the HTTP API's JWT authorizer.
 
     Least privilege: the function may read its one signing-key secret (and
-    decrypt it with the secret's key, only through Secrets Manager), and HEAD
-    (``s3:GetObject``) only the two manifest keys of each title; it cannot
-    read media or any other object. ``distribution_domain`` and
-    ``key_pair_id`` (from the Edge stack) become ``DISTRIBUTION_DOMAIN`` and
-    ``KEY_PAIR_ID``.
+    decrypt it with the secret's key, only through Secrets Manager), and
+    ``dynamodb:GetItem`` on the catalog table (decrypting with the catalog's key
+    only through DynamoDB); it reads no S3 object at all. ``distribution_domain``
+    and ``key_pair_id`` (from the Edge stack) become ``DISTRIBUTION_DOMAIN`` and
+    ``KEY_PAIR_ID``; the token lifetime settings and the catalog cache time come
+    from ``playback`` and ``catalog`` (docs/api.md).
     """
 
     def __init__(
@@ -35,7 +48,11 @@ class SignedUrlIssuer(Construct):
         *,
         env: EnvironmentProps,
         url_ttl_seconds: int,
-        content_bucket: s3.IBucket,
+        token_min_seconds: int,
+        token_margin_seconds: int,
+        catalog_cache_seconds: int,
+        catalog_table: dynamodb.ITableV2,
+        catalog_key: kms.IKey,
         signing_key: secretsmanager.ISecret,
         http_api: apigwv2.IHttpApi,
         authorizer: apigwv2.IHttpRouteAuthorizer,
@@ -48,14 +65,17 @@ class SignedUrlIssuer(Construct):
             "Function",
             env=env,
             source="signed_url",
-            shared=["cloudfront_token"],
+            shared=["cloudfront_token", "entitlement"],
             description=f"Showrunner {env.name}: signed CloudFront URLs and cookies for GET /playback/{{titleId}}",
             environment={
                 "DISTRIBUTION_DOMAIN": distribution_domain,
                 "KEY_PAIR_ID": key_pair_id,
                 "SIGNING_KEY_SECRET_ARN": signing_key.secret_arn,
-                "CONTENT_BUCKET": content_bucket.bucket_name,
+                "CATALOG_TABLE": catalog_table.table_name,
                 "URL_TTL_SECONDS": str(url_ttl_seconds),
+                "TOKEN_MIN_SECONDS": str(token_min_seconds),
+                "TOKEN_MARGIN_SECONDS": str(token_margin_seconds),
+                "CATALOG_CACHE_SECONDS": str(catalog_cache_seconds),
             },
             # CPU scales with memory: the RSA signature and the one-time key load are CPU-bound.
             memory_size=1024,
@@ -78,11 +98,7 @@ class SignedUrlIssuer(Construct):
                     },
                 )
             )
-        self.function.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["s3:GetObject"], resources=[content_bucket.arn_for_objects(key) for key in MANIFEST_KEYS]
-            )
-        )
+        allow_catalog_reads(self.function, reads={"dynamodb:GetItem": catalog_table.table_arn}, catalog_key=catalog_key)
         self.route = apigwv2.HttpRoute(
             self,
             "Route",

@@ -22,22 +22,30 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from stacks.names import ORIGIN_HEADER_NAME
-from stacks.origin_user_data import ASSETS, USER_DATA_LIMIT, payload_archive, payload_files, render_user_data
+from stacks.origin_user_data import (
+    ASSETS,
+    USER_DATA_LIMIT,
+    payload_archive,
+    payload_files,
+    render_user_data,
+    shipped,
+)
+from tests.support.synth import ROOT
+from tests.support.user_data import run_user_data
 
 HEADER = ORIGIN_HEADER_NAME  # what CloudFront sends and the ALB rule checks
 HEADER_VALUE = "Zq3v9YtVw0Ck2bP7nR5sLh1xJ8mG4dFa6eT0uQyWiNo2Ac7B"  # test-only; the real one is generated
 STACK, RESOURCE, REGION = "dev-Origin", "FleetGroupASGF037160E", "us-east-1"
-STUBBED = ("dnf", "systemctl", "nginx", "curl", "cfn-signal", "sleep")
+POOL, CLIENT = "us-east-1_AbCdEf123", "4f7kq2abcdefghijklmnopqrs1"  # the shapes of Cognito's IDs
 
 
 def _user_data() -> str:
-    return render_user_data(stack_name=STACK, resource=RESOURCE, region=REGION)
+    return render_user_data(stack_name=STACK, resource=RESOURCE, region=REGION, viewer_pool=POOL, viewer_client=CLIENT)
 
 
 # --- user data ---------------------------------------------------------------------------------
@@ -56,18 +64,27 @@ def test_shipped_script_and_rendered_user_data_pass_shellcheck(tmp_path: Path):
         assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_rendered_user_data_is_the_script_after_its_four_inputs():
+def test_rendered_user_data_is_the_script_after_its_six_inputs():
     user_data = _user_data()
     lines = user_data.splitlines()
     assert lines[0] == "#!/bin/bash"
     assert lines[1].startswith("SHOWRUNNER_PAYLOAD='H4sI")  # gzip magic, base64
-    assert lines[2:5] == [
+    assert lines[2:7] == [
         f"SHOWRUNNER_STACK='{STACK}'",
         f"SHOWRUNNER_RESOURCE='{RESOURCE}'",
         f"SHOWRUNNER_REGION='{REGION}'",
+        f"SHOWRUNNER_VIEWER_POOL='{POOL}'",
+        f"SHOWRUNNER_VIEWER_CLIENT='{CLIENT}'",
     ]
-    assert "\n".join(lines[5:]) + "\n" == (ASSETS / "user-data.sh").read_text().removeprefix("#!/bin/bash\n")
+    assert "\n".join(lines[7:]) + "\n" == (ASSETS / "user-data.sh").read_text().removeprefix("#!/bin/bash\n")
     assert len(user_data.encode()) < USER_DATA_LIMIT
+
+
+def test_no_catalog_travels_in_the_user_data():
+    """The catalog is the API's (GET /catalog): no static catalog in the payload, nor an nginx route for one."""
+    names = [name for name, _ in payload_files()]
+    assert not [name for name in names if "catalog" in name], names
+    assert "/api/catalog" not in (ASSETS / "showrunner.conf").read_text()
 
 
 def test_payload_is_reproducible_and_changes_with_the_site(tmp_path: Path):
@@ -75,8 +92,30 @@ def test_payload_is_reproducible_and_changes_with_the_site(tmp_path: Path):
     copy = tmp_path / "origin"
     shutil.copytree(ASSETS, copy)
     assert payload_archive(copy) == payload_archive()
-    (copy / "site" / "catalog.json").write_text('{"titles": []}\n')
+    (copy / "site" / "player.css").write_text("body { color: red; }\n")
     assert payload_archive(copy) != payload_archive()
+
+
+def test_the_instance_gets_the_code_without_whole_line_comments():
+    """Whole-line ``//`` (JavaScript) and ``#`` (nginx) comments stay in the repository; every other line ships
+    byte for byte, and each shipped script still parses (node --check)."""
+    node = ROOT / "node_modules" / ".bin" / "node"
+    js = "const a = 1; // kept\n  // dropped\nconst url = `https://x/${a}`;\n"
+    assert shipped("site/x.js", js.encode()) == b"const a = 1; // kept\nconst url = `https://x/${a}`;\n"
+    assert shipped("x.conf", b"# dropped\n    # dropped\nlisten 80; # kept\n") == b"listen 80; # kept\n"
+    assert shipped("site/x.css", b"#catalog { margin: 0; }\n") == b"#catalog { margin: 0; }\n"
+    assert shipped("site/x.html", b"<!-- kept -->\n// kept\n") == b"<!-- kept -->\n// kept\n"
+    for name, path in payload_files():
+        original = path.read_bytes().splitlines(keepends=True)
+        kept = shipped(name, path.read_bytes()).splitlines(keepends=True)
+        remaining = iter(original)
+        assert all(line in remaining for line in kept), name  # lines dropped, never changed or moved
+        if name.endswith(".js"):
+            assert len(kept) < len(original), name
+            check = subprocess.run(
+                [str(node), "--check", "-"], input=b"".join(kept), capture_output=True, check=False, timeout=60
+            )
+            assert check.returncode == 0, (name, check.stderr.decode())
 
 
 def test_incomplete_assets_are_refused_before_synth(tmp_path: Path):
@@ -107,57 +146,24 @@ def test_user_data_over_the_ec2_limit_is_refused(tmp_path: Path):
         render_user_data(stack_name=STACK, resource=RESOURCE, region=REGION, root=copy)
 
 
-@dataclass
-class UserDataRun:
-    root: Path
-    returncode: int
-    output: str
-    calls: list[list[str]]
-
-
-def _stub_bin(tmp_path: Path, *, healthy: bool) -> Path:
-    """Stubs that record their arguments; curl fails when ``healthy`` is false."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    for name in STUBBED:
-        status = 22 if name == "curl" and not healthy else 0
-        stub = bin_dir / name
-        stub.write_text(
-            '#!/bin/bash\nprintf "%s\\0" "$(basename "$0")" "$@" >> "$STUB_LOG"\nprintf "\\n" >> "$STUB_LOG"\n'
-            f"exit {status}\n"
-        )
-        stub.chmod(0o755)
-    return bin_dir
-
-
-def _run_user_data(tmp_path: Path, user_data: str, *, healthy: bool = True) -> UserDataRun:
-    root = tmp_path / "root"
-    root.mkdir()
-    script = tmp_path / "user-data"
-    script.write_text(user_data)
-    log = tmp_path / "calls.log"
-    log.touch()
-    env = {
-        "PATH": f"{_stub_bin(tmp_path, healthy=healthy)}:/usr/bin:/bin",
-        "SHOWRUNNER_ROOT": str(root),
-        "STUB_LOG": str(log),
-        "TMPDIR": str(tmp_path),
-    }
-    result = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=60, check=False)
-    calls = [line.rstrip("\0").split("\0") for line in log.read_text().splitlines() if line]
-    return UserDataRun(root, result.returncode, result.stdout + result.stderr, calls)
-
-
 def test_user_data_installs_nginx_config_and_site_then_signals_success(tmp_path: Path):
-    run = _run_user_data(tmp_path, _user_data())
+    run = run_user_data(tmp_path, _user_data())
     assert run.returncode == 0, run.output
-    assert (run.root / "etc/nginx/nginx.conf").read_bytes() == (ASSETS / "nginx.conf").read_bytes()
-    assert (run.root / "etc/nginx/conf.d/showrunner.conf").read_bytes() == (ASSETS / "showrunner.conf").read_bytes()
+    nginx_conf = shipped("nginx.conf", (ASSETS / "nginx.conf").read_bytes())
+    assert (run.root / "etc/nginx/nginx.conf").read_bytes() == nginx_conf
+    installed_conf = (run.root / "etc/nginx/conf.d/showrunner.conf").read_text()
+    conf = shipped("showrunner.conf", (ASSETS / "showrunner.conf").read_bytes()).decode()
+    assert installed_conf == conf.replace("@SHOWRUNNER_REGION@", REGION)
+    assert "connect-src 'self' https://cognito-idp.us-east-1.amazonaws.com;" in installed_conf
     site = run.root / "usr/share/nginx/showrunner"
-    shipped = sorted(p.relative_to(ASSETS / "site") for p in (ASSETS / "site").rglob("*") if p.is_file())
-    assert sorted(p.relative_to(site) for p in site.rglob("*") if p.is_file()) == shipped
-    for relative in shipped:
-        assert (site / relative).read_bytes() == (ASSETS / "site" / relative).read_bytes()
+    in_repository = sorted(p.relative_to(ASSETS / "site") for p in (ASSETS / "site").rglob("*") if p.is_file())
+    installed = sorted(p.relative_to(site) for p in site.rglob("*") if p.is_file())
+    assert installed == sorted([*in_repository, Path("config.json")])
+    assert json.loads((site / "config.json").read_text()) == {"region": REGION, "userPoolId": POOL, "clientId": CLIENT}
+    assert (site / "config.json").stat().st_mode & 0o777 == 0o644
+    for relative in in_repository:
+        source = (ASSETS / "site" / relative).read_bytes()
+        assert (site / relative).read_bytes() == shipped(f"site/{relative.as_posix()}", source)
         assert (site / relative).stat().st_mode & 0o777 == 0o644
     assert (run.root / "var/lib/nginx/tmp").is_dir()
     assert (run.root / "var/log/nginx").is_dir()
@@ -184,7 +190,7 @@ def test_user_data_installs_nginx_config_and_site_then_signals_success(tmp_path:
 
 
 def test_user_data_signals_failure_when_nginx_never_answers(tmp_path: Path):
-    run = _run_user_data(tmp_path, _user_data(), healthy=False)
+    run = run_user_data(tmp_path, _user_data(), healthy=False)
     assert run.returncode == 1
     assert "nginx did not answer /healthz" in run.output
     assert [c[0] for c in run.calls].count("curl") == 30
@@ -199,7 +205,7 @@ def test_user_data_with_a_payload_missing_the_site_fails_and_says_so(tmp_path: P
     broken = base64.b64encode(gzip.compress(raw.getvalue())).decode()
     lines = _user_data().split("\n")
     lines[1] = f"SHOWRUNNER_PAYLOAD='{broken}'"
-    run = _run_user_data(tmp_path, "\n".join(lines))
+    run = run_user_data(tmp_path, "\n".join(lines))
     assert run.returncode == 1
     assert "payload has no site/index.html" in run.output
     assert not (run.root / "etc/nginx/nginx.conf").exists(), "nothing is installed from a broken payload"
@@ -207,10 +213,32 @@ def test_user_data_with_a_payload_missing_the_site_fails_and_says_so(tmp_path: P
     assert run.calls[-1][:3] == ["cfn-signal", "--exit-code", "1"]
 
 
+@pytest.mark.parametrize(
+    ("line", "value"),
+    [(5, 'us-east-1_x"}, {"a'), (6, "UPPER-case"), (4, "us-east-1; rm -rf /")],
+)
+def test_user_data_refuses_sign_in_values_it_would_write_into_the_site(tmp_path: Path, line: int, value: str):
+    lines = _user_data().split("\n")
+    name = lines[line].split("=", 1)[0]
+    lines[line] = f"{name}='{value}'"
+    run = run_user_data(tmp_path, "\n".join(lines))
+    assert run.returncode == 1
+    assert "is not a valid value" in run.output
+    assert not (run.root / "usr/share/nginx/showrunner/config.json").exists()
+
+
+def test_without_a_user_pool_the_site_says_so_in_its_config(tmp_path: Path):
+    user_data = render_user_data(stack_name=STACK, resource=RESOURCE, region=REGION)
+    run = run_user_data(tmp_path, user_data)
+    assert run.returncode == 0, run.output
+    config = json.loads((run.root / "usr/share/nginx/showrunner/config.json").read_text())
+    assert config == {"region": REGION, "userPoolId": "", "clientId": ""}
+
+
 def test_user_data_without_a_stack_sends_no_signal(tmp_path: Path):
     lines = _user_data().split("\n")
     lines[2] = "SHOWRUNNER_STACK=''"
-    run = _run_user_data(tmp_path, "\n".join(lines))
+    run = run_user_data(tmp_path, "\n".join(lines))
     assert run.returncode == 0, run.output
     assert "cfn-signal" not in [c[0] for c in run.calls]
 
@@ -271,7 +299,7 @@ def _nginx(config: Path, *args: str) -> list[str]:
 
 @pytest.fixture
 def installed(tmp_path: Path) -> Iterator[tuple[Path, Path, int]]:
-    run = _run_user_data(tmp_path, _user_data())
+    run = run_user_data(tmp_path, _user_data())
     assert run.returncode == 0, run.output
     with _reserved_port() as port:
         yield run.root, _install_for_test(run.root, port), port
@@ -349,7 +377,7 @@ def test_live_nginx_serves_health_rejects_without_the_header_and_logs_json(runni
     status, _, body = _get(port, "/healthz")
     assert (status, json.loads(body)) == (200, {"status": "ok"})
 
-    for path in ("/", "/index.html", "/api/catalog", "/player.js"):
+    for path in ("/", "/index.html", "/config.json", "/player.js"):
         status, headers, _ = _get(port, path)
         assert status == 403, path
         assert headers["X-Content-Type-Options"] == "nosniff"
@@ -364,13 +392,13 @@ def test_live_nginx_serves_health_rejects_without_the_header_and_logs_json(runni
     csp = dict(d.strip().split(" ", 1) for d in headers["Content-Security-Policy"].split(";"))
     assert csp["default-src"] == "'self'"
     assert csp["script-src"] == "'self' https://cdn.jsdelivr.net"  # no inline code, no eval
+    assert csp["connect-src"] == "'self' https://cognito-idp.us-east-1.amazonaws.com"  # sign-in, nothing else
     assert (csp["object-src"], csp["base-uri"], csp["frame-ancestors"]) == ("'none'", "'none'", "'none'")
 
-    status, headers, body = _get(port, "/api/catalog", header=HEADER_VALUE)
+    status, headers, body = _get(port, "/config.json", header=HEADER_VALUE)
     assert status == 200
     assert headers["Content-Type"] == "application/json"
-    assert json.loads(body) == json.loads((ASSETS / "site/catalog.json").read_text())
-    assert json.loads(body)["titles"][0]["titleId"] == "demo"
+    assert json.loads(body) == {"region": REGION, "userPoolId": POOL, "clientId": CLIENT}
 
     assert _get(port, "/no-such-page", header=HEADER_VALUE)[0] == 404
 
@@ -382,10 +410,10 @@ def test_live_nginx_serves_health_rejects_without_the_header_and_logs_json(runni
         [
             ("/", 403),
             ("/index.html", 403),
-            ("/api/catalog", 403),
+            ("/config.json", 403),
             ("/player.js", 403),
             ("/", 200),
-            ("/api/catalog", 200),
+            ("/config.json", 200),
             ("/no-such-page", 404),
         ]
     ), "one JSON object per request, health checks left out"

@@ -7,36 +7,51 @@ Set-up, in the order an operator would do it (docs/operations.md, "The CloudFron
 2. deploy the stage into moto with the rehearsal deployer; the key group now holds that key;
 3. seed the private half into the Playback stack's secret as ``tools/operator/signing_key.py``
    does (a pending version, then ``activate`` with the key's CloudFront ID);
-4. make the sample title with ``assets/sample/make-title.sh`` and upload it under ``vod/<titleId>/``;
+4. make the sample title with ``assets/sample/make-title.sh``, upload it under ``vod/<titleId>/`` and
+   list it in the deployed catalog table (published, free, everywhere);
 5. start the local edge (``local_edge.py``) as the deployed distribution's domain, trusting the
-   deployed key group's public keys, forwarding what the deployed manifest behavior forwards.
+   deployed key group's public keys, forwarding what the deployed manifest behavior forwards; the
+   HTTP API's routes behind a JWT authorizer stand-in that verifies the deployed user pool's tokens
+   (moto's), and the origin's site as the user data installs it.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import mimetypes
 import re
 import shutil
 import subprocess
+import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import catalog_api.handler
+import event_ingest.handler
 import manifest_rewriter.handler
+import moto.cognitoidp
 import pytest
+import rows_api.handler
 import signed_url.handler
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from moto import mock_aws
 
+from stacks.origin_user_data import render_user_data
+from tests.e2e.cognito import CognitoStandIn
 from tests.e2e.local_edge import Forwarding, Headers, LocalEdge, Response, self_signed_certificate
+from tests.support import catalog
 from tests.support.aws import client
 from tests.support.events import playback_event
 from tests.support.synth import ROOT, cdk_context
+from tests.support.user_data import NGINX_SITE, SITE_DIR, run_user_data
 from tools.developer import moto_models
 from tools.developer.assembly import StackArtifact, load_stacks
 from tools.developer.rehearsal.deployer import Deployer, StackRecord
@@ -46,7 +61,6 @@ moto_models.install()
 
 MAKE_TITLE = ROOT / "assets" / "sample" / "make-title.sh"
 SITE = ROOT / "assets" / "origin" / "site"
-ORIGIN_NGINX = ROOT / "assets" / "origin" / "showrunner.conf"
 
 # hls.js from npm (package.json); the watch page loads it from jsDelivr's npm CDN at this path.
 HLS_JS = ROOT / "node_modules" / "hls.js" / "dist" / "hls.light.min.js"
@@ -56,23 +70,16 @@ TITLE_SECONDS = 4
 INGEST_LIMIT_GIB = 2 / 1024
 # Two copies of the same title: A is played, B is what A's token must not open.
 TITLE_A, TITLE_B = "sample-a", "sample-b"
-# The viewer the catalog page's browser test signs in as (see playback_api).
-VIEWER_TOKEN, VIEWER_SUB = "e2e-viewer-id-token", "viewer-browser"
+# amazon-cognito-identity-js from npm (package.json); the site's pages load it from jsDelivr at this path.
+COGNITO_JS = ROOT / "node_modules" / "amazon-cognito-identity-js" / "dist" / "amazon-cognito-identity.min.js"
+COGNITO_JS_VERSION = json.loads((ROOT / "package.json").read_text())["dependencies"]["amazon-cognito-identity-js"]
+COGNITO_JS_CDN_PATH = f"/npm/amazon-cognito-identity-js@{COGNITO_JS_VERSION}/dist/{COGNITO_JS.name}"
 CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
     ".mpd": "application/dash+xml",
     ".m4s": "video/iso.segment",
     ".mp4": "video/mp4",
 }
-
-
-def origin_site_headers() -> dict[str, str]:
-    """The ``add_header Name "value" always;`` lines of the origin's nginx server (our own file)."""
-    found = re.findall(r'^\s*add_header\s+(\S+)\s+"([^"]*)"\s+always;', ORIGIN_NGINX.read_text(), re.MULTILINE)
-    headers = dict(found)
-    if "Content-Security-Policy" not in headers:
-        raise ValueError(f"{ORIGIN_NGINX} has no Content-Security-Policy header")
-    return headers
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,8 @@ def dev_stage(tmp_path_factory: pytest.TempPathFactory, signing_key_pair: Signin
             "edge": {"signing_public_keys": [str(signing_key_pair.public_key_path)]},
             # 2 MiB: small enough for the ingest test to upload a source that is too large.
             "ingest": {"max_source_gib": INGEST_LIMIT_GIB},
+            # A catalog change reaches the functions within a second (10 s by default): the browser test waits it out.
+            "catalog": {"cache_seconds": 1},
         }
     }
     app = App(outdir=str(outdir), context=cdk_context(overrides=overrides))
@@ -132,6 +141,10 @@ class Playback:
     edge: LocalEdge
     s3: Any
     bucket: str
+    table: str  # the catalog
+    cognito: CognitoStandIn
+    pool_id: str
+    sample: Path
 
     def issue(self, title_id: str, sub: str = "viewer-1") -> dict[str, Any]:
         """``GET /playback/{titleId}`` through the real issuer handler (HTTP API payload v2.0, JWT subject)."""
@@ -141,22 +154,95 @@ class Playback:
         return body
 
 
-def playback_api(method: str, raw_path: str, headers: Mapping[str, str], _body: bytes = b"") -> Response:
-    """The local edge's ``/playback/*``: the issuer behind a stand-in for the HTTP API's JWT authorizer.
+class JwtAuthorizer:
+    """A stand-in for the HTTP API's JWT authorizer, configured as the deployed one (issuer, audience).
 
-    The stand-in accepts one token, ``VIEWER_TOKEN``, as a viewer of subject ``VIEWER_SUB`` (the real
-    authorizer's checks of a Cognito token are the API stack's, tested in tests/stacks); anything else
-    is the authorizer's 401, before the issuer runs.
+    It verifies what API Gateway verifies of a Cognito token (RS256 signature with the pool's key, here
+    moto's; ``iss``; ``client_id`` of an access token or ``aud`` of an ID token; ``exp``) and hands the
+    claims to the function as API Gateway does, every value a string and an array as ``[a b]``.
     """
-    path = raw_path.partition("?")[0]
-    title_id = unquote(path.removeprefix("/playback/"))
-    if method != "GET" or not path.startswith("/playback/") or "/" in title_id:
-        return 404, {"Content-Type": "application/json"}, b'{"message":"Not Found"}'
-    if headers.get("authorization") != f"Bearer {VIEWER_TOKEN}":
-        return 401, {"Content-Type": "application/json"}, b'{"message":"Unauthorized"}'
-    response = signed_url.handler.handler(playback_event(title_id, VIEWER_SUB), None)
-    response_headers: Headers = {**response.get("headers", {}), "Set-Cookie": response.get("cookies", [])}
-    return int(response["statusCode"]), response_headers, str(response["body"]).encode()
+
+    def __init__(self, issuer: str, audience: list[str]) -> None:
+        self.issuer = issuer
+        self.audience = audience
+        jwks = json.loads(
+            gzip.decompress((Path(moto.cognitoidp.__file__).parent / "resources/jwks-public.json.gz").read_bytes())
+        )
+        self.keys = {
+            key["kid"]: rsa.RSAPublicNumbers(_b64int(key["e"]), _b64int(key["n"])).public_key() for key in jwks["keys"]
+        }
+
+    def claims(self, authorization: str | None) -> dict[str, str] | None:
+        token = (authorization or "").removeprefix("Bearer ")
+        try:
+            header_b64, payload_b64, signature_b64 = token.split(".")
+            header, payload = json.loads(_b64(header_b64)), json.loads(_b64(payload_b64))
+            key = self.keys[header["kid"]]
+            assert header["alg"] == "RS256"
+            key.verify(_b64(signature_b64), f"{header_b64}.{payload_b64}".encode(), padding.PKCS1v15(), hashes.SHA256())
+        except (ValueError, KeyError, AssertionError, InvalidSignature):
+            return None
+        audience = payload.get("client_id") if payload.get("token_use") == "access" else payload.get("aud")
+        if payload.get("iss") != self.issuer or audience not in self.audience or payload.get("exp", 0) <= time.time():
+            return None
+        return {
+            name: f"[{' '.join(value)}]" if isinstance(value, list) else str(value) for name, value in payload.items()
+        }
+
+
+def _b64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _b64int(text: str) -> int:
+    return int.from_bytes(_b64(text), "big")
+
+
+def http_api(authorizer: JwtAuthorizer) -> Callable[[str, str, Mapping[str, str], bytes], Response]:
+    """The local edge's API behaviors: the HTTP API's routes behind the authorizer stand-in, each to its real
+    handler with a payload v2.0 event (headers as CloudFront forwarded them, claims as above, the body)."""
+
+    def serve(method: str, raw_path: str, headers: Mapping[str, str], body: bytes = b"") -> Response:
+        path, _, query = raw_path.partition("?")
+        if method == "OPTIONS":  # same origin: the site never needs a preflight
+            return 404, {"Content-Type": "application/json"}, b'{"message":"Not Found"}'
+        claims = authorizer.claims(headers.get("authorization"))
+        if claims is None:
+            return 401, {"Content-Type": "application/json"}, b'{"message":"Unauthorized"}'
+        event: dict[str, Any] = {
+            "version": "2.0",
+            "rawPath": path,
+            "rawQueryString": query,
+            "headers": dict(headers),
+            "requestContext": {
+                "http": {"method": method, "path": path},
+                "authorizer": {"jwt": {"claims": claims, "scopes": None}},
+            },
+        }
+        if query:
+            event["queryStringParameters"] = dict(part.partition("=")[::2] for part in query.split("&"))
+            event["queryStringParameters"] = {k: unquote(v) for k, v in event["queryStringParameters"].items()}
+        handler: Callable[[dict[str, Any], Any], dict[str, Any]]
+        if path == "/catalog" and method == "GET":
+            event["routeKey"], handler = "GET /catalog", catalog_api.handler.handler
+        elif re.fullmatch(r"/catalog/[^/]+", path) and method == "GET":
+            event["routeKey"], handler = "GET /catalog/{titleId}", catalog_api.handler.handler
+            event["pathParameters"] = {"titleId": unquote(path.removeprefix("/catalog/"))}
+        elif re.fullmatch(r"/playback/[^/]+", path) and method == "GET":
+            event["routeKey"], handler = "GET /playback/{titleId}", signed_url.handler.handler
+            event["pathParameters"] = {"titleId": unquote(path.removeprefix("/playback/"))}
+        elif path in ("/trending", "/me/recommendations") and method == "GET":
+            event["routeKey"], handler = f"GET {path}", rows_api.handler.handler
+        elif path == "/events" and method == "POST":
+            event["routeKey"], handler = "POST /events", event_ingest.handler.handler
+            event["body"], event["isBase64Encoded"] = body.decode("utf-8", "surrogateescape"), False
+        else:
+            return 404, {"Content-Type": "application/json"}, b'{"message":"Not Found"}'
+        response = handler(event, None)
+        response_headers: Headers = {**response.get("headers", {}), "Set-Cookie": response.get("cookies", [])}
+        return int(response["statusCode"]), response_headers, str(response["body"]).encode()
+
+    return serve
 
 
 def _function_environment(functions: list[dict[str, Any]], logical_prefix: str) -> dict[str, str]:
@@ -185,12 +271,24 @@ def _trusted_public_keys(distribution_id: str) -> dict[str, rsa.RSAPublicKey]:
     return keys
 
 
-def _catalog(path: Path) -> Path:
-    """The origin's catalog (assets/origin/site/catalog.json) listing the uploaded title A in place of its demo."""
-    catalog = json.loads((SITE / "catalog.json").read_text())
-    catalog["titles"] = [{**catalog["titles"][0], "titleId": TITLE_A, "name": "Sample A", "durationSec": TITLE_SECONDS}]
-    path.write_text(json.dumps(catalog))
-    return path
+@dataclass(frozen=True)
+class InstalledSite:
+    """The origin's site as its user data installs it: the files (with config.json) and nginx's headers."""
+
+    files: dict[str, Path]  # URL path -> file
+    headers: dict[str, str]
+
+
+def installed_site(directory: Path, region: str, pool_id: str, client_id: str) -> InstalledSite:
+    """Run the origin's user data (system commands stubbed) with the deployed pool's IDs, as an instance would."""
+    user_data = render_user_data(
+        stack_name="dev-Origin", resource="FleetGroup", region=region, viewer_pool=pool_id, viewer_client=client_id
+    )
+    run = run_user_data(directory, user_data)
+    assert run.returncode == 0, run.output
+    site = run.root / SITE_DIR
+    found = re.findall(r'^\s*add_header\s+(\S+)\s+"([^"]*)"\s+always;', (run.root / NGINX_SITE).read_text(), re.M)
+    return InstalledSite({f"/{p.name}": p for p in site.iterdir() if p.is_file()}, dict(found))
 
 
 def upload_title(s3: Any, bucket: str, source: Path, title_id: str) -> None:
@@ -249,13 +347,30 @@ def deploy_playback(
     )
     activate(secrets, secret_arn, key_pair_id, signing_key_pair.public_key_path)
 
-    bucket = issuer_env["CONTENT_BUCKET"]
-    assert bucket == rewriter_env["CONTENT_BUCKET"]
-    for name, value in {**issuer_env, **rewriter_env}.items():
+    bucket = rewriter_env["CONTENT_BUCKET"]
+    catalog_env = _function_environment(functions, "Playback-CatalogFunction")
+    assert catalog_env["CATALOG_TABLE"] == issuer_env["CATALOG_TABLE"] == outputs["dev/Storage"]["CatalogTableName"]
+    # The pages also call POST /events (the watch page's reporter) and the rows (the catalog page).
+    ingest_env = _function_environment(functions, "Analytics-IngestionFunction")
+    rows_env = _function_environment(functions, "Analytics-RowsApiFunction")
+    assert rows_env["CATALOG_TABLE"] == catalog_env["CATALOG_TABLE"]
+    for name, value in {**issuer_env, **rewriter_env, **catalog_env, **ingest_env, **rows_env}.items():
         monkeypatch.setenv(name, value)
-    signed_url.handler.reset()
-    manifest_rewriter.handler.reset()
+    reset_handlers()
     return DeployedPlayback(records, outputs, issuer_env, rewriter_env, client("s3"), bucket)
+
+
+def reset_handlers() -> None:
+    """Every handler the local edge calls, as a fresh container: no cached clients, keys or items."""
+    for module in (signed_url.handler, manifest_rewriter.handler, catalog_api.handler, rows_api.handler):
+        module.reset()
+    event_ingest.handler._kinesis.cache_clear()
+
+
+def list_title(table: str, title_id: str, **fields: Any) -> None:
+    """Put ``title_id`` in the deployed catalog table: published, free and everywhere unless ``fields`` say."""
+    fields = {"name": title_id.replace("-", " ").capitalize(), "duration": TITLE_SECONDS, **fields}
+    client("dynamodb").put_item(TableName=table, Item=catalog.item(title_id, **fields))
 
 
 @pytest.fixture(scope="module")
@@ -267,22 +382,33 @@ def playback(
 ) -> Iterator[Playback]:
     with mock_aws(), pytest.MonkeyPatch.context() as monkeypatch:
         deployed = deploy_playback(dev_stage, signing_key_pair, monkeypatch)
+        table = deployed.issuer_env["CATALOG_TABLE"]
         for title_id in (TITLE_A, TITLE_B):
             upload_title(deployed.s3, deployed.bucket, sample_title, title_id)
+            list_title(table, title_id, name=f"Sample {title_id[-1].upper()}")
+        api = deployed.outputs["dev/Api"]
+        site = installed_site(
+            tmp_path_factory.mktemp("origin"), "us-east-1", api["ViewerPoolId"], api["ViewerClientId"]
+        )
+        cognito = CognitoStandIn("us-east-1")
         edge = deployed.edge(
             dev_stage,
             self_signed_certificate(tmp_path_factory.mktemp("edge-tls")),
-            site={
-                **{f"/{p.name}": p for p in SITE.iterdir() if p.is_file()},
-                "/api/catalog": _catalog(tmp_path_factory.mktemp("catalog") / "catalog.json"),
-                HLS_JS_CDN_PATH: HLS_JS,
-            },
-            site_headers=origin_site_headers(),
-            api=playback_api,
+            site={**site.files, HLS_JS_CDN_PATH: HLS_JS, COGNITO_JS_CDN_PATH: COGNITO_JS},
+            site_headers=site.headers,
+            api=http_api(JwtAuthorizer(api["JwtIssuer"], [api["ViewerClientId"]])),
+            hosts={cognito.host: cognito.serve},
         )
         try:
             with edge:
-                yield Playback(edge=edge, s3=deployed.s3, bucket=deployed.bucket)
+                yield Playback(
+                    edge=edge,
+                    s3=deployed.s3,
+                    bucket=deployed.bucket,
+                    table=table,
+                    cognito=cognito,
+                    pool_id=api["ViewerPoolId"],
+                    sample=sample_title,
+                )
         finally:
-            signed_url.handler.reset()
-            manifest_rewriter.handler.reset()
+            reset_handlers()

@@ -11,12 +11,15 @@ the ``/vod/*`` behaviors of ``stacks/edge_stack.py``:
   what the synthesized manifest behavior forwards (``Forwarding``);
 * any other ``/vod/*`` path is read from the content bucket (moto S3), without
   the token parameters, as origin access control would;
-* the HTTP API's behaviors (``/playback/*``, ``/events``, ``/trending``,
-  ``/me/*``) go to ``api`` (the tests pass the handlers behind a stand-in for
-  the HTTP API's JWT authorizer), with the request body and with
-  ``CloudFront-Viewer-Country`` set as CloudFront sets it (``viewer_country``;
-  a viewer's own header of that name is dropped); the handlers' ``cookies``
-  are sent as ``Set-Cookie`` headers;
+* the HTTP API's behaviors (``/playback/*``, ``/catalog``, ``/catalog/*``,
+  ``/events``, ``/trending``, ``/me/*``) go to ``api`` (the tests pass the
+  handlers behind a stand-in for the HTTP API's JWT authorizer), with the
+  request body and with ``CloudFront-Viewer-Country`` set as CloudFront sets it
+  (``viewer_country``; a viewer's own header of that name is dropped); the
+  handlers' ``cookies`` are sent as ``Set-Cookie`` headers;
+* a request for another host in ``hosts`` (the browser test's Cognito double,
+  ``cognito-idp.<region>.amazonaws.com``, which Chromium resolves here) goes to
+  that host's handler, POST and CORS preflight included;
 * other paths (the default behavior, public) serve the static files it is
   given: the origin's site (``assets/origin/site/``, with the headers the
   origin's nginx adds, Content-Security-Policy among them; ``/api/catalog``
@@ -55,8 +58,8 @@ from tests.e2e.cloudfront_rules import Refused, Request, check
 from tests.support.events import function_url_event
 
 MANIFEST_SUFFIXES = (".m3u8", ".mpd")
-API_PREFIXES = ("/playback/", "/me/")  # and these paths themselves: the HTTP API's behaviors
-API_PATHS = ("/events", "/trending")
+API_PREFIXES = ("/playback/", "/catalog/", "/me/")  # and these paths themselves: the HTTP API's behaviors
+API_PATHS = ("/catalog", "/events", "/trending")
 SITE_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -169,6 +172,7 @@ class LocalEdge:
         site: Mapping[str, Path] | None = None,
         site_headers: Mapping[str, str] | None = None,
         api: Callable[[str, str, Mapping[str, str], bytes], Response] | None = None,
+        hosts: Mapping[str, Callable[[str, Mapping[str, str], bytes], Response]] | None = None,
         viewer_country: str = "US",
     ) -> None:
         self.domain = domain
@@ -180,6 +184,7 @@ class LocalEdge:
         self.site = dict(site or {})
         self.site_headers = dict(site_headers or {})  # what the origin adds to its site's responses
         self.api = api  # (method, raw path, headers with lower-case names, body) -> response
+        self.hosts = dict(hosts or {})  # other host names served here: (method, headers, body) -> response
         self.viewer_country = viewer_country  # what CloudFront's geolocation says of every viewer
         self.log = EdgeLog()
         self.frozen_at: float | None = None  # when set, the edge's clock reads this epoch time (tests: expiry)
@@ -218,8 +223,11 @@ class LocalEdge:
         self, method: str, raw_path: str, headers: Mapping[str, str], source_ip: str, body: bytes = b""
     ) -> Response:
         path, _, query = raw_path.partition("?")
+        lower = {name.lower(): value for name, value in headers.items()}
+        host = lower.get("host", "").rsplit(":", 1)[0]
+        if host in self.hosts:
+            return self.hosts[host](method, lower, body)
         if self.api is not None and (path.startswith(API_PREFIXES) or path in API_PATHS):
-            lower = {name.lower(): value for name, value in headers.items()}
             # CloudFront adds its own CloudFront-Viewer-Country (AllViewerExceptHostHeader); a viewer's is not kept.
             lower["cloudfront-viewer-country"] = self.viewer_country
             return self.api(method, raw_path, lower, body)
@@ -323,6 +331,9 @@ def _handler_class(edge: LocalEdge) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             self._respond("POST")
+
+        def do_OPTIONS(self) -> None:
+            self._respond("OPTIONS")
 
         def do_HEAD(self) -> None:
             self._respond("HEAD")

@@ -3,8 +3,9 @@
 The watch page (``assets/origin/site/watch.html``) gets the issuer's signed HLS URL in its fragment, and
 hls.js fetches the manifests (rewritten) and segments through the local edge, which checks every
 request's signature. Passing means ``currentTime`` advanced past most of the title, with frames decoded.
-The catalog page (``index.html``) gets that URL from ``GET /playback/{titleId}`` with the viewer's token
-and opens the watch page with it, as a viewer would, on the distribution's own domain.
+A viewer signs up, confirms, signs in on the real sign-in page (SRP against the Cognito double), sees
+``GET /catalog``, is refused a premium title on the free plan and a title outside its window with the
+reason in words, and plays an entitled one from the catalog page, on the distribution's own domain.
 """
 
 from __future__ import annotations
@@ -17,16 +18,22 @@ import time
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
+import signed_url.handler
+
 from tests.e2e.chromium import Chromium, DevToolsError
 from tests.e2e.conftest import (
+    COGNITO_JS,
+    COGNITO_JS_CDN_PATH,
     HLS_JS,
     HLS_JS_CDN_PATH,
     SITE,
     TITLE_A,
     TITLE_SECONDS,
-    VIEWER_TOKEN,
     Playback,
+    list_title,
 )
+from tests.support.aws import client
+from tools.operator.catalog import main as catalog_command
 
 STATE = """(() => {
   const video = document.getElementById("player");
@@ -61,11 +68,27 @@ def test_the_watch_page_pins_the_npm_hls_js_by_version_and_hash() -> None:
     scripts = re.findall(
         r'<script src="([^"]+)"(?:\s+integrity="([^"]+)" crossorigin="anonymous")?', (SITE / "watch.html").read_text()
     )
+    cognito = base64.b64encode(hashlib.sha384(COGNITO_JS.read_bytes()).digest()).decode()
     assert scripts == [
         (f"https://cdn.jsdelivr.net{HLS_JS_CDN_PATH}", f"sha384-{digest}"),
+        (f"https://cdn.jsdelivr.net{COGNITO_JS_CDN_PATH}", f"sha384-{cognito}"),
+        ("/auth.js", ""),
         ("/watch.js", ""),
         ("/events.js", ""),
     ]
+
+
+def test_the_sign_in_library_is_pinned_by_version_and_hash_on_every_page_that_signs_in() -> None:
+    digest = base64.b64encode(hashlib.sha384(COGNITO_JS.read_bytes()).digest()).decode()
+    for page, own in (("index.html", ["/player.js", "/rows.js"]), ("signin.html", ["/signin.js"])):
+        scripts = re.findall(
+            r'<script src="([^"]+)"(?:\s+integrity="([^"]+)" crossorigin="anonymous")?', (SITE / page).read_text()
+        )
+        assert scripts == [
+            (f"https://cdn.jsdelivr.net{COGNITO_JS_CDN_PATH}", f"sha384-{digest}"),
+            ("/auth.js", ""),
+            *((script, "") for script in own),
+        ], page
 
 
 def _chromium() -> str:
@@ -76,9 +99,13 @@ def _chromium() -> str:
 
 
 def _resolver(playback: Playback, *hosts: str) -> str:
-    """Chromium's resolver sending ``hosts`` (jsDelivr's among them: offline, the edge plays it) to the local edge."""
+    """Chromium's resolver sending ``hosts`` (jsDelivr's among them: offline, the edge plays it) to the local edge.
+
+    Cognito's endpoint too: the edge hands its requests to the Cognito double (tests/e2e/cognito.py)."""
     port = playback.edge.base_url.rsplit(":", 1)[1]
-    return "--host-resolver-rules=" + ", ".join(f"MAP {host} 127.0.0.1:{port}" for host in ("cdn.jsdelivr.net", *hosts))
+    return "--host-resolver-rules=" + ", ".join(
+        f"MAP {host} 127.0.0.1:{port}" for host in ("cdn.jsdelivr.net", playback.cognito.host, *hosts)
+    )
 
 
 def _watch(browser: Chromium, session: str) -> list[dict[str, object]]:
@@ -136,44 +163,139 @@ def test_hls_js_plays_the_signed_url_in_headless_chromium(playback: Playback, tm
 
 
 CATALOG_BUTTONS = "[...document.querySelectorAll('#catalog button')].map((b) => b.textContent)"
-CLICK_FIRST_TITLE = "document.querySelector('#catalog button').click()"
-STATUS = "document.getElementById('status').textContent"
+STATUS = "(document.getElementById('status') || {}).textContent"
+EMAIL, PASSWORD, NEW_PASSWORD = "viewer@example.com", "Correct-Horse-9-battery", "Staple-Battery-7-horse"
 
 
-def _until(browser: Chromium, session: str, expression: str, wanted: object) -> object:
-    """``expression``'s value once it equals ``wanted``, or the last value seen within 20 s."""
-    deadline = time.monotonic() + 20
+def _until(browser: Chromium, session: str, expression: str, wanted: object, seconds: float = 20) -> object:
+    """``expression``'s value once it equals ``wanted``, or the last value seen within ``seconds``."""
+    deadline = time.monotonic() + seconds
     value = None
     while time.monotonic() < deadline:
-        value = browser.evaluate(session, expression)
+        try:
+            value = browser.evaluate(session, expression)
+        except DevToolsError:  # between two pages
+            value = None
         if value == wanted:
             break
         time.sleep(0.1)
     return value
 
 
-def test_the_catalog_page_plays_a_title_with_the_viewers_token(playback: Playback, tmp_path: Path) -> None:
-    """index.html on the distribution's domain: catalog, sign-in required, API refusals shown, then playback."""
+def _submit(browser: Chromium, session: str, form: str, **fields: str) -> None:
+    """Fill ``form``'s fields and submit it, as a viewer typing and pressing Enter."""
+    assignments = "".join(f"f.elements[{name!r}].value = {value!r};" for name, value in fields.items())
+    browser.evaluate(
+        session, f"(() => {{ const f = document.getElementById({form!r}); {assignments} f.requestSubmit(); }})()"
+    )
+
+
+def _said(browser: Chromium, session: str, wanted: str) -> None:
+    assert _until(browser, session, STATUS, wanted) == wanted
+
+
+def _click_title(browser: Chromium, session: str, title_id: str) -> None:
+    browser.evaluate(session, f"document.querySelector('[data-title-id=\"{title_id}\"]').click()")
+
+
+def test_a_viewer_signs_in_sees_the_catalog_is_refused_with_reasons_and_plays(
+    playback: Playback, tmp_path: Path
+) -> None:
+    """The whole sign-in page against the Cognito double, then the catalog page over GET /catalog and the issuer."""
     domain = playback.edge.domain
+    list_title(playback.table, "sample-premium", name="Sample Premium", tier="premium")
+    list_title(playback.table, "sample-later", name="Sample Later")
+    list_title(playback.table, "sample-france", name="Sample France", countries=["FR"])  # the viewer is in the US
     since = len(playback.edge.log.requests)
+    started = time.monotonic()
     with Chromium(_chromium(), tmp_path / "profile", extra_arguments=(_resolver(playback, domain),)) as browser:
         session = browser.open(f"https://{domain}/")
-        assert _until(browser, session, CATALOG_BUTTONS, ["Sample A (2026)"]) == ["Sample A (2026)"]
+        _said(browser, session, "Sign in to see the catalog.")
 
-        browser.evaluate(session, CLICK_FIRST_TITLE)  # not signed in: the page asks, and calls nothing
-        assert _until(browser, session, STATUS, "Sign in to play a title.") == "Sign in to play a title."
+        # Sign up, a wrong code, the emailed code, a wrong password, then the right one.
+        browser.evaluate(session, "location.assign('/signin.html#signup')")
+        assert _until(browser, session, "document.getElementById('signup').hidden", False) is False
+        _submit(browser, session, "signup-form", email=EMAIL, password=PASSWORD)
+        _said(browser, session, "We sent a code to your email address: enter it to confirm the account.")
+        code = playback.cognito.mailbox[EMAIL]
+        _submit(browser, session, "confirm-form", code=f"{(int(code) + 1) % 10**6:06d}")
+        _said(browser, session, "That code is not right.")
+        _submit(browser, session, "confirm-form", code=code)
+        _said(browser, session, "Your account is confirmed: sign in.")
+        _submit(browser, session, "signin-form", password="Not-The-Password-1")
+        _said(browser, session, "Incorrect email or password.")  # the SRP proof did not match
+        _submit(browser, session, "signin-form", password=PASSWORD)
 
-        browser.evaluate(session, 'sessionStorage.setItem("showrunner.idToken", "not-a-token")')
-        browser.evaluate(session, CLICK_FIRST_TITLE)  # the API's authorizer refuses it: the page says why
-        assert _until(browser, session, STATUS, "Unauthorized") == "Unauthorized"
+        # The catalog: published, available now, allowed in the viewer's country; premium titles say so.
+        wanted = ["Sample A", "Sample B", "Sample Later", "Sample Premium · Premium"]
+        assert _until(browser, session, CATALOG_BUTTONS, wanted) == wanted
+        assert _until(browser, session, "document.getElementById('viewer').textContent", EMAIL) == EMAIL
+        tokens = browser.evaluate(
+            session, "Object.keys(sessionStorage).filter((k) => k.endsWith('.accessToken')).length"
+        )
+        assert tokens == 1
+        address = urlsplit(browser.evaluate(session, "location.href"))
+        assert (address.path, address.query, address.fragment) == ("/", "", "")  # no token in the page's URL
+
+        # Refused: above the viewer's (free) plan, and outside its window (the operator moves it, the cache expires).
+        _click_title(browser, session, "sample-premium")
+        _said(browser, session, "Your plan does not include this title.")
+        table = ["--env", "dev", "--table", playback.table]
+        assert (
+            catalog_command(
+                [*table, "set", "sample-later", "--from", "2099-01-01T00:00:00Z"], client=client("dynamodb")
+            )
+            == 0
+        )
+        time.sleep(1.1)  # catalog.cache_seconds in this stage
+        _click_title(browser, session, "sample-later")
+        _said(browser, session, "This title is not available yet.")
         assert playback.edge.log.requests[since:] == [], "no /vod/ request without a signed URL"
 
-        browser.evaluate(session, f'sessionStorage.setItem("showrunner.idToken", "{VIEWER_TOKEN}")')
-        browser.evaluate(session, CLICK_FIRST_TITLE)
+        # Entitled: the catalog page asks the issuer and opens the watch page, which plays it.
+        _click_title(browser, session, TITLE_A)
         samples = _watch(browser, session)
         location = browser.evaluate(session, "window.location.href")
         cookies = browser.call("Network.getCookies", {"urls": [f"https://{domain}/vod/{TITLE_A}/"]}, session=session)
+
+        # A play whose token has expired (a pause longer than its margin): the edge refuses the manifest, and the
+        # watch page asks the issuer again (entitlement checked again) and plays with the new token.
+        browser.evaluate(session, "location.assign('/')")
+        assert _until(browser, session, "document.getElementById('signout').hidden", False) is False
+        issuer = signed_url.handler._issuer.get()
+        issuer._clock = lambda: time.time() - 3600  # signed an hour ago: expired half an hour ago
+        stale = playback.issue(TITLE_A)["hls"]
+        issuer._clock = time.time
+        assert playback.edge.local(stale).startswith(playback.edge.base_url)
+        expired_at = len(playback.edge.log.requests)
+        browser.evaluate(session, f"location.assign('/watch.html#src={quote(stale, safe='')}')")
+        resumed = _watch(browser, session)
+        renewed = urlsplit(browser.evaluate(session, "location.href")).fragment
+        browser.evaluate(session, "location.assign('/')")
+        assert _until(browser, session, "document.getElementById('signout').hidden", False) is False
+
+        # Sign out: Cognito revokes the tokens, the page forgets them.
+        browser.evaluate(session, "document.getElementById('signout').click()")
+        _said(browser, session, "Sign in to see the catalog.")
+        assert browser.evaluate(session, "sessionStorage.length") == 0
+
+        # Forgot password: a code by email, a new password, and signing in with it.
+        browser.evaluate(session, "location.assign('/signin.html#forgot')")
+        assert _until(browser, session, "document.getElementById('forgot').hidden", False) is False
+        _submit(browser, session, "forgot-form", email=EMAIL)
+        _said(browser, session, "If the account exists, we sent it a code.")
+        _submit(browser, session, "reset-form", code=playback.cognito.mailbox[EMAIL], password=NEW_PASSWORD)
+        _said(browser, session, "Your password is changed: sign in.")
+        _submit(browser, session, "signin-form", password=NEW_PASSWORD)
+        later = ["Sample A", "Sample B", "Sample Premium · Premium"]  # Sample Later is not listed before its window
+        assert _until(browser, session, CATALOG_BUTTONS, later) == later
+    elapsed = time.monotonic() - started
     _assert_played_through(samples)
+    _assert_played_through(resumed)
+    retry = playback.edge.log.requests[expired_at:]
+    assert retry[0] == (f"/vod/{TITLE_A}/master.m3u8", 403)  # the expired token
+    assert (f"/vod/{TITLE_A}/master.m3u8", 200) in retry[1:]  # the new one
+    assert unquote(renewed.removeprefix("src=")) != stale  # the page keeps the new URL, in its fragment
 
     page = urlsplit(location)
     assert (page.netloc, page.path) == (domain, "/watch.html")
@@ -189,7 +311,12 @@ def test_the_catalog_page_plays_a_title_with_the_viewers_token(playback: Playbac
     ]
     assert all(c["path"] == f"/vod/{TITLE_A}/" and c["secure"] and c["httpOnly"] for c in cookies["cookies"])
 
-    served = playback.edge.log.requests[since:]
+    served = playback.edge.log.requests[since:expired_at]  # the first play, with the issuer's fresh token
     assert f"/vod/{TITLE_A}/master.m3u8" in {path for path, _ in served}
     assert any(path.endswith(".m4s") for path, _ in served)
     assert {status for _, status in served} <= {200, 206}
+    calls = playback.cognito.calls
+    assert calls.count("SignUp") == calls.count("ConfirmSignUp") - 1 == 1  # one wrong code, then the right one
+    assert calls.count("RespondToAuthChallenge") == 3  # the wrong password, then two sign-ins
+    assert "GlobalSignOut" in calls
+    print(f"\nbrowser sign-in test: {elapsed:.1f} s in Chromium; Cognito calls {calls}")

@@ -24,7 +24,6 @@ Nothing decides an outcome by hand: expected rows are computed from the plays se
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import gzip
 import json
@@ -33,34 +32,37 @@ import shutil
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 import event_ingest.handler
 import pytest
 import rows_api.handler
-import signed_url.handler
 from moto import mock_aws
 
 from tests.e2e.chromium import Chromium, DevToolsError
+from tests.e2e.cognito import CognitoStandIn
 from tests.e2e.conftest import (
+    COGNITO_JS,
+    COGNITO_JS_CDN_PATH,
     HLS_JS,
     HLS_JS_CDN_PATH,
-    SITE,
     TITLE_A,
-    TITLE_SECONDS,
+    JwtAuthorizer,
     SigningKeyPair,
     deploy_playback,
-    origin_site_headers,
+    http_api,
+    installed_site,
+    list_title,
+    reset_handlers,
     upload_title,
 )
-from tests.e2e.local_edge import LocalEdge, Response, self_signed_certificate
+from tests.e2e.local_edge import LocalEdge, self_signed_certificate
 from tests.support.aws import client
-from tests.support.events import events_post, playback_event
-from tests.support.rows import catalog_item, rows_request
+from tests.support.events import events_post
+from tests.support.rows import rows_request
 from tools.developer.assembly import StackArtifact
 from tools.developer.emr.local_steps import LocalEmr
 from tools.developer.firehose import LocalFirehose
@@ -77,7 +79,6 @@ COUNTRIES = ("US", "DE")
 NEWCOMERS = [f"newcomer-{n}" for n in range(6)]  # day two, in the US
 NEWCOMERS_TITLE = "garden-3"
 ROW_LENGTH = 10
-BROWSER_SUB = "viewer-in-chromium"
 NIGHTLY = "showrunner-dev-nightly-spark"
 NIGHT_PATH = [
     "PlanRun",
@@ -93,16 +94,8 @@ NIGHT_PATH = [
 TIMINGS: dict[str, float] = {}
 
 
-def _token(sub: str) -> str:
-    """A JWT-shaped token for the authorizer stand-in: the pages read the subject from its payload."""
-
-    def part(value: dict[str, Any]) -> str:
-        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
-
-    return f"{part({'alg': 'none'})}.{part({'sub': sub, 'exp': 4_102_444_800})}.stand-in"
-
-
-BROWSER_TOKEN = _token(BROWSER_SUB)
+# The viewer in Chromium: an account of the deployed user pool, signed in on the real sign-in page.
+BROWSER_EMAIL, BROWSER_PASSWORD = "day-viewer@example.com", "Correct-Horse-9-battery"
 
 
 @dataclass
@@ -160,6 +153,7 @@ class World:
     definition: dict[str, Any]
     integrations: LocalIntegrations
     emr: LocalEmr
+    browser_sub: str  # the Chromium viewer's subject in the user pool
     requests: list[tuple[str, int]] = field(default_factory=list)  # every POST /events: (subject, events)
     sent: list[dict[str, Any]] = field(default_factory=list)  # every event accepted
 
@@ -209,42 +203,6 @@ def _function_environment(logical_prefix: str) -> dict[str, str]:
     return variables
 
 
-def _http_api(tokens: Mapping[str, str]) -> Any:
-    """The HTTP API's routes the pages call, behind a stand-in for its JWT authorizer (one token per subject)."""
-
-    def serve(method: str, raw_path: str, headers: Mapping[str, str], body: bytes) -> Response:
-        path = raw_path.partition("?")[0]
-        authorization = headers.get("authorization", "")
-        sub = tokens.get(authorization.removeprefix("Bearer "))
-        if sub is None:
-            return 401, {"Content-Type": "application/json"}, b'{"message":"Unauthorized"}'
-        if (method, path) == ("POST", "/events"):
-            response = event_ingest.handler.handler(events_post(body.decode(), sub), None)
-        elif method == "GET" and path in ("/trending", "/me/recommendations"):
-            response = rows_api.handler.handler(
-                rows_request(f"GET {path}", sub, headers.get("cloudfront-viewer-country")), None
-            )
-        elif method == "GET" and path.startswith("/playback/"):
-            response = signed_url.handler.handler(playback_event(unquote(path.removeprefix("/playback/")), sub), None)
-        else:
-            return 404, {"Content-Type": "application/json"}, b'{"message":"Not Found"}'
-        response_headers: dict[str, str | list[str]] = {
-            **response.get("headers", {}),
-            "Set-Cookie": response.get("cookies", []),
-        }
-        return int(response["statusCode"]), response_headers, str(response["body"]).encode()
-
-    return serve
-
-
-def _site_catalog(path: Path) -> Path:
-    """The origin's static catalog (/api/catalog) listing the sample title, which the Chromium viewer plays."""
-    catalog = json.loads((SITE / "catalog.json").read_text())
-    catalog["titles"] = [{**catalog["titles"][0], "titleId": TITLE_A, "name": "Sample A", "durationSec": TITLE_SECONDS}]
-    path.write_text(json.dumps(catalog))
-    return path
-
-
 @pytest.fixture(scope="module")
 def world(
     dev_stage: list[StackArtifact],
@@ -257,39 +215,41 @@ def world(
         deployed = deploy_playback(dev_stage, signing_key_pair, monkeypatch)
         TIMINGS["deploy"] = time.perf_counter() - started
         upload_title(deployed.s3, deployed.bucket, sample_title, TITLE_A)
-        ingest_env = _function_environment("Analytics-IngestionFunction")
         rows_env = _function_environment("Analytics-RowsApiFunction")
-        for name, value in {**ingest_env, **rows_env}.items():
-            monkeypatch.setenv(name, value)
-        event_ingest.handler._kinesis.cache_clear()
-        rows_api.handler.reset()
         catalog = deployed.outputs["dev/Storage"]["CatalogTableName"]
         assert rows_env["CATALOG_TABLE"] == catalog
-        dynamodb = client("dynamodb")
         for title in [*SPACE, *GARDEN]:
             status = "withdrawn" if title == WITHDRAWN else "published"
-            name = title.replace("-", " ").title()
-            dynamodb.put_item(TableName=catalog, Item=catalog_item(title, name=name, status=status))
+            list_title(catalog, title, name=title.replace("-", " ").title(), status=status)
+        api = deployed.outputs["dev/Api"]
+        cognito = client("cognito-idp")
+        cognito.admin_create_user(UserPoolId=api["ViewerPoolId"], Username=BROWSER_EMAIL, MessageAction="SUPPRESS")
+        cognito.admin_set_user_password(
+            UserPoolId=api["ViewerPoolId"], Username=BROWSER_EMAIL, Password=BROWSER_PASSWORD, Permanent=True
+        )
+        attributes = cognito.admin_get_user(UserPoolId=api["ViewerPoolId"], Username=BROWSER_EMAIL)["UserAttributes"]
+        browser_sub = next(a["Value"] for a in attributes if a["Name"] == "sub")
+        site = installed_site(
+            tmp_path_factory.mktemp("day-origin"), "us-east-1", api["ViewerPoolId"], api["ViewerClientId"]
+        )
+        stand_in = CognitoStandIn("us-east-1")
         analytics = deployed.outputs["dev/Analytics"]
         (delivery_stream,) = client("firehose").list_delivery_streams()["DeliveryStreamNames"]
         machine = client("stepfunctions").describe_state_machine(stateMachineArn=analytics["NightlyStateMachineArn"])
         edge = deployed.edge(
             dev_stage,
             self_signed_certificate(tmp_path_factory.mktemp("day-edge-tls")),
-            site={
-                **{f"/{p.name}": p for p in SITE.iterdir() if p.is_file()},
-                "/api/catalog": _site_catalog(tmp_path_factory.mktemp("day-catalog") / "catalog.json"),
-                HLS_JS_CDN_PATH: HLS_JS,
-            },
-            site_headers=origin_site_headers(),
-            api=_http_api({BROWSER_TOKEN: BROWSER_SUB}),
+            site={**site.files, HLS_JS_CDN_PATH: HLS_JS, COGNITO_JS_CDN_PATH: COGNITO_JS},
+            site_headers=site.headers,
+            api=http_api(JwtAuthorizer(api["JwtIssuer"], [api["ViewerClientId"]])),
+            hosts={stand_in.host: stand_in.serve},
         )
         try:
             with edge:
                 yield World(
                     edge=edge,
                     outputs=deployed.outputs,
-                    stream_arn=ingest_env["STREAM_ARN"],
+                    stream_arn=_function_environment("Analytics-IngestionFunction")["STREAM_ARN"],
                     lake=_function_environment("Analytics-RowsLoaderFunction")["DATA_LAKE_BUCKET"],
                     rows_table=rows_env["ROWS_TABLE"],
                     firehose=LocalFirehose(client("firehose"), client("kinesis"), client("s3")),
@@ -297,11 +257,10 @@ def world(
                     definition=json.loads(machine["definition"]),
                     integrations=LocalIntegrations(clients=client, job_templates={}, job_s3=lambda _role: None),
                     emr=LocalEmr(client("s3")),
+                    browser_sub=browser_sub,
                 )
         finally:
-            event_ingest.handler._kinesis.cache_clear()
-            rows_api.handler.reset()
-            signed_url.handler.reset()
+            reset_handlers()
 
 
 # --- the browser viewer --------------------------------------------------------------------------------------
@@ -332,10 +291,17 @@ def _until(check: Any, seconds: float = 60) -> Any:
 
 
 def _signed_in(browser: Chromium, world: World) -> str:
-    """The catalog page on the distribution's domain, loaded, with the viewer's token where sign-in keeps it."""
-    session = browser.open(f"https://{world.edge.domain}/")
-    assert _until(lambda: browser.evaluate(session, "document.querySelectorAll('#catalog button').length"))
-    browser.evaluate(session, f'sessionStorage.setItem("showrunner.idToken", "{BROWSER_TOKEN}")')
+    """The viewer signs in on the real sign-in page (SRP against the Cognito double); the catalog page then lists."""
+    session = browser.open(f"https://{world.edge.domain}/signin.html")
+    assert _until(lambda: browser.evaluate(session, "!!document.getElementById('signin-form')"))
+    form = "document.getElementById('signin-form')"
+    browser.evaluate(
+        session,
+        f"(() => {{ const f = {form}; f.elements.email.value = {BROWSER_EMAIL!r}; "
+        f"f.elements.password.value = {BROWSER_PASSWORD!r}; f.requestSubmit(); }})()",
+    )
+    listed = "document.querySelectorAll('#catalog button').length"
+    assert _until(lambda: browser.evaluate(session, f"location.pathname === '/' && {listed} > 0"))
     return session
 
 
@@ -344,21 +310,21 @@ def _play_in_chromium(world: World, profile: Path) -> list[dict[str, Any]]:
     before = len(world.stream_records())
     with _chromium(world, profile) as browser:
         session = _signed_in(browser, world)
-        browser.evaluate(session, "document.querySelector('#catalog button').click()")
+        browser.evaluate(session, f"document.querySelector('#catalog [data-title-id=\"{TITLE_A}\"]').click()")
         ended = "(() => { const v = document.getElementById('player'); return !!v && v.ended; })()"
         assert _until(lambda: browser.evaluate(session, ended)), "the watch page did not play to the end"
         # The reporter posts the batch when the title ends; wait until the stream has it.
         assert _until(lambda: len(world.stream_records()) > before, 20), "the watch page posted no events"
     events = [json.loads(line) for record in world.stream_records()[before:] for line in record["Data"].splitlines()]
-    world.requests.append((BROWSER_SUB, len(events)))  # the page posted one batch, when the title ended
+    world.requests.append((world.browser_sub, len(events)))  # the page posted one batch, when the title ended
     world.sent += events
     return events
 
 
 def _rows_in_chromium(world: World, profile: Path) -> dict[str, Any]:
     with _chromium(world, profile) as browser:
-        session = _signed_in(browser, world)
-        browser.evaluate(session, "location.reload()")  # the rows load with the page
+        _signed_in(browser, world)  # the catalog page: the rows load with it
+        session = browser.open(f"https://{world.edge.domain}/")
         shown = _until(lambda: browser.evaluate(session, ROW_BUTTONS.format(id="recommended-row")))
         heading = "document.getElementById('{id}').textContent"
         return {
@@ -416,7 +382,7 @@ def test_a_day_in_the_life(world: World, tmp_path: Path):
     assert browser_events[0]["type"] == "play"
     assert browser_events[-1]["type"] == "complete"
     assert {(e["userId"], e["titleId"], e["device"], e["country"]) for e in browser_events} == {
-        (BROWSER_SUB, TITLE_A, "web", "US")
+        (world.browser_sub, TITLE_A, "web", "US")
     }
     assert all(e["rebufferMs"] >= 0 and e.get("bitrateKbps", 0) > 0 for e in browser_events), browser_events
 
@@ -471,7 +437,7 @@ def test_a_day_in_the_life(world: World, tmp_path: Path):
         assert _ids(body) == _expected_trending(world.sent, yesterday, country), country
         assert (body["scope"], body["date"]) == (country or "ALL", yesterday)
     assert world.get("GET /trending", "anyone", "FR")["scope"] == "ALL"  # no plays in France
-    browser = world.get("GET /me/recommendations", BROWSER_SUB)
+    browser = world.get("GET /me/recommendations", world.browser_sub)
     assert browser["source"] == "recommendations"
     assert set(_ids(browser)[:3]) <= set(SPACE) - {TITLE_A, WITHDRAWN}, _ids(browser)  # played one space title
 
@@ -481,7 +447,7 @@ def test_a_day_in_the_life(world: World, tmp_path: Path):
     TIMINGS["chromium rows"] = time.perf_counter() - started
     assert rows["recommended heading"] == "Recommended for you"
     assert rows["recommended"] == [t["name"] for t in browser["titles"]]
-    us_trending = world.get("GET /trending", BROWSER_SUB, "US")
+    us_trending = world.get("GET /trending", world.browser_sub, "US")
     assert rows["trending heading"] == "Trending in United States"
     assert rows["trending"] == [t["name"] for t in us_trending["titles"]]
 

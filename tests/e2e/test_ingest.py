@@ -36,6 +36,7 @@ from tests.e2e.conftest import INGEST_LIMIT_GIB, SigningKeyPair, deploy_playback
 from tests.e2e.local_edge import LocalEdge, self_signed_certificate
 from tests.e2e.test_playback import Decoded, fetch, play, play_each
 from tests.support.aws import client
+from tests.support.events import playback_event
 from tests.support.media import FPS, make_source, truncate
 from tools.developer.assembly import StackArtifact
 from tools.developer.moto_models.base import ResourceModel
@@ -133,18 +134,9 @@ class Pipeline:
         return received
 
     def issue(self, title_id: str) -> dict[str, Any]:
-        response = signed_url.handler.handler(
-            {
-                "version": "2.0",
-                "rawPath": f"/playback/{title_id}",
-                "pathParameters": {"titleId": title_id},
-                "requestContext": {
-                    "authorizer": {"jwt": {"claims": {"sub": "ingest-viewer"}}},
-                    "http": {"method": "GET"},
-                },
-            },
-            None,
-        )
+        """``GET /playback/{titleId}`` from a premium viewer in the US (an ingested title's tier is premium until
+        the catalog operator command sets another)."""
+        response = signed_url.handler.handler(playback_event(title_id, "ingest-viewer"), None)
         return {"status": response["statusCode"], **json.loads(response["body"])}
 
     def exists(self, bucket: str, key: str) -> bool:
@@ -402,7 +394,12 @@ def test_every_bad_input_fails_clearly_alerts_publishes_nothing_and_keeps_the_so
         assert item["executionArn"] == published.arn
     # Nothing the issuer would sign, and the upload is still there.
     if title != published.title_id:
-        assert pipeline.issue(title)["status"] == 404
+        refused = pipeline.issue(title)
+        # A failed title's item stays (status failed): not entitled; a rejected upload never had one: not found.
+        expected = (404, "title_not_found") if item is None else (403, "not_entitled")
+        assert (refused["status"], refused["error"]) == expected
+        if item is not None:
+            assert refused["reason"] == "not_published"
         assert not pipeline.exists(pipeline.content_bucket, f"vod/{title}/master.m3u8")
         assert not pipeline.exists(pipeline.content_bucket, f"vod/{title}/manifest.mpd")
     assert pipeline.exists(pipeline.ingest_bucket, bad.key)

@@ -1,4 +1,4 @@
-"""Handler tests: the real handlers against moto's S3 and Secrets Manager (no network, no Docker)."""
+"""Handler tests: the real handlers against moto's S3, DynamoDB and Secrets Manager (no network, no Docker)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import catalog_api.handler
 import manifest_rewriter.handler
 import pytest
 import signed_url.handler
@@ -31,11 +32,16 @@ def secrets(aws: None) -> Any:
     return boto3.client("secretsmanager")
 
 
+@pytest.fixture
+def dynamodb(aws: None) -> Any:
+    return boto3.client("dynamodb")
+
+
 @pytest.fixture(autouse=True)
 def fresh_containers() -> Iterator[None]:
     """Every test starts as a cold container: no cached key, catalog or manifests."""
-    signed_url.handler.reset()
-    manifest_rewriter.handler.reset()
+    for module in (signed_url.handler, manifest_rewriter.handler, catalog_api.handler):
+        module.reset()
     yield
-    signed_url.handler.reset()
-    manifest_rewriter.handler.reset()
+    for module in (signed_url.handler, manifest_rewriter.handler, catalog_api.handler):
+        module.reset()

@@ -154,10 +154,14 @@ class Proof:
         scenario.reset()
         try:
             with enforced() as enforcement, scenario.patched():
-                try:
-                    result: Any = module.handler(scenario.event(function.environment), None)
-                except Exception as exc:  # a handler that raises fails the invocation
-                    result = exc
+                request = scenario.event(function.environment)
+                results: list[Any] = []
+                for one in request if isinstance(request, list) else [request]:  # a list: requests in turn
+                    try:
+                        results.append(module.handler(one, None))
+                    except Exception as exc:  # a handler that raises fails the invocation
+                        results.append(exc)
+                result: Any = results if isinstance(request, list) else results[0]
             failure = scenario.failure(result, function.environment)
         finally:
             scenario.reset()

@@ -105,14 +105,14 @@ def _secret(caller: Caller) -> list[Check]:
     return checks
 
 
-def _table_checks(caller: Caller, action: str, table_name: str) -> list[Check]:
-    """An action on a DynamoDB table, and ``kms:Decrypt`` on the table's customer managed key through DynamoDB:
-    DynamoDB reads and writes a KMS-encrypted table with the caller's permission on the key."""
+def _table_checks(caller: Caller, action: str, table_name: str, index: str | None = None) -> list[Check]:
+    """An action on a DynamoDB table (or the index it names), and ``kms:Decrypt`` on the table's customer managed
+    key through DynamoDB: DynamoDB reads and writes a KMS-encrypted table with the caller's permission on the key."""
     from moto.dynamodb.models import dynamodb_backends
     from moto.kms.models import kms_backends
 
     table = dynamodb_backends[caller.account][caller.region].get_table(table_name)
-    checks = [Check(action, table.table_arn)]
+    checks = [Check(action, table.table_arn + (f"/index/{index}" if index else ""))]
     key_id = (table.sse_specification or {}).get("KMSMasterKeyId")
     if key_id:
         key = kms_backends[caller.account][caller.region].describe_key(key_id)
@@ -130,8 +130,12 @@ def _batch(action: str) -> Callable[[Caller], list[Check]]:
 
 
 def _item(action: str) -> Callable[[Caller], list[Check]]:
-    """GetItem, PutItem, UpdateItem...: the table ``TableName`` names."""
-    return lambda caller: _table_checks(caller, action, str(caller.params["TableName"]))
+    """GetItem, Query, PutItem...: the table ``TableName`` names (or its index ``IndexName``)."""
+
+    def resolve(caller: Caller) -> list[Check]:
+        return _table_checks(caller, action, str(caller.params["TableName"]), caller.params.get("IndexName"))
+
+    return resolve
 
 
 def _listing(caller: Caller) -> list[Check]:
@@ -206,6 +210,7 @@ def _any_resource(action: str) -> Callable[[Caller], list[Check]]:
 RESOLVERS: dict[str, Callable[[Caller], list[Check]]] = {
     "secretsmanager:GetSecretValue": _secret,
     "dynamodb:GetItem": _item("dynamodb:GetItem"),
+    "dynamodb:Query": _item("dynamodb:Query"),
     "dynamodb:BatchGetItem": _batch("dynamodb:BatchGetItem"),
     "dynamodb:BatchWriteItem": _batch("dynamodb:BatchWriteItem"),
     "s3:ListBucket": _listing,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import catalog_api.handler
 import chaos_monkey.handler
 import event_ingest.handler
 import ingest_validate.handler
@@ -25,13 +26,15 @@ import rows_api.handler
 import rows_loader.handler
 import signed_url.handler
 
+from tests.support import catalog
 from tests.support.event_corpus import BASE
-from tests.support.events import events_post, function_url_event, playback_event
-from tests.support.rows import catalog_item, rows_request
+from tests.support.events import catalog_event, events_post, function_url_event, playback_event
+from tests.support.rows import rows_request
 from tools.developer.samples import master_playlist, private_pem, token
 
-# One title per function: both seed the same content bucket.
+# One title per function: both seed the same content bucket (and the issuer's, the catalog table).
 ISSUED_TITLE = "least-privilege-issued"
+LISTED_TITLE = "least-privilege-listed"
 REWRITTEN_TITLE = "least-privilege-rewritten"
 SUBJECT = BASE["userId"]
 Client = Callable[[str], Any]
@@ -56,7 +59,7 @@ def _status(result: Any, expected: int = 200) -> str | None:
     return None
 
 
-# --- signed_url: GET /playback/{titleId} -> signed URLs; reads the signing key and HEADs both manifests ------
+# --- signed_url: GET /playback/{titleId} -> signed URLs; reads the title's catalog item and the signing key ----
 
 
 def _seed_issuer(client: Client, env: dict[str, str]) -> None:
@@ -64,8 +67,7 @@ def _seed_issuer(client: Client, env: dict[str, str]) -> None:
     secrets.put_secret_value(
         SecretId=env["SIGNING_KEY_SECRET_ARN"], SecretString=private_pem(), VersionStages=[env["KEY_PAIR_ID"]]
     )
-    for key in (f"vod/{ISSUED_TITLE}/master.m3u8", f"vod/{ISSUED_TITLE}/manifest.mpd"):
-        client("s3").put_object(Bucket=env["CONTENT_BUCKET"], Key=key, Body=b"#EXTM3U\n")
+    client("dynamodb").put_item(TableName=env["CATALOG_TABLE"], Item=catalog.item(ISSUED_TITLE, tier="premium"))
 
 
 def _issuer_event(_env: dict[str, str]) -> dict[str, Any]:
@@ -83,6 +85,30 @@ def _issuer_failure(result: Any, env: dict[str, str]) -> str | None:
             return f"no signed {name} URL: {body.get(name)!r}"
     if body["cookies"]["CloudFront-Key-Pair-Id"] != env["KEY_PAIR_ID"]:
         return f"signed with key pair {body['cookies']['CloudFront-Key-Pair-Id']}"
+    return None
+
+
+# --- catalog_api: GET /catalog lists a title (Query on the index), GET /catalog/{titleId} shows it (GetItem) ----
+
+
+def _seed_catalog(client: Client, env: dict[str, str]) -> None:
+    client("dynamodb").put_item(TableName=env["CATALOG_TABLE"], Item=catalog.item(LISTED_TITLE, name="Listed"))
+
+
+def _catalog_events(_env: dict[str, str]) -> list[dict[str, Any]]:
+    return [catalog_event(sub=SUBJECT), catalog_event(LISTED_TITLE, sub=SUBJECT)]
+
+
+def _catalog_failure(results: Any, _env: dict[str, str]) -> str | None:
+    listing, one = results
+    for result in results:
+        problem = _status(result)
+        if problem:
+            return problem
+    if LISTED_TITLE not in [t["titleId"] for t in json.loads(listing["body"])["titles"]]:
+        return f"the listing misses {LISTED_TITLE}: {listing['body'][:200]}"
+    if json.loads(one["body"]).get("titleId") != LISTED_TITLE:
+        return f"GET /catalog/{LISTED_TITLE} answered {one['body'][:200]}"
     return None
 
 
@@ -238,7 +264,7 @@ def _seed_rows_api(client: Client, env: dict[str, str]) -> None:
         TableName=env["ROWS_TABLE"],
         Item={"pk": {"S": f"user#{SUBJECT}"}, "run": {"S": ROW_RUN}, "titles": {"L": [row]}, "expiresAt": expires},
     )
-    dynamodb.put_item(TableName=env["CATALOG_TABLE"], Item=catalog_item(ROW_TITLE, name="Least privilege"))
+    dynamodb.put_item(TableName=env["CATALOG_TABLE"], Item=catalog.item(ROW_TITLE, name="Least privilege"))
 
 
 def _rows_api_failure(result: Any, _env: dict[str, str]) -> str | None:
@@ -286,10 +312,22 @@ SCENARIOS: dict[str, Scenario] = {
         _issuer_failure,
         signed_url.handler.reset,
         checks=(
-            ("s3:GetObject", "s3:GetObject"),  # HEAD master.m3u8
-            ("s3:GetObject", "s3:GetObject"),  # HEAD manifest.mpd
+            ("dynamodb:GetItem", "dynamodb:GetItem"),  # the title's catalog item
+            ("kms:Decrypt", "kms:Decrypt"),  # DynamoDB decrypting it with the catalog's key for the caller
             ("secretsmanager:GetSecretValue", "secretsmanager:GetSecretValue"),  # the version labelled KEY_PAIR_ID
             ("kms:Decrypt", "kms:Decrypt"),  # Secrets Manager decrypting it for the caller
+        ),
+    ),
+    "catalog_api": Scenario(
+        _seed_catalog,
+        _catalog_events,
+        _catalog_failure,
+        catalog_api.handler.reset,
+        checks=(
+            ("dynamodb:Query", "dynamodb:Query"),  # GET /catalog: the published-by-name index
+            ("kms:Decrypt", "kms:Decrypt"),
+            ("dynamodb:GetItem", "dynamodb:GetItem"),  # GET /catalog/{titleId}
+            ("kms:Decrypt", "kms:Decrypt"),
         ),
     ),
     "manifest_rewriter": Scenario(

@@ -40,6 +40,7 @@ from tools.developer.review.intrinsics import AssemblyIndex
 # The project-written functions and their stacks; a new one must be added here and in SCENARIOS.
 FUNCTIONS = {
     "signed_url": "Playback",
+    "catalog_api": "Playback",
     "manifest_rewriter": "Edge",
     "event_ingest": "Analytics",
     "chaos_monkey": "Operations",

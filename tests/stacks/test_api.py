@@ -84,3 +84,24 @@ def test_an_external_issuer_replaces_the_user_pool():
         "AWS::ApiGatewayV2::Authorizer",
         {"JwtConfiguration": {"Issuer": "https://login.example.com/", "Audience": ["player", "tv"]}},
     )
+    # No pool: the site gets no sign-in settings, and says so (tests/assets/test_origin.py).
+    assert (stage.api.viewer_pool_id, stage.api.viewer_client_id) == ("", "")
+    template.resource_count_is("AWS::Cognito::UserPoolGroup", 0)
+
+
+def test_the_pool_has_one_group_per_plan_and_publishes_its_ids(synthesized: Synthesized, env: str):
+    template = synthesized.stack(env, "Api").template
+    (pool_id,) = resources_of_type(template, "AWS::Cognito::UserPool")
+    (client_id,) = resources_of_type(template, "AWS::Cognito::UserPoolClient")
+    groups = sorted(
+        (g["Properties"] for g in resources_of_type(template, "AWS::Cognito::UserPoolGroup").values()),
+        key=lambda g: g["Precedence"],
+    )
+    assert [(g["GroupName"], g["Precedence"]) for g in groups] == [
+        ("plan-premium", 0),
+        ("plan-standard", 1),
+        ("plan-free", 2),
+    ]
+    assert all(g["UserPoolId"] == {"Ref": pool_id} for g in groups)
+    assert template["Outputs"]["ViewerPoolId"]["Value"] == {"Ref": pool_id}
+    assert template["Outputs"]["ViewerClientId"]["Value"] == {"Ref": client_id}

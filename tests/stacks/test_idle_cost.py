@@ -21,7 +21,7 @@ from tests.support.templates import resources_of_type
 
 PROVISIONED_ONE_SHARD = [("PROVISIONED", 1), ("PROVISIONED", 1)]
 # KMS keys: the alerts topic's, the data lake's, the signing-key secret's, the catalog's and the rows table's.
-# Alarm metrics include the ingest dead-letter queue's.
+# Alarm metrics include the ingest dead-letter queue's, the catalog API's and the rows API's.
 # Mirrors the "Idle cost per environment" table of docs/cost.md.
 EXPECTED: dict[str, dict[str, Any]] = {
     "dev": {
@@ -36,7 +36,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "web_acl_rules": [4],
         "interface_endpoints": 0,
         "dashboards": 1,
-        "alarm_metrics": 26,
+        "alarm_metrics": 29,
         "kinesis_streams": [("PROVISIONED", 1)],  # no CDN log stream in dev
     },
     "staging": {
@@ -51,7 +51,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "web_acl_rules": [4],
         "interface_endpoints": 0,
         "dashboards": 1,
-        "alarm_metrics": 29,
+        "alarm_metrics": 32,
         "kinesis_streams": PROVISIONED_ONE_SHARD,
     },
     "prod": {
@@ -66,7 +66,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "web_acl_rules": [4],
         "interface_endpoints": 0,
         "dashboards": 1,
-        "alarm_metrics": 29,
+        "alarm_metrics": 32,
         "kinesis_streams": [("ON_DEMAND", None), ("ON_DEMAND", None)],
     },
 }

@@ -429,6 +429,8 @@ def test_every_alarm_notifies_the_alerts_topic_when_it_fires_and_clears(synthesi
             "cloudfront-5xx",
             "signed-url-errors",
             "signed-url-throttles",
+            "catalog-api-errors",
+            "catalog-api-throttles",
             "manifest-rewriter-errors",
             "manifest-rewriter-throttles",
             "event-ingest-errors",
@@ -439,7 +441,7 @@ def test_every_alarm_notifies_the_alerts_topic_when_it_fires_and_clears(synthesi
             "nightly-run-failed",
         )
     )
-    assert len(names) == {"dev": 17, "staging": 20, "prod": 20}[env]
+    assert len(names) == {"dev": 19, "staging": 22, "prod": 22}[env]
     topic = _alerts_topic(synthesized, env)
     for alarm in alarms.values():
         props = alarm["Properties"]
@@ -646,6 +648,7 @@ def test_dashboard_covers_alarms_cloudfront_origin_fleet_lambda_kinesis_and_emr(
     playback = synthesized.stack(env, "Playback").template
     observed = {
         "SignedUrl": (f"{env}-Playback", {"Ref": logical_id_by_path(playback, "Issuer/Function/Resource")}),
+        "CatalogApi": (f"{env}-Playback", {"Ref": logical_id_by_path(playback, "Catalog/Function/Resource")}),
         "ManifestRewriter": (f"{env}-Edge", {"Ref": logical_id_by_path(edge, "Rewriter/Function/Resource")}),
         "EventIngest": (f"{env}-Analytics", {"Ref": logical_id_by_path(analytics, "Ingestion/Function/Resource")}),
         "RowsApi": (f"{env}-Analytics", {"Ref": logical_id_by_path(analytics, "RowsApi/Function/Resource")}),

@@ -16,7 +16,7 @@ from aws_cdk.assertions import Template
 
 from stacks.config import ConfigError, load_config
 from stacks.origin_stack import PREFIX_LIST_CONTEXT_KEY
-from stacks.origin_user_data import USER_DATA_LIMIT, payload_files
+from stacks.origin_user_data import USER_DATA_LIMIT, payload_files, shipped
 from stacks.stage import ShowrunnerStage
 from tests.support.synth import ROOT, Synthesized, cdk_context
 from tests.support.templates import logical_id_by_path, resources_of_type
@@ -107,24 +107,46 @@ def test_instance_profile_allows_ssm_and_the_cloudformation_signal_only(synthesi
 def test_user_data_is_the_shipped_script_with_the_site_inside_and_fits_the_limit(synthesized: Synthesized, env: str):
     template = synthesized.stack(env, "Origin").template
     _, launch_template = _one(template, "AWS::EC2::LaunchTemplate")
-    user_data = launch_template["Properties"]["LaunchTemplateData"]["UserData"]["Fn::Base64"]
-    assert isinstance(user_data, str), "user data should need no deploy-time substitution"
+    joined = launch_template["Properties"]["LaunchTemplateData"]["UserData"]["Fn::Base64"]
+    # Two values come from the Api stack at deploy time: the sign-in page's user pool and app client.
+    assert joined["Fn::Join"][0] == ""
+    api = synthesized.stack(env, "Api").template
+    references: dict[int, Any] = {}
+    text = []
+    for part in joined["Fn::Join"][1]:
+        if isinstance(part, str):
+            text.append(part)
+            continue
+        output = part["Fn::GetStackOutput"]
+        assert output["StackName"] == f"{env}-Api"
+        references[len(references)] = api["Outputs"][output["OutputName"]]["Value"]
+        text.append("us-east-1_AbCdEf123" if len(references) == 1 else "4f7kq2abcdefghijklmnopqrs1")
+    assert references == {
+        0: {"Ref": logical_id_by_path(api, "Api/Viewers/Resource")},
+        1: {"Ref": logical_id_by_path(api, "Api/Viewers/PlayerClient/Resource")},
+    }
+    user_data = "".join(text)
     assert len(user_data.encode()) <= USER_DATA_LIMIT
 
     script = (ROOT / "assets/origin/user-data.sh").read_text()
     assert user_data.endswith(script.removeprefix("#!/bin/bash\n"))
-    variables = dict(re.findall(r"^(SHOWRUNNER_[A-Z]+)='([^']*)'$", user_data, re.MULTILINE))
+    variables = dict(re.findall(r"^(SHOWRUNNER_[A-Z_]+)='([^']*)'$", user_data, re.MULTILINE))
     group_id = logical_id_by_path(template, "Origin/Fleet/Group/ASG")
     assert variables["SHOWRUNNER_STACK"] == f"{env}-Origin"
     assert variables["SHOWRUNNER_RESOURCE"] == group_id
     assert variables["SHOWRUNNER_REGION"] == synthesized.configs[env].region
+    assert (variables["SHOWRUNNER_VIEWER_POOL"], variables["SHOWRUNNER_VIEWER_CLIENT"]) == (
+        "us-east-1_AbCdEf123",
+        "4f7kq2abcdefghijklmnopqrs1",
+    )
 
     raw = io.BytesIO(gzip.decompress(base64.b64decode(variables["SHOWRUNNER_PAYLOAD"])))
     with tarfile.open(fileobj=raw) as archive:
         packed = {m.name: archive.extractfile(m).read() for m in archive.getmembers()}  # type: ignore[union-attr]
-    shipped = {name: path.read_bytes() for name, path in payload_files()}
-    assert packed == shipped
-    assert {"nginx.conf", "showrunner.conf", "site/index.html", "site/catalog.json"} <= set(shipped)
+    files = {name: shipped(name, path.read_bytes()) for name, path in payload_files()}
+    assert packed == files
+    assert {"nginx.conf", "showrunner.conf", "site/index.html", "site/signin.html", "site/auth.js"} <= set(files)
+    assert not [name for name in files if "catalog" in name]
 
 
 # --- security groups: CloudFront in, nothing else --------------------------------------------

@@ -1,4 +1,4 @@
-"""Playback stack (signing-key secret and issuer route) and the Edge stack's manifest rewriter: least privilege."""
+"""Playback stack (signing key, issuer and catalog routes) and the Edge stack's rewriter: least privilege."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from tests.support.synth import Synthesized
 from tests.support.templates import logical_id_by_path, resources_of_type
 
-STACK_OF = {"Issuer": "Playback", "Rewriter": "Edge"}
+STACK_OF = {"Issuer": "Playback", "Catalog": "Playback", "Rewriter": "Edge"}
 
 
 def _function(template: dict[str, Any], name: str) -> tuple[str, dict[str, Any]]:
@@ -31,17 +31,25 @@ def _output(value: dict[str, Any], env: str, synthesized: Synthesized, stack: st
     return synthesized.stack(env, stack).template["Outputs"][reference["OutputName"]]["Value"]
 
 
-def _content_bucket_id(synthesized: Synthesized, env: str) -> str:
-    return logical_id_by_path(synthesized.stack(env, "Storage").template, "Storage/ContentBucket/Resource")
+def _catalog_ids(synthesized: Synthesized, env: str) -> tuple[str, str]:
+    storage = synthesized.stack(env, "Storage").template
+    return (
+        logical_id_by_path(storage, "Storage/Catalog/Table/Resource"),
+        logical_id_by_path(storage, "Storage/Catalog/Key/Resource"),
+    )
 
 
 def test_functions_are_arm64_python_3_14_in_package_layout(synthesized: Synthesized, env: str):
-    for name, package in (("Issuer", "signed_url"), ("Rewriter", "manifest_rewriter")):
+    for name, package, memory in (
+        ("Issuer", "signed_url", 1024),
+        ("Catalog", "catalog_api", 512),
+        ("Rewriter", "manifest_rewriter", 1024),
+    ):
         _, props = _function(synthesized.stack(env, STACK_OF[name]).template, name)
         assert props["Runtime"] == "python3.14"
         assert props["Architectures"] == ["arm64"]
         assert props["Handler"] == f"{package}.handler.handler"
-        assert props["MemorySize"] == 1024
+        assert props["MemorySize"] == memory
 
 
 def test_issuer_environment_is_the_contract(synthesized: Synthesized, env: str):
@@ -49,16 +57,25 @@ def test_issuer_environment_is_the_contract(synthesized: Synthesized, env: str):
     _, props = _function(template, "Issuer")
     variables = props["Environment"]["Variables"]
     assert sorted(variables) == [
-        "CONTENT_BUCKET",
+        "CATALOG_CACHE_SECONDS",
+        "CATALOG_TABLE",
         "DISTRIBUTION_DOMAIN",
         "KEY_PAIR_ID",
         "SIGNING_KEY_SECRET_ARN",
+        "TOKEN_MARGIN_SECONDS",
+        "TOKEN_MIN_SECONDS",
         "URL_TTL_SECONDS",
     ]
     secret_id = logical_id_by_path(template, "Playback/SigningKey/Resource")
     assert variables["SIGNING_KEY_SECRET_ARN"] == {"Ref": secret_id}
-    assert variables["URL_TTL_SECONDS"] == "21600"
-    assert _output(variables["CONTENT_BUCKET"], env, synthesized) == {"Ref": _content_bucket_id(synthesized, env)}
+    assert (
+        variables["URL_TTL_SECONDS"],
+        variables["TOKEN_MIN_SECONDS"],
+        variables["TOKEN_MARGIN_SECONDS"],
+        variables["CATALOG_CACHE_SECONDS"],
+    ) == ("21600", "900", "1800", "10")
+    table_id, _ = _catalog_ids(synthesized, env)
+    assert _output(variables["CATALOG_TABLE"], env, synthesized) == {"Ref": table_id}
     # The Edge stack's distribution domain and its key group's active (first) public key.
     edge = synthesized.stack(env, "Edge").template
     distribution_id = logical_id_by_path(edge, "Edge/Distribution/Resource")
@@ -69,14 +86,35 @@ def test_issuer_environment_is_the_contract(synthesized: Synthesized, env: str):
     assert _output(variables["KEY_PAIR_ID"], env, synthesized, "Edge") == {"Ref": public_key_id}
 
 
-def test_issuer_may_read_only_its_secret_and_head_only_manifests(synthesized: Synthesized, env: str):
+def _catalog_statements(
+    statements: list[dict[str, Any]], synthesized: Synthesized, env: str
+) -> list[tuple[str, Any, Any]]:
+    """(action, resource as the Storage stack's logical ID and attribute, condition) of each catalog statement."""
+    table_id, key_id = _catalog_ids(synthesized, env)
+    names = {json.dumps({"Fn::GetAtt": [table_id, "Arn"]}): "table", json.dumps({"Fn::GetAtt": [key_id, "Arn"]}): "key"}
+    found = []
+    for statement in statements:
+        resource = statement["Resource"]
+        if isinstance(resource, dict) and "Fn::GetStackOutput" in resource:
+            resource = names[json.dumps(_output(resource, env, synthesized))]
+        elif isinstance(resource, dict) and "Fn::Join" in resource:
+            head, tail = resource["Fn::Join"][1]
+            resource = names[json.dumps(_output(head, env, synthesized))] + tail
+        else:
+            continue
+        found.append((statement["Action"], resource, statement.get("Condition")))
+    return found
+
+
+def test_issuer_may_read_only_its_secret_and_catalog_items(synthesized: Synthesized, env: str):
     template = synthesized.stack(env, "Playback").template
     statements = _statements(template, "Issuer")
     assert [s["Action"] for s in statements] == [
         ["logs:CreateLogStream", "logs:PutLogEvents"],
         "secretsmanager:GetSecretValue",
         "kms:Decrypt",
-        "s3:GetObject",
+        "dynamodb:GetItem",
+        "kms:Decrypt",
     ]
     assert all(s["Effect"] == "Allow" for s in statements)
     secret_id = logical_id_by_path(template, "Playback/SigningKey/Resource")
@@ -89,10 +127,30 @@ def test_issuer_may_read_only_its_secret_and_head_only_manifests(synthesized: Sy
             "kms:EncryptionContext:SecretARN": {"Ref": secret_id},
         }
     }
-    objects = [resource["Fn::Join"][1] for resource in statements[3]["Resource"]]
-    bucket_arn = {"Fn::GetAtt": [_content_bucket_id(synthesized, env), "Arn"]}
-    assert [_output(parts[0], env, synthesized) for parts in objects] == [bucket_arn, bucket_arn]
-    assert sorted(parts[1] for parts in objects) == ["/vod/*/manifest.mpd", "/vod/*/master.m3u8"]
+    assert _catalog_statements(statements, synthesized, env) == [
+        ("dynamodb:GetItem", "table", None),
+        ("kms:Decrypt", "key", {"StringEquals": {"kms:ViaService": "dynamodb.us-east-1.amazonaws.com"}}),
+    ]
+    assert "s3:" not in json.dumps(statements)  # the catalog item replaced the HEAD requests
+
+
+def test_catalog_api_may_query_the_published_index_and_get_items_only(synthesized: Synthesized, env: str):
+    template = synthesized.stack(env, "Playback").template
+    statements = _statements(template, "Catalog")
+    assert statements[0]["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert _catalog_statements(statements, synthesized, env) == [
+        ("dynamodb:Query", "table/index/published-by-name", None),
+        ("dynamodb:GetItem", "table", None),
+        ("kms:Decrypt", "key", {"StringEquals": {"kms:ViaService": "dynamodb.us-east-1.amazonaws.com"}}),
+    ]
+    assert len(statements) == 4
+    _, props = _function(template, "Catalog")
+    variables = props["Environment"]["Variables"]
+    assert {name: value for name, value in variables.items() if name != "CATALOG_TABLE"} == {
+        "CATALOG_INDEX": "published-by-name",
+        "CATALOG_CACHE_SECONDS": "10",
+        "CATALOG_PAGE_SIZE": "24",
+    }
 
 
 def test_rewriter_may_read_only_manifests_and_signs_nothing(synthesized: Synthesized, env: str):
@@ -154,31 +212,49 @@ def test_only_this_distribution_may_call_the_rewriter_function_url(synthesized: 
     ]
 
 
-def test_route_is_get_playback_title_behind_the_jwt_authorizer(synthesized: Synthesized, env: str):
+def test_routes_are_behind_the_jwt_authorizer(synthesized: Synthesized, env: str):
     template = synthesized.stack(env, "Playback").template
     api = synthesized.stack(env, "Api").template
-    (route,) = resources_of_type(template, "AWS::ApiGatewayV2::Route").values()
-    props = route["Properties"]
-    assert props["RouteKey"] == "GET /playback/{titleId}"
-    assert props["AuthorizationType"] == "JWT"
-    authorizer = props["AuthorizerId"]["Fn::GetStackOutput"]
-    assert authorizer["StackName"] == f"{env}-Api"
-    assert api["Outputs"][authorizer["OutputName"]]["Value"] == {
-        "Ref": logical_id_by_path(api, "Api/JwtAuthorizer/Resource")
+    routes = sorted(
+        resources_of_type(template, "AWS::ApiGatewayV2::Route").values(), key=lambda r: r["Properties"]["RouteKey"]
+    )
+    assert [route["Properties"]["RouteKey"] for route in routes] == [
+        "GET /catalog",
+        "GET /catalog/{titleId}",
+        "GET /playback/{titleId}",
+    ]
+    integrations = resources_of_type(template, "AWS::ApiGatewayV2::Integration")
+    functions = {
+        "GET /catalog": _function(template, "Catalog")[0],
+        "GET /catalog/{titleId}": _function(template, "Catalog")[0],
+        "GET /playback/{titleId}": _function(template, "Issuer")[0],
     }
+    for route in routes:
+        props = route["Properties"]
+        assert props["AuthorizationType"] == "JWT"
+        authorizer = props["AuthorizerId"]["Fn::GetStackOutput"]
+        assert authorizer["StackName"] == f"{env}-Api"
+        assert api["Outputs"][authorizer["OutputName"]]["Value"] == {
+            "Ref": logical_id_by_path(api, "Api/JwtAuthorizer/Resource")
+        }
+        integration_id = props["Target"]["Fn::Join"][1][1]["Ref"]
+        integration = integrations[integration_id]["Properties"]
+        assert integration["IntegrationType"] == "AWS_PROXY"
+        assert integration["PayloadFormatVersion"] == "2.0"
+        assert integration["IntegrationUri"] == {"Fn::GetAtt": [functions[props["RouteKey"]], "Arn"]}
 
-    ((integration_id, integration),) = resources_of_type(template, "AWS::ApiGatewayV2::Integration").items()
-    issuer_id, _ = _function(template, "Issuer")
-    assert integration["Properties"]["IntegrationType"] == "AWS_PROXY"
-    assert integration["Properties"]["PayloadFormatVersion"] == "2.0"
-    assert integration["Properties"]["IntegrationUri"] == {"Fn::GetAtt": [issuer_id, "Arn"]}
-    assert props["Target"] == {"Fn::Join": ["", ["integrations/", {"Ref": integration_id}]]}
-
-    (permission,) = resources_of_type(template, "AWS::Lambda::Permission").values()
-    assert permission["Properties"]["Principal"] == "apigateway.amazonaws.com"
-    assert permission["Properties"]["Action"] == "lambda:InvokeFunction"
-    source_arn = json.dumps(permission["Properties"]["SourceArn"])
-    assert source_arn.endswith('"/*/*/playback/{titleId}"]]}')
+    permissions = resources_of_type(template, "AWS::Lambda::Permission").values()
+    assert sorted(json.dumps(p["Properties"]["SourceArn"])[-30:] for p in permissions) == sorted(
+        json.dumps(p["Properties"]["SourceArn"])[-30:] for p in permissions
+    )
+    assert sorted(json.dumps(p["Properties"]["SourceArn"]).rsplit("/*/*", 1)[1] for p in permissions) == [
+        '/catalog"]]}',
+        '/catalog/{titleId}"]]}',
+        '/playback/{titleId}"]]}',
+    ]
+    for permission in permissions:
+        assert permission["Properties"]["Principal"] == "apigateway.amazonaws.com"
+        assert permission["Properties"]["Action"] == "lambda:InvokeFunction"
 
 
 def test_signing_key_secret_holds_a_generated_placeholder_never_a_key(synthesized: Synthesized, env: str):

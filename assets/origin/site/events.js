@@ -1,13 +1,15 @@
 // The watch page's viewing events: play, resume, heartbeat, pause, seek, complete and error, with QoE fields
 // (bitrateKbps of the rendition playing, rebufferMs stalled since the last event), posted in batches to
 // POST /events (docs/analytics.md) under the schema the Spark jobs read. A batch goes when it holds MAX_BATCH
-// events, every FLUSH_MS, and when the page is hidden or left (a keepalive request outlives the page). Only the
-// events the API marks retryable are sent again, a few times with a growing pause; rejected ones are dropped.
+// events (about 8 minutes of heartbeats: one request, one Kinesis record of about 14 KB, which is what keeps the
+// events path cheap: docs/analytics.md, "Cost at 1M events/min"), every FLUSH_MS, when the title ends, and when the
+// page is hidden or left (a keepalive request outlives the page). Only the events the API marks retryable are sent
+// again, a few times with a growing pause; rejected ones are dropped.
 "use strict";
 
 (() => {
   const HEARTBEAT_MS = 10000;
-  const FLUSH_MS = 30000;
+  const FLUSH_MS = 10 * 60 * 1000; // a backstop: MAX_BATCH fills first while a title plays
   const MAX_BATCH = 50;
   const MAX_ATTEMPTS = 4;
   const queue = [];
@@ -30,8 +32,7 @@
   };
 
   async function signIn() {
-    const auth = window.ShowrunnerAuth;
-    token = auth ? await auth.accessToken().catch(() => null) : sessionStorage.getItem("showrunner.idToken");
+    token = await window.ShowrunnerAuth.accessToken().catch(() => null);
     userId = token ? sub(token) : null;
     if (token && !country) {
       // CloudFront's country of the viewer, as the rows API reports it (the page may not claim its own).

@@ -39,8 +39,7 @@
   }
 
   async function show() {
-    const auth = window.ShowrunnerAuth;
-    const token = auth ? await auth.accessToken().catch(() => null) : sessionStorage.getItem("showrunner.idToken");
+    const token = await window.ShowrunnerAuth.accessToken().catch(() => null);
     if (!token) {
       return;
     }

@@ -15,7 +15,10 @@ from rows_api import handler as handler_module
 from rows_api.aws import CatalogItems, RowStore
 from rows_api.service import Rows
 
-from tests.support.rows import CATALOG_TABLE, ROWS_TABLE, catalog_item, create_catalog_table, create_rows_table
+from tests.support.catalog import TABLE as CATALOG_TABLE
+from tests.support.catalog import create_table as create_catalog_table
+from tests.support.catalog import item as catalog_item
+from tests.support.rows import ROWS_TABLE, create_rows_table
 
 NOW = 1_800_000_000.0
 LATER = int(NOW) + 86_400

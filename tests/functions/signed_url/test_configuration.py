@@ -12,19 +12,29 @@ from annotated_types import Ge, Le
 from cloudfront_token.signer import KEY_BITS, SigningKeyError, load_signer
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from signed_url.issuer import MAX_TTL_SECONDS, MIN_TTL_SECONDS, ConfigurationError, Settings
+from signed_url.issuer import (
+    MAX_CACHE_SECONDS,
+    MAX_MARGIN_SECONDS,
+    MAX_TTL_SECONDS,
+    MIN_TTL_SECONDS,
+    ConfigurationError,
+    Settings,
+)
 
+from stacks.config.catalog import CatalogConfig
 from stacks.config.playback import PlaybackConfig
 from stacks.names import SIGNING_KEY_BITS
-from tests.functions.conftest import BUCKET
 
 ROOT = Path(__file__).resolve().parents[3]
 ENV = {
     "DISTRIBUTION_DOMAIN": "d111111abcdef8.cloudfront.net",
     "KEY_PAIR_ID": "K2JCJMDEHXQW5F",
     "SIGNING_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-key",
-    "CONTENT_BUCKET": BUCKET,
+    "CATALOG_TABLE": "showrunner-dev-catalog",
     "URL_TTL_SECONDS": "21600",
+    "TOKEN_MIN_SECONDS": "300",
+    "TOKEN_MARGIN_SECONDS": "1800",
+    "CATALOG_CACHE_SECONDS": "10",
 }
 
 REFUSED_TTLS = {
@@ -69,10 +79,16 @@ def test_the_handler_answers_503_not_configured_never_crashes(
     )
 
 
+def _bounds(model: Any, field: str) -> tuple[Any, Any]:
+    metadata = model.model_fields[field].metadata
+    return next(m.ge for m in metadata if isinstance(m, Ge)), next(m.le for m in metadata if isinstance(m, Le))
+
+
 def test_code_config_and_docs_state_the_same_ttl_bounds():
-    metadata = PlaybackConfig.model_fields["url_ttl_seconds"].metadata
-    bounds = (next(m.ge for m in metadata if isinstance(m, Ge)), next(m.le for m in metadata if isinstance(m, Le)))
-    assert bounds == (MIN_TTL_SECONDS, MAX_TTL_SECONDS) == (300, 86_400)
+    assert _bounds(PlaybackConfig, "url_ttl_seconds") == (MIN_TTL_SECONDS, MAX_TTL_SECONDS) == (300, 86_400)
+    assert _bounds(PlaybackConfig, "token_min_seconds") == (MIN_TTL_SECONDS, MAX_TTL_SECONDS)
+    assert _bounds(PlaybackConfig, "token_margin_seconds") == (0, MAX_MARGIN_SECONDS)
+    assert _bounds(CatalogConfig, "cache_seconds") == (1, MAX_CACHE_SECONDS)
     api = (ROOT / "docs" / "api.md").read_text()
     assert f"`URL_TTL_SECONDS` (from `playback.url_ttl_seconds`, {MIN_TTL_SECONDS}\u2013{MAX_TTL_SECONDS:,})" in api
     assert f"{MIN_TTL_SECONDS} to {MAX_TTL_SECONDS:,}" in (ROOT / "docs" / "operations.md").read_text()

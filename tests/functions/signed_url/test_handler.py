@@ -1,4 +1,4 @@
-"""The signed-URL issuer's handler against moto: every status code of the contract."""
+"""The signed-URL issuer's handler against moto: every status code of the contract, every refusal reason."""
 
 from __future__ import annotations
 
@@ -6,21 +6,28 @@ import base64
 import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+import signed_url.handler
 from cloudfront_token.policy import cloudfront_b64decode
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from entitlement.rules import parse_timestamp
 from signed_url.handler import handler
 from signed_url.issuer import TitleCatalog
 
-from tests.functions.conftest import BUCKET
+from tests.support import catalog
 from tests.support.events import playback_event
 from tools.developer.samples import DOMAIN, KEY_PAIR_ID, private_key, private_pem
 
-TTL = 3600
+TTL = 3600  # URL_TTL_SECONDS: the longest a token lives
+MIN_TTL = 600
+MARGIN = 900
 HLS_ONLY, DASH_ONLY, BOTH = "hls-only", "Dash_Only", "both-01"
+FROM, UNTIL = "2026-12-01T00:00:00Z", "2026-12-31T00:00:00Z"
+WINDOWED = "windowed"  # standard tier, US and CA only, December 2026
 
 
 @pytest.fixture
@@ -30,31 +37,51 @@ def secret_arn(secrets: Any) -> str:
 
 
 @pytest.fixture
-def issuer_env(monkeypatch: pytest.MonkeyPatch, s3: Any, secret_arn: str) -> str:
-    for key in (f"vod/{HLS_ONLY}/master.m3u8", f"vod/{DASH_ONLY}/manifest.mpd"):
-        s3.put_object(Bucket=BUCKET, Key=key, Body=b"x")
-    s3.put_object(Bucket=BUCKET, Key=f"vod/{BOTH}/master.m3u8", Body=b"x")
-    s3.put_object(Bucket=BUCKET, Key=f"vod/{BOTH}/manifest.mpd", Body=b"x")
+def issuer_env(monkeypatch: pytest.MonkeyPatch, dynamodb: Any, secret_arn: str) -> str:
+    catalog.create_table(dynamodb)
+    for item in (
+        catalog.item(HLS_ONLY, formats=("hls",)),
+        catalog.item(DASH_ONLY, formats=("dash",)),
+        catalog.item(BOTH, duration=None),
+        catalog.item(
+            WINDOWED, tier="standard", countries=["US", "CA"], available_from=FROM, available_until=UNTIL, duration=60
+        ),
+    ):
+        dynamodb.put_item(TableName=catalog.TABLE, Item=item)
     env = {
         "DISTRIBUTION_DOMAIN": DOMAIN,
         "KEY_PAIR_ID": KEY_PAIR_ID,
         "SIGNING_KEY_SECRET_ARN": secret_arn,
-        "CONTENT_BUCKET": BUCKET,
+        "CATALOG_TABLE": catalog.TABLE,
         "URL_TTL_SECONDS": str(TTL),
+        "TOKEN_MIN_SECONDS": str(MIN_TTL),
+        "TOKEN_MARGIN_SECONDS": str(MARGIN),
+        "CATALOG_CACHE_SECONDS": "10",
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return secret_arn
 
 
-def event(title_id: object = HLS_ONLY, sub: object = "user-123") -> dict[str, Any]:
-    return playback_event(title_id, sub)
+def event(title_id: object = HLS_ONLY, sub: object = "user-123", **viewer: Any) -> dict[str, Any]:
+    return playback_event(title_id, sub, **viewer)
 
 
 def call(request: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, Any]]:
     response = handler(request, None)
     json.dumps(response)  # what the runtime does with it
     return response["statusCode"], json.loads(response["body"]), response
+
+
+@pytest.fixture
+def clock(issuer_env: str) -> Callable[[float], None]:
+    """Stops the issuer's clock at a chosen epoch second (the container is built first)."""
+    issuer = signed_url.handler._issuer.get()
+
+    def set_to(epoch: float) -> None:
+        issuer._clock = lambda: epoch
+
+    return set_to
 
 
 def verifies(signature: str, message: bytes, key: rsa.RSAPrivateKey | None = None) -> bool:
@@ -81,7 +108,7 @@ def test_200_signs_one_title_scoped_custom_policy_for_urls_and_cookies(issuer_en
     assert response["headers"] == {"Content-Type": "application/json", "Cache-Control": "no-store"}
     assert list(body) == ["titleId", "expiresAt", "hls", "dash", "cookies"]
     assert body["titleId"] == BOTH
-    assert before + TTL <= body["expiresAt"] <= after + TTL
+    assert before + TTL <= body["expiresAt"] <= after + TTL  # no duration: the longest lifetime
 
     assert body["hls"].startswith(f"https://{DOMAIN}/vod/{BOTH}/master.m3u8?Policy=")
     assert body["dash"].startswith(f"https://{DOMAIN}/vod/{BOTH}/manifest.mpd?Policy=")
@@ -196,26 +223,31 @@ def test_404_for_an_unknown_title(issuer_env: str):
 
 def test_title_catalog_caches_briefly_and_boundedly():
     calls: list[str] = []
-    present = {"vod/a/master.m3u8"}
+    items = {"a": catalog.item("a", formats=("hls",))}
     now = [1000.0]
 
-    def exists(key: str) -> bool:
-        calls.append(key)
-        return key in present
+    def lookup(title_id: str) -> dict[str, Any] | None:
+        calls.append(title_id)
+        return items.get(title_id)
 
-    catalog = TitleCatalog(exists, ttl=30, max_entries=2, clock=lambda: now[0])
-    assert catalog.formats("a") == ("hls",)
-    assert catalog.formats("a") == ("hls",)
-    assert calls == ["vod/a/master.m3u8", "vod/a/manifest.mpd"]
-    present.add("vod/a/manifest.mpd")
-    now[0] += 29
-    assert catalog.formats("a") == ("hls",)  # cached
-    now[0] += 2
-    assert catalog.formats("a") == ("hls", "dash")  # expired, asked again
+    titles = TitleCatalog(lookup, ttl=10, max_entries=2, clock=lambda: now[0])
+    first = titles.title("a")
+    assert first is not None
+    assert first.formats == ("hls",)
+    assert titles.title("a") is first
+    assert calls == ["a"]
+    items["a"] = catalog.item("a", status="withdrawn")
+    now[0] += 9.9
+    assert titles.title("a") is first  # cached
+    now[0] += 0.1
+    withdrawn = titles.title("a")  # expired: read again
+    assert withdrawn is not None
+    assert withdrawn.status == "withdrawn"
+    assert calls == ["a", "a"]
     for title in ("b", "c", "d"):
-        assert catalog.formats(title) == ()
-    assert len(catalog._cache) == 2
-    assert list(catalog._cache) == ["c", "d"]
+        assert titles.title(title) is None  # missing titles are cached too
+    assert len(titles._cache) == 2
+    assert list(titles._cache) == ["c", "d"]
 
 
 # --- 503 ----------------------------------------------------------------------------------------------
@@ -281,12 +313,13 @@ def test_a_failed_key_read_is_retried_after_a_pause(
     assert call(event())[0] == 200  # same container: the first request after the pause read the key again
 
 
-def test_503_when_s3_fails_for_another_reason(issuer_env: str, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("CONTENT_BUCKET", "no-such-bucket-anywhere")
+def test_503_when_dynamodb_fails(issuer_env: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture):
+    monkeypatch.setenv("CATALOG_TABLE", "no-such-table-anywhere")
     assert call(event())[:2] == (
         503,
         {"error": "catalog_unavailable", "message": "playback is temporarily unavailable; retry later"},
     )
+    assert "GetItem hls-only failed: ResourceNotFoundException" in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -296,12 +329,157 @@ def test_503_when_s3_fails_for_another_reason(issuer_env: str, monkeypatch: pyte
         ("DISTRIBUTION_DOMAIN", "https://d1.cloudfront.net"),
         ("KEY_PAIR_ID", "k lower"),
         ("SIGNING_KEY_SECRET_ARN", "my-secret"),
-        ("CONTENT_BUCKET", ""),
+        ("CATALOG_TABLE", ""),
         ("URL_TTL_SECONDS", "59"),
         ("URL_TTL_SECONDS", "1h"),
         ("URL_TTL_SECONDS", "604801"),
+        ("TOKEN_MIN_SECONDS", "299"),
+        ("TOKEN_MIN_SECONDS", "3601"),  # more than URL_TTL_SECONDS
+        ("TOKEN_MARGIN_SECONDS", "-1"),
+        ("TOKEN_MARGIN_SECONDS", "14401"),
+        ("CATALOG_CACHE_SECONDS", "0"),
+        ("CATALOG_CACHE_SECONDS", "61"),
     ],
 )
 def test_503_when_not_configured(issuer_env: str, monkeypatch: pytest.MonkeyPatch, name: str, value: str):
     monkeypatch.setenv(name, value)
     assert call(event())[:2] == (503, {"error": "not_configured", "message": "playback is not configured"})
+
+
+# --- 403 not_entitled: every reason, the window's edges to the second ------------------------------------
+
+
+def refused(reason: str, message: str) -> tuple[int, dict[str, Any]]:
+    return 403, {"error": "not_entitled", "message": message, "reason": reason}
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "message"),
+    [
+        ("withdrawn", "withdrawn", "This title has been withdrawn."),
+        ("processing", "not_published", "This title is not available to watch."),
+        ("failed", "not_published", "This title is not available to watch."),
+    ],
+)
+def test_403_for_a_title_that_is_not_published(issuer_env: str, dynamodb: Any, status: str, reason: str, message: str):
+    dynamodb.put_item(TableName=catalog.TABLE, Item=catalog.item("gone", status=status, formats=()))
+    status_code, body, response = call(event("gone"))
+    assert (status_code, body) == refused(reason, message)
+    assert "cookies" not in response
+    assert response["headers"]["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("at", "expected"),
+    [
+        (parse_timestamp(FROM) - 1, refused("not_yet_available", "This title is not available yet.")),
+        (parse_timestamp(FROM), None),
+        (parse_timestamp(UNTIL) - 1, None),
+        (parse_timestamp(UNTIL), refused("expired", "This title is no longer available.")),
+    ],
+    ids=["a second before availableFrom", "at availableFrom", "a second before availableUntil", "at availableUntil"],
+)
+def test_the_window_at_its_edges(clock: Callable[[float], None], at: int, expected: tuple[int, dict[str, Any]] | None):
+    clock(at)
+    status, body, _ = call(event(WINDOWED, groups="[plan-standard]"))
+    if expected is None:
+        assert status == 200
+        assert body["expiresAt"] <= parse_timestamp(UNTIL)
+    else:
+        assert (status, body) == expected
+
+
+@pytest.mark.parametrize("country", ["FR", None], ids=["another country", "no CloudFront country header"])
+def test_403_outside_the_title_countries(clock: Callable[[float], None], country: str | None):
+    clock(parse_timestamp(FROM) + 60)
+    assert call(event(WINDOWED, country=country))[:2] == refused(
+        "country_not_allowed", "This title is not available in your country."
+    )
+    assert call(event(WINDOWED, country="CA"))[0] == 200
+
+
+@pytest.mark.parametrize("groups", [None, "[plan-free]", "[]", "[plan-gold viewers]"])
+def test_403_above_the_viewers_plan(clock: Callable[[float], None], groups: str | None):
+    clock(parse_timestamp(FROM) + 60)
+    assert call(event(WINDOWED, groups=groups))[:2] == refused("plan_too_low", "Your plan does not include this title.")
+    assert call(event(WINDOWED, groups="[plan-standard]"))[0] == 200
+
+
+def test_a_country_or_plan_in_the_query_string_counts_for_nothing(clock: Callable[[float], None]):
+    clock(parse_timestamp(FROM) + 60)
+    request = event(WINDOWED, groups="[plan-free]", country="FR")
+    request["queryStringParameters"] = {"country": "US", "plan": "premium"}
+    request["headers"]["x-viewer-country"] = "US"
+    assert call(request)[1]["reason"] == "country_not_allowed"
+
+
+def test_403_for_an_item_that_breaks_the_schema(issuer_env: str, dynamodb: Any, caplog: pytest.LogCaptureFixture):
+    dynamodb.put_item(TableName=catalog.TABLE, Item=catalog.item("broken", tier="gold"))
+    assert call(event("broken"))[:2] == refused("not_published", "This title is not available to watch.")
+    assert "catalog item broken is invalid: tier must be one of free, standard, premium" in caplog.text
+
+
+def test_a_withdrawal_reaches_the_issuer_within_the_cache_time(
+    issuer_env: str, dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+):
+    now = [5000.0]
+    defaults = {
+        **(TitleCatalog.__init__.__kwdefaults__ or {}),
+        "clock": lambda: now[0],
+    }  # the container's monotonic clock
+    monkeypatch.setattr(TitleCatalog.__init__, "__kwdefaults__", defaults)
+    assert call(event(BOTH))[0] == 200
+    dynamodb.update_item(
+        TableName=catalog.TABLE,
+        Key={"titleId": {"S": BOTH}},
+        UpdateExpression="SET #s = :w",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":w": {"S": "withdrawn"}},
+    )
+    now[0] += 9.9
+    assert call(event(BOTH))[0] == 200  # the container's copy, CATALOG_CACHE_SECONDS old at most
+    now[0] += 0.1
+    assert call(event(BOTH))[1]["reason"] == "withdrawn"
+
+
+# --- token lifetime: the title's duration plus the margin, within the bounds, never past the window ---------
+
+
+@pytest.mark.parametrize(
+    ("duration", "lifetime"),
+    [
+        (60, 60 + MARGIN),
+        (0.5, 1 + MARGIN),  # whole seconds, rounded up
+        (2000, 2000 + MARGIN),
+        (2000.2, 2001 + MARGIN),
+        (TTL - MARGIN, TTL),
+        (TTL - MARGIN + 1, TTL),  # capped at URL_TTL_SECONDS
+        (10_000, TTL),
+        (None, TTL),  # no duration: the longest
+    ],
+)
+def test_the_token_lives_for_the_title_plus_a_margin(
+    issuer_env: str, dynamodb: Any, clock: Callable[[float], None], duration: float | None, lifetime: int
+):
+    dynamodb.put_item(TableName=catalog.TABLE, Item=catalog.item("timed", duration=duration))
+    clock(1_800_000_000)
+    status, body, _ = call(event("timed"))
+    assert status == 200
+    assert body["expiresAt"] - 1_800_000_000 == lifetime
+    policy = cloudfront_b64decode(query(body["hls"])["Policy"]).decode()
+    assert f'"AWS:EpochTime":{body["expiresAt"]}' in policy
+
+
+def test_the_shortest_lifetime_applies_when_the_margin_is_small(
+    issuer_env: str, dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("TOKEN_MARGIN_SECONDS", "0")
+    dynamodb.put_item(TableName=catalog.TABLE, Item=catalog.item("short", duration=30))
+    signed_url.handler._issuer.get()._clock = lambda: 1_800_000_000
+    assert call(event("short"))[1]["expiresAt"] == 1_800_000_000 + MIN_TTL
+
+
+def test_the_token_ends_with_the_window(clock: Callable[[float], None]):
+    clock(parse_timestamp(UNTIL) - 100)
+    body = call(event(WINDOWED, groups="[plan-standard]"))[1]
+    assert body["expiresAt"] == parse_timestamp(UNTIL)

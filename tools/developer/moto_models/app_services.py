@@ -358,6 +358,24 @@ class UserPoolClient(ResourceModel):
         )
 
 
+@register("AWS::Cognito::UserPoolGroup", Emulation.EMULATED)
+class UserPoolGroup(ResourceModel):
+    """A group of the pool (the viewers' plans), as moto's ``CreateGroup``."""
+
+    @classmethod
+    def create(cls, ctx: CreateContext, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        name = str(props.get("GroupName") or f"{ctx.logical_id}-{ctx.random_id()}")
+        ctx.client("cognito-idp").create_group(
+            UserPoolId=props["UserPoolId"], GroupName=name, **pick(props, "Description", "Precedence", "RoleArn")
+        )
+        return name, {}
+
+    def destroy(self) -> None:
+        aws_client("cognito-idp", self.region_name).delete_group(
+            UserPoolId=self.properties["UserPoolId"], GroupName=self.physical_id
+        )
+
+
 @register("AWS::Cognito::UserPoolDomain", Emulation.EMULATED)
 class UserPoolDomain(ResourceModel):
     @classmethod

@@ -35,8 +35,9 @@ from urllib.parse import urlparse
 from botocore.exceptions import ClientError
 from moto.cloudformation import parsing, responses
 from moto.cloudformation import utils as cfn_utils
-from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.exceptions import CloudFormationError, ValidationError
 from moto.cloudformation.models import CloudFormationBackend
+from moto.core.exceptions import ServiceException, _RESTError
 from moto.core.responses import ActionResult
 
 from tools.developer.moto_models.base import (
@@ -82,13 +83,23 @@ def _parse_and_create_resource(
             raise ValidationError(message=str(UnsupportedResourceTypeError(logical_id, resource_type)))
     try:
         return _ORIGINAL["parse_and_create_resource"](logical_id, resource_json, resources_map, account_id, region_name)
-    except (KeyError, TypeError, AttributeError, ValueError, ClientError) as error:
+    except CloudFormationError:
+        raise
+    except (KeyError, TypeError, AttributeError, ValueError, ClientError, ServiceException, _RESTError) as error:
         # A KeyError would otherwise be swallowed by Mapping.get() in moto's Fn::GetAtt handling,
-        # and reported as "references undefined resource".
+        # and reported as "references undefined resource". A service's own error (a bucket or log
+        # group name taken) would reach the CloudFormation client in that service's protocol.
         raise ValidationError(
-            message=f"resource {logical_id} ({resource_json.get('Type')}) could not be created: "
-            f"{type(error).__name__}: {error}"
+            message=f"resource {logical_id} ({resource_json.get('Type')}) could not be created: {_describe(error)}"
         ) from error
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, ServiceException):
+        return f"{error.code}: {error.message}"
+    if isinstance(error, _RESTError):
+        return f"{error.error_type}: {error.message}"
+    return f"{type(error).__name__}: {error}"
 
 
 def _get_stack_output(spec: Any, resources_map: Any) -> Any:

@@ -1,4 +1,4 @@
-"""``python -m tools.developer.rehearsal --env dev [--keep] [--outdir cdk.out]`` (what `make rehearse` runs)."""
+"""``python -m tools.developer.rehearsal --env dev [--keep | --recreate] [--outdir cdk.out]``: `make rehearse`."""
 
 from __future__ import annotations
 
@@ -14,13 +14,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.developer.rehearsal", description=__doc__)
     parser.add_argument("--env", default="dev", help="environment (stage) to rehearse: dev, staging or prod")
     parser.add_argument("--outdir", default="cdk.out", type=Path, help="the synthesized cloud assembly")
-    parser.add_argument("--keep", action="store_true", help="keep the server up after the smoke check")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--keep", action="store_true", help="keep the server up after the smoke check")
+    mode.add_argument(
+        "--recreate",
+        action="store_true",
+        help="after the teardown, deploy again next to what the first deployment retained, and tear down again",
+    )
     args = parser.parse_args(argv)
     if not (args.outdir / "manifest.json").exists():
         print(f"rehearsal: no cloud assembly in {args.outdir}; run `make synth` first", file=sys.stderr)
         return 2
     try:
-        rehearse(args.env, args.outdir.resolve(), keep=args.keep)
+        rehearse(args.env, args.outdir.resolve(), keep=args.keep, recreate=args.recreate)
     except (RehearsalError, DeployError) as error:
         print(f"rehearsal failed: {error}", file=sys.stderr)
         return 1

@@ -9,6 +9,9 @@
 4. Tear down (stacks in reverse order) and check what is left: nothing, except the
    resources the templates retain (``DeletionPolicy: Retain``, prod's data). With
    ``--keep`` the server stays up instead, for the AWS CLI (``--endpoint-url``).
+5. With ``--recreate``: deploy the environment again next to what the first one
+   retained (as after ``make destroy ENV=prod CONFIRM=prod``), check it, and tear it
+   down again. A retained resource with a fixed name would fail this create.
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ class Rehearsal:
     deploy_seconds: float = 0.0
     bootstrap_seconds: float = 0.0
     teardown_seconds: float = 0.0
+    recreate_seconds: float = 0.0
     smoke: list[str] = field(default_factory=list)
     leftover: list[str] = field(default_factory=list)
 
@@ -228,6 +232,7 @@ def rehearse(
     outdir: Path,
     *,
     keep: bool = False,
+    recreate: bool = False,
     progress: Callable[[str], None] = print,
     wait_for_stop: Callable[[], None] | None = None,
 ) -> Rehearsal:
@@ -250,21 +255,7 @@ def rehearse(
         deploy = [cdk, "deploy", f"{env}/*", "--app", str(outdir), "--require-approval", "never"]
         deploy += ["--concurrency", "1", "--progress", "events"]
         rehearsal.deploy_seconds = _run(deploy, cli, progress)
-
-        for stack in stacks:
-            cfn = moto.client("cloudformation", stack.region)
-            described = cfn.describe_stacks(StackName=stack.stack_name)["Stacks"][0]
-            rehearsal.records.append(
-                StackRecord(
-                    stage=env,
-                    name=stack.stack_name,
-                    display_name=stack.display_name,
-                    region=stack.region,
-                    seconds=_stack_seconds(cfn, stack.stack_name),
-                    resources=deployer.verify(stack, levels[stack.stack_name]),
-                    outputs={o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])},
-                )
-            )
+        rehearsal.records = _verify(moto, deployer, env, levels)
         _smoke_check(moto, rehearsal, stacks)
         for line in rehearsal.smoke:
             progress(f"smoke: {line}")
@@ -283,24 +274,73 @@ def rehearse(
             (wait_for_stop or _wait_for_signal)()
             return rehearsal
 
-        started = time.monotonic()
-        deployer.destroy()
-        rehearsal.teardown_seconds = time.monotonic() - started
-        after = inventory(moto.client, set(regions), toolkit_buckets=toolkit)
-        retained = retained_resources(deployer, rehearsal.records)
-        unexpected = check_leftover(after - before, retained)
-        if unexpected or before - after:
-            raise RehearsalError(
-                f"teardown left {unexpected} and removed {sorted(before - after)} that it had not created"
+        retained = _tear_down(moto, deployer, rehearsal, before, set(regions), toolkit, {}, progress)
+        if recreate:
+            progress("")
+            progress(f"recreate: deploying {env} again, next to what the first deployment retained")
+            before = inventory(moto.client, set(regions), toolkit_buckets=toolkit)
+            rehearsal.recreate_seconds = _run(deploy, cli, progress)
+            records = _verify(moto, deployer, env, levels)
+            progress(
+                f"recreate: {sum(len(r.resources) for r in records)} resources created again "
+                f"in {rehearsal.recreate_seconds:.1f} s"
             )
-        rehearsal.leftover = sorted(after - before)
-        kept = [item for item in rehearsal.leftover if not item.startswith("object ")]
-        objects = len(rehearsal.leftover) - len(kept)
-        progress(
-            f"teardown: {len(stacks)} stacks deleted in {rehearsal.teardown_seconds:.1f} s; "
-            + (f"retained as the templates say: {', '.join(kept)} ({objects} objects)" if kept else "nothing left")
-        )
+            rehearsal.records = records
+            _tear_down(moto, deployer, rehearsal, before, set(regions), toolkit, retained, progress)
         return rehearsal
+
+
+def _verify(moto: LocalMoto, deployer: Deployer, env: str, levels: dict[str, Any]) -> list[StackRecord]:
+    """Every stack of the stage as deployed: each template resource created (``Deployer.verify``)."""
+    records = []
+    for stack in deployer.stacks:
+        cfn = moto.client("cloudformation", stack.region)
+        described = cfn.describe_stacks(StackName=stack.stack_name)["Stacks"][0]
+        records.append(
+            StackRecord(
+                stage=env,
+                name=stack.stack_name,
+                display_name=stack.display_name,
+                region=stack.region,
+                seconds=_stack_seconds(cfn, stack.stack_name),
+                resources=deployer.verify(stack, levels[stack.stack_name]),
+                outputs={o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])},
+            )
+        )
+    return records
+
+
+def _tear_down(
+    moto: LocalMoto,
+    deployer: Deployer,
+    rehearsal: Rehearsal,
+    before: set[str],
+    regions: set[str],
+    toolkit: frozenset[str],
+    retained_earlier: dict[str, str],
+    progress: Callable[[str], None],
+) -> dict[str, str]:
+    """Delete the stage; what is left must be what its templates retain, and nothing that was there before.
+
+    ``retained_earlier`` is what an earlier teardown retained: its buckets may gain objects (access logs).
+    Returns what this teardown retained.
+    """
+    started = time.monotonic()
+    deployer.destroy()
+    rehearsal.teardown_seconds = time.monotonic() - started
+    after = inventory(moto.client, regions, toolkit_buckets=toolkit)
+    retained = retained_resources(deployer, rehearsal.records)
+    unexpected = check_leftover(after - before, retained | retained_earlier)
+    if unexpected or before - after:
+        raise RehearsalError(f"teardown left {unexpected} and removed {sorted(before - after)} that it had not created")
+    rehearsal.leftover = sorted(after - before)
+    kept = [item for item in rehearsal.leftover if not item.startswith("object ")]
+    objects = len(rehearsal.leftover) - len(kept)
+    progress(
+        f"teardown: {len(deployer.stacks)} stacks deleted in {rehearsal.teardown_seconds:.1f} s; "
+        + (f"retained as the templates say: {', '.join(kept)} ({objects} objects)" if kept else "nothing left")
+    )
+    return retained
 
 
 def _wait_for_signal() -> None:
