@@ -154,6 +154,7 @@ class World:
     integrations: LocalIntegrations
     emr: LocalEmr
     browser_sub: str  # the Chromium viewer's subject in the user pool
+    cognito_host: str  # the Cognito double's host name, which Chromium resolves to the local edge
     requests: list[tuple[str, int]] = field(default_factory=list)  # every POST /events: (subject, events)
     sent: list[dict[str, Any]] = field(default_factory=list)  # every event accepted
 
@@ -258,6 +259,7 @@ def world(
                     integrations=LocalIntegrations(clients=client, job_templates={}, job_s3=lambda _role: None),
                     emr=LocalEmr(client("s3")),
                     browser_sub=browser_sub,
+                    cognito_host=stand_in.host,
                 )
         finally:
             reset_handlers()
@@ -272,7 +274,8 @@ def _chromium(world: World, profile: Path) -> Chromium:
     executable = shutil.which("chromium")
     assert executable, "chromium is missing: make setup installs it (APT_PACKAGES)"
     port = world.edge.base_url.rsplit(":", 1)[1]
-    hosts = ", ".join(f"MAP {host} 127.0.0.1:{port}" for host in ("cdn.jsdelivr.net", world.edge.domain))
+    names = ("cdn.jsdelivr.net", world.cognito_host, world.edge.domain)
+    hosts = ", ".join(f"MAP {host} 127.0.0.1:{port}" for host in names)
     return Chromium(executable, profile, extra_arguments=(f"--host-resolver-rules={hosts}",))
 
 
@@ -323,8 +326,8 @@ def _play_in_chromium(world: World, profile: Path) -> list[dict[str, Any]]:
 
 def _rows_in_chromium(world: World, profile: Path) -> dict[str, Any]:
     with _chromium(world, profile) as browser:
-        _signed_in(browser, world)  # the catalog page: the rows load with it
-        session = browser.open(f"https://{world.edge.domain}/")
+        # Signing in lands on the catalog page, whose rows load with it (the tokens are in this tab's sessionStorage).
+        session = _signed_in(browser, world)
         shown = _until(lambda: browser.evaluate(session, ROW_BUTTONS.format(id="recommended-row")))
         heading = "document.getElementById('{id}').textContent"
         return {
