@@ -296,7 +296,10 @@ def _until(check: Any, seconds: float = 60) -> Any:
 def _signed_in(browser: Chromium, world: World) -> str:
     """The viewer signs in on the real sign-in page (SRP against the Cognito double); the catalog page then lists."""
     session = browser.open(f"https://{world.edge.domain}/signin.html")
-    assert _until(lambda: browser.evaluate(session, "!!document.getElementById('signin-form')"))
+    # The page's scripts must have run (the form's submit handler attached: DOMContentLoaded has fired once the
+    # document is complete), or the form would submit itself as a plain GET, which signs no one in.
+    ready = "document.readyState === 'complete' && !!window.ShowrunnerAuth && !!document.getElementById('signin-form')"
+    assert _until(lambda: browser.evaluate(session, ready)), "the sign-in page did not load"
     form = "document.getElementById('signin-form')"
     browser.evaluate(
         session,
@@ -304,7 +307,9 @@ def _signed_in(browser: Chromium, world: World) -> str:
         f"f.elements.password.value = {BROWSER_PASSWORD!r}; f.requestSubmit(); }})()",
     )
     listed = "document.querySelectorAll('#catalog button').length"
-    assert _until(lambda: browser.evaluate(session, f"location.pathname === '/' && {listed} > 0"))
+    if not _until(lambda: browser.evaluate(session, f"location.pathname === '/' && {listed} > 0"), 120):
+        where = "[location.href, (document.getElementById('status') || {}).textContent]"
+        pytest.fail(f"signed in, the catalog page did not list: {browser.evaluate(session, where)}")
     return session
 
 
