@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_cdk import CfnOutput
 from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kms as kms
@@ -18,7 +19,10 @@ from stacks.config import StreamSettings
 from stacks.constructs.event_ingestion import EventIngestion
 from stacks.constructs.event_stream import EventStream
 from stacks.constructs.lake_delivery import LakeDelivery
-from stacks.constructs.nightly_spark import INPUT_PREFIX, NightlySpark, SparkRunProps
+from stacks.constructs.nightly_spark import CANDIDATES, INPUT_PREFIX, JOBS, NightlySpark, RowsTarget, SparkRunProps
+from stacks.constructs.rows_api import RowsApi
+from stacks.constructs.rows_loader import RowsLoader
+from stacks.constructs.rows_table import RowsTable
 
 _FIREHOSE = (
     "aws-cdk-lib's Firehose S3 destination grants its role read/write on the data-lake bucket's objects and "
@@ -71,7 +75,10 @@ class AnalyticsStack(ShowrunnerStack):
       (dev's default) leaves it, its Firehose and real-time logs out.
     * Firehose copies each stream into the data lake under ``events/`` and ``cdn-logs/``.
     * ``NightlySpark`` runs the EMR jobs in ``assets/emr/jobs/``
-      on its schedule (``analytics.emr.schedule``: weekly in dev, nightly elsewhere).
+      on its schedule (``analytics.emr.schedule``: weekly in dev, nightly elsewhere),
+      and ``RowsLoader`` loads their results into ``RowsTable`` as one run.
+    * ``RowsApi``: ``GET /me/recommendations`` and ``GET /trending`` serve those rows,
+      filtered through the catalog (Storage stack).
     """
 
     acknowledgments = (
@@ -104,9 +111,55 @@ class AnalyticsStack(ShowrunnerStack):
             Ack("NightlySpark/StateMachine/Role/DefaultPolicy/Resource", f"AwsSolutions-IAM5[{f}]", reason)
             for f, reason in _STATE_MACHINE_FINDINGS
         ),
+        Ack(
+            "NightlySpark/StateMachine/Role/DefaultPolicy/Resource",
+            "AwsSolutions-IAM5[Resource::{ref:Analytics/RowsLoader/Function.Arn}:*]",
+            "aws-cdk-lib's LambdaInvoke grants the loader function and its versions and aliases (<arn>:*), "
+            "the one function the load steps invoke.",
+        ),
+        *(
+            Ack(
+                "RowsLoader/FunctionRole/DefaultPolicy/Resource",
+                f"AwsSolutions-IAM5[Resource::{_DATA_LAKE}/{job}/*]",
+                f"The loader reads the {job} job's output (part files under {job}/date=<run date>/), which the "
+                "nightly Spark step wrote; nothing else of the lake.",
+            )
+            for job in JOBS
+        ),
     )
     checkov_skips = (
         *synchronous_function_skips("Ingestion/Function/Resource"),
+        *synchronous_function_skips("RowsApi/Function/Resource"),
+        *(
+            Ack(
+                "RowsLoader/Function/Resource",
+                check,
+                f"The nightly run's rows loader, invoked synchronously by the nightly state machine: {reason}",
+            )
+            for check, reason in (
+                (
+                    "CKV_AWS_115",
+                    "two invocations a run (one per job), started only by the state machine; reserving concurrency "
+                    "would fail in new accounts whose limit leaves no unreserved pool.",
+                ),
+                (
+                    "CKV_AWS_116",
+                    "Step Functions receives its error, retries Lambda's own failures and fails the run (the "
+                    "nightly-run alarm), so a dead-letter queue for asynchronous invocations would never receive "
+                    "anything.",
+                ),
+                (
+                    "CKV_AWS_117",
+                    "it calls only S3 and DynamoDB; inside the VPC it would need the NAT or interface endpoints to "
+                    "reach DynamoDB.",
+                ),
+                (
+                    "CKV_AWS_173",
+                    "its environment variables hold a bucket and a table name and two numbers, never secrets, and "
+                    "Lambda encrypts them at rest with its service key.",
+                ),
+            )
+        ),
         Ack(
             "NightlySpark/StateMachine/Role/DefaultPolicy/Resource",
             "CKV_AWS_111",
@@ -127,9 +180,16 @@ class AnalyticsStack(ShowrunnerStack):
         logs_bucket: s3.IBucket,
         http_api: apigwv2.IHttpApi,
         route_authorizer: apigwv2.IHttpRouteAuthorizer,
+        catalog_table: dynamodb.ITableV2,
+        catalog_key: kms.IKey,
         **kwargs: Any,
     ) -> None:
-        super().__init__(scope, construct_id, description="event streams, ingestion, data lake delivery, EMR", **kwargs)
+        super().__init__(
+            scope,
+            construct_id,
+            description="event streams, ingestion, data lake delivery, EMR, personal rows",
+            **kwargs,
+        )
         config = self.config
         analytics = config.analytics
 
@@ -174,6 +234,19 @@ class AnalyticsStack(ShowrunnerStack):
                 prefix=prefix,
                 file_extension=extension,
             )
+        self.rows = RowsTable(self, "Rows", env=self.env_props)
+        self.rows_loader = RowsLoader(
+            self,
+            "RowsLoader",
+            env=self.env_props,
+            data_lake_bucket=data_lake_bucket,
+            data_lake_key=data_lake_key,
+            job_prefixes=JOBS,
+            rows_table=self.rows.table,
+            rows_key=self.rows.key,
+            retention_days=config.personalization.rows_retention_days,
+            candidates=CANDIDATES,
+        )
         self.nightly = NightlySpark(
             self,
             "NightlySpark",
@@ -183,8 +256,21 @@ class AnalyticsStack(ShowrunnerStack):
             data_lake_bucket=data_lake_bucket,
             data_lake_key=data_lake_key,
             logs_bucket=logs_bucket,
+            rows=RowsTarget(loader=self.rows_loader.function, table=self.rows.table, key=self.rows.key),
+        )
+        self.rows_api = RowsApi(
+            self,
+            "RowsApi",
+            env=self.env_props,
+            rows_table=self.rows.table,
+            rows_key=self.rows.key,
+            catalog_table=catalog_table,
+            catalog_key=catalog_key,
+            http_api=http_api,
+            authorizer=route_authorizer,
         )
         CfnOutput(self, "PlayerEventsStreamName", value=self.player_events_stream.stream_name)
         if self.cdn_logs_stream is not None:
             CfnOutput(self, "CdnLogsStreamArn", value=self.cdn_logs_stream.stream_arn)
         CfnOutput(self, "NightlyStateMachineArn", value=self.nightly.state_machine.state_machine_arn)
+        CfnOutput(self, "RowsTableName", value=self.rows.table.table_name)

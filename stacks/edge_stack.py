@@ -50,7 +50,7 @@ class EdgeStack(ShowrunnerStack):
     |---|---|---|
     | ``/vod/*.m3u8``, ``/vod/*.mpd`` | manifest-rewriter Function URL (OAC, SigV4) | trusted key group |
     | ``/vod/*`` | content bucket (OAC); prod: origin group failing over to the replica | trusted key group |
-    | ``/playback/*``, ``/catalog``, ``/catalog/*``, ``/events`` | the HTTP API | JWT at the API |
+    | ``/playback/*``, ``/catalog(/*)``, ``/trending``, ``/me/*``, ``/events`` | the HTTP API | JWT at the API |
     | ``/api/*`` and default | the origin ALB, with the secret origin header | public |
 
     Plus: the us-east-1 WebACL, HTTP/2 and HTTP/3, IPv6, the configured price
@@ -232,7 +232,8 @@ class EdgeStack(ShowrunnerStack):
         # The API behaviors: nothing cached; every viewer header but Host (API Gateway answers 403 to another
         # Host), and CloudFront's own headers, CloudFront-Viewer-Country among them: the managed
         # AllViewerExceptHostHeader policy adds the viewer location headers, which a custom policy cannot
-        # combine with "all viewer headers except Host". The catalog and the issuer read the country from it.
+        # combine with "all viewer headers except Host". The catalog, the issuer and the rows API read the country
+        # from it.
         dynamic = {
             "cache_policy": cloudfront.CachePolicy.CACHING_DISABLED,
             "origin_request_policy": cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
@@ -251,6 +252,8 @@ class EdgeStack(ShowrunnerStack):
             "/playback/*": api_get,
             "/catalog": api_get,
             "/catalog/*": api_get,
+            "/trending": api_get,
+            "/me/*": api_get,
             "/events": behavior(api, allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL, **dynamic),
             "/api/*": behavior(app, allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL, **dynamic),
         }

@@ -5,7 +5,9 @@ user data as a base64 tar.gz, so an instance needs no S3 access to get it and
 any change to those files produces a new launch template version, which
 CloudFormation's rolling update rolls out. The archive is deterministic
 (sorted entries, zero timestamps and owners) so an unchanged site never
-changes the template.
+changes the template. Whole-line comments of the scripts and the nginx
+configuration stay in the repository (``shipped``): they are most of what would
+otherwise push the user data past EC2's 16 KB, and the instance runs the code.
 """
 
 from __future__ import annotations
@@ -39,12 +41,25 @@ def payload_files(root: Path = ASSETS) -> list[tuple[str, Path]]:
     return sorted(files)
 
 
+# Whole-line comment markers by file suffix: a line that starts (after indentation) with one is left out.
+_COMMENT_LINES = {".js": b"//", ".conf": b"#"}
+
+
+def shipped(name: str, data: bytes) -> bytes:
+    """What the instance gets of a payload file: the file without its whole-line comments (JavaScript ``//``,
+    nginx ``#``); every other line, trailing comments included, byte for byte."""
+    marker = _COMMENT_LINES.get(Path(name).suffix)
+    if marker is None:
+        return data
+    return b"".join(line for line in data.splitlines(keepends=True) if not line.lstrip().startswith(marker))
+
+
 def payload_archive(root: Path = ASSETS) -> bytes:
     """A reproducible tar.gz of the payload files: same files in, same bytes out."""
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as archive:
         for name, path in payload_files(root):
-            data = path.read_bytes()
+            data = shipped(name, path.read_bytes())
             info = tarfile.TarInfo(name)
             info.size = len(data)
             info.mode = 0o644

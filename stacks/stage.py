@@ -79,6 +79,8 @@ class ShowrunnerStage(Stage):
             logs_bucket=self.storage.logs_bucket,
             http_api=self.api.http_api,
             route_authorizer=self.api.route_authorizer,
+            catalog_table=self.storage.catalog.table,
+            catalog_key=self.storage.catalog.key,
         )
         self.edge = EdgeStack(
             self,
@@ -118,6 +120,7 @@ class ShowrunnerStage(Stage):
                     "CatalogApi": self.playback.catalog.function,
                     "ManifestRewriter": self.edge.rewriter.function,
                     "EventIngest": self.analytics.ingestion.function,
+                    "RowsApi": self.analytics.rows_api.function,
                 },
                 streams={
                     "player-events": self.analytics.player_events_stream,

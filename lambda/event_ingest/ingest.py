@@ -8,13 +8,14 @@ The body is one event (a JSON object) or a batch (a JSON array of up to 500).
   not an object or array, or an empty array. The client can fix or split it
   and send it again.
 * Otherwise each event is checked on its own (``body.problems``, then
-  ``schema.check``). Valid events are written with ``userId`` as the partition
-  key; invalid ones come back under ``rejected`` with their reasons (at most
+  ``schema.check``). Valid events are packed into as few Kinesis records as
+  the limits allow (``records.pack``: one JSON line per event, ``userId`` as the
+  partition key); invalid ones come back under ``rejected`` with their reasons (at most
   ``MAX_REASONS`` each, and ``omitted`` says how many more), and do not stop the
   valid ones. A number of thousands of digits, ``NaN`` or a repeated name
   rejects its own event only.
-* Records Kinesis refuses are retried twice with a short backoff; any still
-  refused come back under ``failed``, with ``retryable: true`` only when a
+* Records Kinesis refuses are retried twice with a short backoff; the events of
+  any still refused come back under ``failed``, with ``retryable: true`` only when a
   retry can help (throttling, an internal or transient error), so the client
   resends exactly those; an access or configuration error is ``false``.
 
@@ -41,7 +42,8 @@ if TYPE_CHECKING:
 from showrunner_common.responses import error, json_response
 
 from event_ingest.body import BodyError, problems, read
-from event_ingest.schema import PlayerEvent, check, to_record
+from event_ingest.records import Record, calls, pack
+from event_ingest.schema import PlayerEvent, check
 
 MAX_EVENTS = 500
 MAX_BODY_BYTES = 1_048_576  # 500 events of about 300 bytes fit many times over; Kinesis takes 5 MiB a call
@@ -115,39 +117,48 @@ def put_events(
     events: list[tuple[int, PlayerEvent]],
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[dict[str, Any]]:
-    """Put ``(index, event)`` pairs; return the ones still not written after retries."""
-    pending = events
-    errors: dict[int, str] = {}
+    """Put ``(index, event)`` pairs, packed into records (``records.pack``); return the events still not written.
+
+    Records Kinesis refuses are put again, up to ``ATTEMPTS`` times in all; each event of a record that is
+    still refused is reported with the record's error.
+    """
+    pending = pack(events)
+    refused: list[tuple[Record, str]] = []  # the records of the last attempt that Kinesis refused, and why
     for attempt in range(ATTEMPTS):
         if attempt:
             sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
-        try:
-            results = kinesis.put_records(
-                StreamARN=stream_arn,
-                Records=[{"Data": to_record(event), "PartitionKey": event.user_id} for _, event in pending],
-            )["Records"]
-        except (ClientError, BotoCoreError) as exc:
-            code = exc.response["Error"]["Code"] if isinstance(exc, ClientError) else type(exc).__name__
-            logger.warning("PutRecords failed for %d records: %s", len(pending), code)
-            errors.update({index: code for index, _ in pending})
-            continue
-        still = []
-        for (index, event), result in zip(pending, results, strict=True):
-            if "ErrorCode" in result:
-                errors[index] = result["ErrorCode"]
-                still.append((index, event))
-            else:
-                errors.pop(index, None)
-        pending = still
+        refused = []
+        for call in calls(pending):
+            try:
+                results = kinesis.put_records(
+                    StreamARN=stream_arn,
+                    Records=[{"Data": record.data, "PartitionKey": record.partition_key} for record in call],
+                )["Records"]
+            except (ClientError, BotoCoreError) as exc:
+                code = exc.response["Error"]["Code"] if isinstance(exc, ClientError) else type(exc).__name__
+                logger.warning("PutRecords failed for %d records: %s", len(call), code)
+                results = [{"ErrorCode": code}] * len(call)
+            refused += [
+                (record, result["ErrorCode"])
+                for record, result in zip(call, results, strict=True)
+                if "ErrorCode" in result
+            ]
+        pending = [record for record, _ in refused]
         if not pending:
             break
     if pending:
-        logger.warning("%d records not written after %d attempts", len(pending), ATTEMPTS)
-    failed = []
-    for index, event in pending:
-        code = errors[index]
-        failed.append({"index": index, "eventId": event.event_id, "error": code, "retryable": code in RETRYABLE_CODES})
-    return failed
+        logger.warning(
+            "%d records (%d events) not written after %d attempts",
+            len(pending),
+            sum(len(record.events) for record in pending),
+            ATTEMPTS,
+        )
+    failed = [
+        {"index": index, "eventId": event.event_id, "error": code, "retryable": code in RETRYABLE_CODES}
+        for record, code in refused
+        for index, event in record.events
+    ]
+    return sorted(failed, key=lambda entry: entry["index"])
 
 
 def handle(event: dict[str, Any], *, kinesis: KinesisClient, stream_arn: str) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from stacks.config.operations import (
     OperationsConfig,
 )
 from stacks.config.origin import OriginCapacity, PrimeTime
+from stacks.config.personalization import PersonalizationConfig
 from stacks.config.playback import PlaybackConfig
 from stacks.config.reference import (
     CLOUDWATCH_RETENTION_DAYS,
@@ -69,6 +70,7 @@ __all__ = [
     "NatConfig",
     "OperationsConfig",
     "OriginCapacity",
+    "PersonalizationConfig",
     "PlaybackConfig",
     "PrimeTime",
     "Retention",

@@ -61,6 +61,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "operations": {"chaos_monkey": {"enabled": True}, "budget": {"monthly_limit_usd": 150}},
         # Two jobs at a time: a developer's uploads queue instead of running (and billing) in parallel.
         "ingest": {"queue_concurrent_jobs": 2, "max_source_gib": 20, "max_source_minutes": 180},
+        # The run is weekly in dev: a week's rows must outlast the next run, and a failed one.
+        "personalization": {"rows_retention_days": 21},
     },
     "staging": {
         **_COMMON,

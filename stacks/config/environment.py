@@ -16,6 +16,7 @@ from stacks.config.ingest import IngestConfig
 from stacks.config.network import NatConfig
 from stacks.config.operations import OperationsConfig
 from stacks.config.origin import OriginCapacity
+from stacks.config.personalization import PersonalizationConfig, longest_gap_days
 from stacks.config.playback import PlaybackConfig
 from stacks.config.reference import CLOUDWATCH_RETENTION_DAYS, INTERFACE_ENDPOINT_SERVICES, REGION_TIME_ZONES
 
@@ -65,6 +66,7 @@ class EnvironmentConfig(Model):
     playback: PlaybackConfig = PlaybackConfig()
     catalog: CatalogConfig = CatalogConfig()
     ingest: IngestConfig = Field(default_factory=IngestConfig)
+    personalization: PersonalizationConfig = PersonalizationConfig()
 
     @field_validator("name")
     @classmethod
@@ -160,7 +162,18 @@ class EnvironmentConfig(Model):
         if self.allowed_countries and self.blocked_countries:
             raise FieldError("blocked_countries", "set allowed_countries or blocked_countries, not both")
         self._check_origin()
+        self._check_rows()
         return self
+
+    def _check_rows(self) -> None:
+        gap = longest_gap_days(self.analytics.emr.schedule)
+        retention = self.personalization.rows_retention_days
+        if retention <= gap:
+            raise FieldError(
+                "personalization.rows_retention_days",
+                f"is {retention} days, not more than the longest gap between two runs of analytics.emr.schedule "
+                f"({gap} days): the rows viewers see would expire before the next run replaces them",
+            )
 
     def _check_origin(self) -> None:
         origin = self.origin

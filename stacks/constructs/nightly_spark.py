@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aws_cdk import Duration, Size, Stack, Tags
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_emr as emr
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_stepfunctions as sfn
@@ -27,7 +29,22 @@ JOBS_DIR = Path(__file__).resolve().parents[2] / "assets" / "emr" / "jobs"
 JOBS = ("trending", "recommendations")
 INPUT_PREFIX = "events/"
 CLUSTER_ID = "$.cluster.ClusterId"
+# Titles each job keeps per row (its --top-n): more than a row shows (10), since the rows API leaves out
+# what the catalog does not list for the viewer.
+CANDIDATES = 20
+LOAD_TIMEOUT_MINUTES = 16  # the loader function's own limit is 15
+# The run's UTC date, from the execution's start time ("2026-11-26T03:00:00.123Z"): every step and load uses it.
+RUN_DATE = "States.ArrayGetItem(States.StringSplit($$.Execution.StartTime, 'T'), 0)"
 Fleet = tasks.EmrCreateCluster.InstanceFleetConfigProperty
+
+
+@dataclass(frozen=True, kw_only=True)
+class RowsTarget:
+    """Where the nightly results are served from: the loader function and the rows table it writes."""
+
+    loader: lambda_.IFunction
+    table: dynamodb.ITableV2
+    key: kms.IKey
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,12 +99,17 @@ def _fleet(role: tasks.EmrCreateCluster.InstanceRoleType, types: Sequence[str], 
 
 class NightlySpark(Construct):
     """Runs ``trending.py`` and ``recommendations.py`` on a transient EMR cluster
-    on its schedule (``analytics.emr.schedule``: weekly in dev, nightly elsewhere).
+    on its schedule (``analytics.emr.schedule``: weekly in dev, nightly elsewhere),
+    then serves their results.
 
     An EventBridge rule (``analytics.emr.schedule``) starts a state machine:
-    create the cluster (and wait for it) -> trending -> recommendations ->
-    terminate. A failed or timed-out step is caught and the cluster is
-    terminated before the execution fails; the terminate calls retry. The
+    plan the run (its ID and UTC date) -> create the cluster (and wait for it)
+    -> trending -> recommendations -> terminate -> load trending -> load
+    recommendations (``rows.loader``, into the rows table under the run's ID)
+    -> switch the run pointer (DynamoDB, conditional: only to a newer run).
+    A failed or timed-out step is caught and the cluster is terminated before
+    the execution fails; the terminate calls retry. A failed load fails the
+    execution before the switch, so viewers keep the previous run's rows. The
     cluster also carries an idle auto-termination policy
     (``idle_timeout_minutes``), so even a cluster whose execution was stopped
     by hand ends by itself. docs/architecture.md#analytics explains the choice.
@@ -111,6 +133,7 @@ class NightlySpark(Construct):
         data_lake_bucket: s3.IBucket,
         data_lake_key: kms.IKey,
         logs_bucket: s3.IBucket,
+        rows: RowsTarget,
     ) -> None:
         super().__init__(scope, construct_id)
         lake = data_lake_bucket
@@ -205,7 +228,19 @@ class NightlySpark(Construct):
             result_selector={"ClusterId.$": "$.ClusterId"},
             result_path="$.cluster",
         )
-        steps = [self._step(job, lake, settings.step_timeout_minutes) for job in JOBS]
+        plan = sfn.Pass(
+            self,
+            "PlanRun",
+            comment="The run's ID (the execution's name) and UTC date, which every step and load uses",
+            parameters={
+                "id.$": "$$.Execution.Name",
+                "startedAt.$": "$$.Execution.StartTime",
+                "date.$": RUN_DATE,
+                "steps": {f"{job}.$": self.submit_args(job, lake.bucket_name) for job in JOBS},
+            },
+            result_path="$.run",
+        )
+        steps = [self._step(job, settings.step_timeout_minutes) for job in JOBS]
         terminate = self._terminate("TerminateCluster")
         terminate_after_failure = self._terminate("TerminateAfterFailure")
         failed = sfn.Fail(
@@ -214,24 +249,52 @@ class NightlySpark(Construct):
         cluster_failed = sfn.Fail(
             self, "ClusterFailed", error="NightlySparkClusterFailed", cause="The cluster did not start"
         )
+        load_failed = sfn.Fail(
+            self,
+            "LoadFailed",
+            error="NightlyRowsLoadFailed",
+            cause="Loading or switching the rows failed; viewers keep the previous run's rows",
+        )
         create.add_catch(cluster_failed, result_path="$.error")
         for step in steps:
             step.add_catch(terminate_after_failure, result_path="$.error")
         terminate_after_failure.next(failed)
+        loads = [self._load(job, rows.loader) for job in JOBS]
+        for load in loads:
+            load.add_catch(load_failed, result_path="$.error")
+        switch = self._switch(rows.table)
+        switch.add_catch(
+            sfn.Succeed(self, "Superseded", comment="A newer run was switched in first; its rows stay"),
+            errors=["DynamoDB.ConditionalCheckFailedException"],
+            result_path="$.error",
+        )
+        switch.add_catch(load_failed, result_path="$.error")
 
-        chain = sfn.Chain.start(create)
+        chain = sfn.Chain.start(plan).next(create)
         for step in steps:
             chain = chain.next(step)
-        chain = chain.next(terminate).next(sfn.Succeed(self, "Done"))
+        chain = chain.next(terminate)
+        for load in loads:
+            chain = chain.next(load)
+        chain = chain.next(switch).next(sfn.Succeed(self, "Done"))
 
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
             state_machine_name=f"showrunner-{env.name}-nightly-spark",
             definition_body=sfn.DefinitionBody.from_chainable(chain),
-            timeout=Duration.minutes(60 + len(JOBS) * settings.step_timeout_minutes + 30),
+            timeout=Duration.minutes(60 + len(JOBS) * (settings.step_timeout_minutes + LOAD_TIMEOUT_MINUTES) + 30),
             tracing_enabled=True,
             logs=sfn.LogOptions(destination=log_group(self, "StateMachineLogs", env), level=sfn.LogLevel.ALL),
+        )
+        # The pointer's table is encrypted with its own key: DynamoDB uses it with the caller's permission.
+        self.state_machine.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="UseTheRowsKeyThroughDynamoDB",
+                actions=["kms:Decrypt"],
+                resources=[rows.key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{Stack.of(self).region}.amazonaws.com"}},
+            )
         )
         self.state_machine.node.add_dependency(self.instance_profile)
         self.schedule = events.Rule(
@@ -265,33 +328,88 @@ class NightlySpark(Construct):
             }
         }
 
-    @staticmethod
-    def submit_command(*, package: str, script: str, events: str, output: str) -> str:
-        return f"spark-submit --deploy-mode cluster --py-files {package} {script} --events {events} --output {output}"
+    def submit_args(self, job: str, bucket_name: str) -> str:
+        """``States.Array`` of the step's command (command-runner.jar runs it): spark-submit of the job's asset,
+        reading ``events/`` and writing ``<job>/date=<the run's date>/`` of the lake."""
+        literal = [
+            "spark-submit",
+            "--deploy-mode",
+            "cluster",
+            "--py-files",
+            self.jobs_package.s3_object_url,
+            self.job_scripts[job].s3_object_url,
+            "--events",
+            f"s3://{bucket_name}/{INPUT_PREFIX}",
+            "--top-n",
+            str(CANDIDATES),
+            "--output",
+        ]
+        quoted = ", ".join(f"'{part}'" for part in literal)
+        return f"States.Array({quoted}, States.Format('s3://{bucket_name}/{job}/date={{}}/', {RUN_DATE}))"
 
-    def _step(self, job: str, lake: s3.IBucket, timeout_minutes: int) -> tasks.EmrAddStep:
+    def _step(self, job: str, timeout_minutes: int) -> tasks.EmrAddStep:
         return tasks.EmrAddStep(
             self,
             job.capitalize(),
             cluster_id=sfn.JsonPath.string_at(CLUSTER_ID),
             name=job,
             jar="command-runner.jar",
-            # Step Functions cannot put a JSON path inside Args, so the step's shell dates the output (UTC).
-            args=[
-                "bash",
-                "-c",
-                self.submit_command(
-                    package=self.jobs_package.s3_object_url,
-                    script=self.job_scripts[job].s3_object_url,
-                    events=f"s3://{lake.bucket_name}/{INPUT_PREFIX}",
-                    output=f"s3://{lake.bucket_name}/{job}/date=$(date -u +%Y-%m-%d)/",
-                ),
-            ],
+            args=sfn.JsonPath.list_at(f"$.run.steps.{job}"),
             action_on_failure=tasks.ActionOnFailure.CONTINUE,
             integration_pattern=sfn.IntegrationPattern.RUN_JOB,
             task_timeout=sfn.Timeout.duration(Duration.minutes(timeout_minutes)),
             result_path=sfn.JsonPath.DISCARD,
         )
+
+    def _load(self, job: str, loader: lambda_.IFunction) -> tasks.LambdaInvoke:
+        return tasks.LambdaInvoke(
+            self,
+            f"Load{job.capitalize()}",
+            lambda_function=loader,
+            payload=sfn.TaskInput.from_object(
+                {
+                    "job": job,
+                    "runId": sfn.JsonPath.string_at("$.run.id"),
+                    "runDate": sfn.JsonPath.string_at("$.run.date"),
+                    "startedAt": sfn.JsonPath.string_at("$.run.startedAt"),
+                }
+            ),
+            payload_response_only=True,
+            result_path=f"$.loaded.{job}",
+            task_timeout=sfn.Timeout.duration(Duration.minutes(LOAD_TIMEOUT_MINUTES)),
+        )
+
+    def _switch(self, table: dynamodb.ITableV2) -> tasks.DynamoUpdateItem:
+        """Point readers at this run, unless a run that started later is already served."""
+
+        def text(path: str) -> tasks.DynamoAttributeValue:
+            return tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at(path))
+
+        switch = tasks.DynamoUpdateItem(
+            self,
+            "SwitchRun",
+            table=table,
+            key={
+                "pk": tasks.DynamoAttributeValue.from_string("pointer"),
+                "run": tasks.DynamoAttributeValue.from_string("current"),
+            },
+            update_expression="SET runId = :runId, runDate = :runDate, startedAt = :startedAt, switchedAt = :now",
+            condition_expression="attribute_not_exists(startedAt) OR startedAt < :startedAt",
+            expression_attribute_values={
+                ":runId": text("$.run.id"),
+                ":runDate": text("$.run.date"),
+                ":startedAt": text("$.run.startedAt"),
+                ":now": text("$$.State.EnteredTime"),
+            },
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        switch.add_retry(
+            errors=["DynamoDB.ProvisionedThroughputExceededException", "DynamoDB.InternalServerErrorException"],
+            interval=Duration.seconds(2),
+            max_attempts=4,
+            backoff_rate=2,
+        )
+        return switch
 
     def _terminate(self, state_id: str) -> tasks.EmrTerminateCluster:
         terminate = tasks.EmrTerminateCluster(

@@ -29,7 +29,7 @@ class Observed:
     * ``group``, ``load_balancer``, ``target_group``: the origin (Origin stack).
     * ``distribution``: the CloudFront distribution (Edge stack).
     * ``functions``: Lambda functions to chart and alarm on, by display name
-      (``SignedUrl``, ``ManifestRewriter``, ``EventIngest``). Names label the
+      (``SignedUrl``, ``ManifestRewriter``, ``EventIngest``, ``RowsApi``). Names label the
       dashboard and name the alarms.
     * ``streams``: Kinesis streams whose consumers' iterator age is charted, and
       which are alarmed on, by display name (Analytics: ``player-events``, and

@@ -27,7 +27,15 @@ from pathlib import Path
 import pytest
 
 from stacks.names import ORIGIN_HEADER_NAME
-from stacks.origin_user_data import ASSETS, USER_DATA_LIMIT, payload_archive, payload_files, render_user_data
+from stacks.origin_user_data import (
+    ASSETS,
+    USER_DATA_LIMIT,
+    payload_archive,
+    payload_files,
+    render_user_data,
+    shipped,
+)
+from tests.support.synth import ROOT
 from tests.support.user_data import run_user_data
 
 HEADER = ORIGIN_HEADER_NAME  # what CloudFront sends and the ALB rule checks
@@ -88,6 +96,28 @@ def test_payload_is_reproducible_and_changes_with_the_site(tmp_path: Path):
     assert payload_archive(copy) != payload_archive()
 
 
+def test_the_instance_gets_the_code_without_whole_line_comments():
+    """Whole-line ``//`` (JavaScript) and ``#`` (nginx) comments stay in the repository; every other line ships
+    byte for byte, and each shipped script still parses (node --check)."""
+    node = ROOT / "node_modules" / ".bin" / "node"
+    js = "const a = 1; // kept\n  // dropped\nconst url = `https://x/${a}`;\n"
+    assert shipped("site/x.js", js.encode()) == b"const a = 1; // kept\nconst url = `https://x/${a}`;\n"
+    assert shipped("x.conf", b"# dropped\n    # dropped\nlisten 80; # kept\n") == b"listen 80; # kept\n"
+    assert shipped("site/x.css", b"#catalog { margin: 0; }\n") == b"#catalog { margin: 0; }\n"
+    assert shipped("site/x.html", b"<!-- kept -->\n// kept\n") == b"<!-- kept -->\n// kept\n"
+    for name, path in payload_files():
+        original = path.read_bytes().splitlines(keepends=True)
+        kept = shipped(name, path.read_bytes()).splitlines(keepends=True)
+        remaining = iter(original)
+        assert all(line in remaining for line in kept), name  # lines dropped, never changed or moved
+        if name.endswith(".js"):
+            assert len(kept) < len(original), name
+            check = subprocess.run(
+                [str(node), "--check", "-"], input=b"".join(kept), capture_output=True, check=False, timeout=60
+            )
+            assert check.returncode == 0, (name, check.stderr.decode())
+
+
 def test_incomplete_assets_are_refused_before_synth(tmp_path: Path):
     copy = tmp_path / "origin"
     shutil.copytree(ASSETS, copy)
@@ -119,18 +149,21 @@ def test_user_data_over_the_ec2_limit_is_refused(tmp_path: Path):
 def test_user_data_installs_nginx_config_and_site_then_signals_success(tmp_path: Path):
     run = run_user_data(tmp_path, _user_data())
     assert run.returncode == 0, run.output
-    assert (run.root / "etc/nginx/nginx.conf").read_bytes() == (ASSETS / "nginx.conf").read_bytes()
+    nginx_conf = shipped("nginx.conf", (ASSETS / "nginx.conf").read_bytes())
+    assert (run.root / "etc/nginx/nginx.conf").read_bytes() == nginx_conf
     installed_conf = (run.root / "etc/nginx/conf.d/showrunner.conf").read_text()
-    assert installed_conf == (ASSETS / "showrunner.conf").read_text().replace("@SHOWRUNNER_REGION@", REGION)
+    conf = shipped("showrunner.conf", (ASSETS / "showrunner.conf").read_bytes()).decode()
+    assert installed_conf == conf.replace("@SHOWRUNNER_REGION@", REGION)
     assert "connect-src 'self' https://cognito-idp.us-east-1.amazonaws.com;" in installed_conf
     site = run.root / "usr/share/nginx/showrunner"
-    shipped = sorted(p.relative_to(ASSETS / "site") for p in (ASSETS / "site").rglob("*") if p.is_file())
+    in_repository = sorted(p.relative_to(ASSETS / "site") for p in (ASSETS / "site").rglob("*") if p.is_file())
     installed = sorted(p.relative_to(site) for p in site.rglob("*") if p.is_file())
-    assert installed == sorted([*shipped, Path("config.json")])
+    assert installed == sorted([*in_repository, Path("config.json")])
     assert json.loads((site / "config.json").read_text()) == {"region": REGION, "userPoolId": POOL, "clientId": CLIENT}
     assert (site / "config.json").stat().st_mode & 0o777 == 0o644
-    for relative in shipped:
-        assert (site / relative).read_bytes() == (ASSETS / "site" / relative).read_bytes()
+    for relative in in_repository:
+        source = (ASSETS / "site" / relative).read_bytes()
+        assert (site / relative).read_bytes() == shipped(f"site/{relative.as_posix()}", source)
         assert (site / relative).stat().st_mode & 0o777 == 0o644
     assert (run.root / "var/lib/nginx/tmp").is_dir()
     assert (run.root / "var/log/nginx").is_dir()

@@ -33,9 +33,11 @@ from typing import Any
 from urllib.parse import unquote
 
 import catalog_api.handler
+import event_ingest.handler
 import manifest_rewriter.handler
 import moto.cognitoidp
 import pytest
+import rows_api.handler
 import signed_url.handler
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -196,11 +198,11 @@ def _b64int(text: str) -> int:
     return int.from_bytes(_b64(text), "big")
 
 
-def http_api(authorizer: JwtAuthorizer) -> Callable[[str, str, Mapping[str, str]], Response]:
-    """The local edge's API behaviors: the HTTP API's three GET routes behind the authorizer stand-in, each to
-    its real handler with a payload v2.0 event (headers as CloudFront forwarded them, claims as above)."""
+def http_api(authorizer: JwtAuthorizer) -> Callable[[str, str, Mapping[str, str], bytes], Response]:
+    """The local edge's API behaviors: the HTTP API's routes behind the authorizer stand-in, each to its real
+    handler with a payload v2.0 event (headers as CloudFront forwarded them, claims as above, the body)."""
 
-    def serve(method: str, raw_path: str, headers: Mapping[str, str]) -> Response:
+    def serve(method: str, raw_path: str, headers: Mapping[str, str], body: bytes = b"") -> Response:
         path, _, query = raw_path.partition("?")
         if method == "OPTIONS":  # same origin: the site never needs a preflight
             return 404, {"Content-Type": "application/json"}, b'{"message":"Not Found"}'
@@ -229,6 +231,11 @@ def http_api(authorizer: JwtAuthorizer) -> Callable[[str, str, Mapping[str, str]
         elif re.fullmatch(r"/playback/[^/]+", path) and method == "GET":
             event["routeKey"], handler = "GET /playback/{titleId}", signed_url.handler.handler
             event["pathParameters"] = {"titleId": unquote(path.removeprefix("/playback/"))}
+        elif path in ("/trending", "/me/recommendations") and method == "GET":
+            event["routeKey"], handler = f"GET {path}", rows_api.handler.handler
+        elif path == "/events" and method == "POST":
+            event["routeKey"], handler = "POST /events", event_ingest.handler.handler
+            event["body"], event["isBase64Encoded"] = body.decode("utf-8", "surrogateescape"), False
         else:
             return 404, {"Content-Type": "application/json"}, b'{"message":"Not Found"}'
         response = handler(event, None)
@@ -343,11 +350,21 @@ def deploy_playback(
     bucket = rewriter_env["CONTENT_BUCKET"]
     catalog_env = _function_environment(functions, "Playback-CatalogFunction")
     assert catalog_env["CATALOG_TABLE"] == issuer_env["CATALOG_TABLE"] == outputs["dev/Storage"]["CatalogTableName"]
-    for name, value in {**issuer_env, **rewriter_env, **catalog_env}.items():
+    # The pages also call POST /events (the watch page's reporter) and the rows (the catalog page).
+    ingest_env = _function_environment(functions, "Analytics-IngestionFunction")
+    rows_env = _function_environment(functions, "Analytics-RowsApiFunction")
+    assert rows_env["CATALOG_TABLE"] == catalog_env["CATALOG_TABLE"]
+    for name, value in {**issuer_env, **rewriter_env, **catalog_env, **ingest_env, **rows_env}.items():
         monkeypatch.setenv(name, value)
-    for module in (signed_url.handler, manifest_rewriter.handler, catalog_api.handler):
-        module.reset()
+    reset_handlers()
     return DeployedPlayback(records, outputs, issuer_env, rewriter_env, client("s3"), bucket)
+
+
+def reset_handlers() -> None:
+    """Every handler the local edge calls, as a fresh container: no cached clients, keys or items."""
+    for module in (signed_url.handler, manifest_rewriter.handler, catalog_api.handler, rows_api.handler):
+        module.reset()
+    event_ingest.handler._kinesis.cache_clear()
 
 
 def list_title(table: str, title_id: str, **fields: Any) -> None:
@@ -394,5 +411,4 @@ def playback(
                     sample=sample_title,
                 )
         finally:
-            for module in (signed_url.handler, manifest_rewriter.handler, catalog_api.handler):
-                module.reset()
+            reset_handlers()

@@ -11,11 +11,12 @@ the ``/vod/*`` behaviors of ``stacks/edge_stack.py``:
   what the synthesized manifest behavior forwards (``Forwarding``);
 * any other ``/vod/*`` path is read from the content bucket (moto S3), without
   the token parameters, as origin access control would;
-* ``/playback/*``, ``/catalog`` and ``/catalog/*`` go to ``api`` (the tests pass
-  the issuer's and the catalog API's handlers behind a stand-in for the HTTP
-  API's JWT authorizer), with ``CloudFront-Viewer-Country`` set as CloudFront
-  sets it (``viewer_country``; a viewer's own header of that name is dropped);
-  the handlers' ``cookies`` are sent as ``Set-Cookie`` headers;
+* the HTTP API's behaviors (``/playback/*``, ``/catalog``, ``/catalog/*``,
+  ``/events``, ``/trending``, ``/me/*``) go to ``api`` (the tests pass the
+  handlers behind a stand-in for the HTTP API's JWT authorizer), with the
+  request body and with ``CloudFront-Viewer-Country`` set as CloudFront sets it
+  (``viewer_country``; a viewer's own header of that name is dropped); the
+  handlers' ``cookies`` are sent as ``Set-Cookie`` headers;
 * a request for another host in ``hosts`` (the browser test's Cognito double,
   ``cognito-idp.<region>.amazonaws.com``, which Chromium resolves here) goes to
   that host's handler, POST and CORS preflight included;
@@ -57,7 +58,8 @@ from tests.e2e.cloudfront_rules import Refused, Request, check
 from tests.support.events import function_url_event
 
 MANIFEST_SUFFIXES = (".m3u8", ".mpd")
-API_PREFIXES = ("/playback/", "/catalog/")  # and /catalog itself: the HTTP API's behaviors
+API_PREFIXES = ("/playback/", "/catalog/", "/me/")  # and these paths themselves: the HTTP API's behaviors
+API_PATHS = ("/catalog", "/events", "/trending")
 SITE_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -169,7 +171,7 @@ class LocalEdge:
         certificate: tuple[Path, Path],
         site: Mapping[str, Path] | None = None,
         site_headers: Mapping[str, str] | None = None,
-        api: Callable[[str, str, Mapping[str, str]], Response] | None = None,
+        api: Callable[[str, str, Mapping[str, str], bytes], Response] | None = None,
         hosts: Mapping[str, Callable[[str, Mapping[str, str], bytes], Response]] | None = None,
         viewer_country: str = "US",
     ) -> None:
@@ -181,7 +183,7 @@ class LocalEdge:
         self.bucket = bucket
         self.site = dict(site or {})
         self.site_headers = dict(site_headers or {})  # what the origin adds to its site's responses
-        self.api = api  # (method, raw path, headers with lower-case names) -> response
+        self.api = api  # (method, raw path, headers with lower-case names, body) -> response
         self.hosts = dict(hosts or {})  # other host names served here: (method, headers, body) -> response
         self.viewer_country = viewer_country  # what CloudFront's geolocation says of every viewer
         self.log = EdgeLog()
@@ -225,11 +227,10 @@ class LocalEdge:
         host = lower.get("host", "").rsplit(":", 1)[0]
         if host in self.hosts:
             return self.hosts[host](method, lower, body)
-        if self.api is not None and (path.startswith(API_PREFIXES) or path == "/catalog"):
+        if self.api is not None and (path.startswith(API_PREFIXES) or path in API_PATHS):
             # CloudFront adds its own CloudFront-Viewer-Country (AllViewerExceptHostHeader); a viewer's is not kept.
-            lower.pop("cloudfront-viewer-country", None)
             lower["cloudfront-viewer-country"] = self.viewer_country
-            return self.api(method, raw_path, lower)
+            return self.api(method, raw_path, lower, body)
         if not path.startswith("/vod/"):
             return self._site(path)
         cookies = _cookies(headers.get("Cookie"))

@@ -74,19 +74,20 @@ def test_the_watch_page_pins_the_npm_hls_js_by_version_and_hash() -> None:
         (f"https://cdn.jsdelivr.net{COGNITO_JS_CDN_PATH}", f"sha384-{cognito}"),
         ("/auth.js", ""),
         ("/watch.js", ""),
+        ("/events.js", ""),
     ]
 
 
 def test_the_sign_in_library_is_pinned_by_version_and_hash_on_every_page_that_signs_in() -> None:
     digest = base64.b64encode(hashlib.sha384(COGNITO_JS.read_bytes()).digest()).decode()
-    for page, script in (("index.html", "/player.js"), ("signin.html", "/signin.js")):
+    for page, own in (("index.html", ["/player.js", "/rows.js"]), ("signin.html", ["/signin.js"])):
         scripts = re.findall(
             r'<script src="([^"]+)"(?:\s+integrity="([^"]+)" crossorigin="anonymous")?', (SITE / page).read_text()
         )
         assert scripts == [
             (f"https://cdn.jsdelivr.net{COGNITO_JS_CDN_PATH}", f"sha384-{digest}"),
             ("/auth.js", ""),
-            (script, ""),
+            *((script, "") for script in own),
         ], page
 
 

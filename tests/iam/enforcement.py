@@ -18,7 +18,9 @@ for the actions our functions call, and records every decision:
   IAM operator semantics); a key without a value fails its condition (fails closed);
 * ``secretsmanager:GetSecretValue`` on a secret with its own KMS key also needs
   ``kms:Decrypt`` on that key, with ``kms:ViaService`` and ``kms:EncryptionContext:SecretARN``,
-  as Secrets Manager asks KMS with the caller's credentials.
+  as Secrets Manager asks KMS with the caller's credentials; so do a DynamoDB read or write of a
+  table with its own key (``kms:ViaService`` DynamoDB) and a GET of an SSE-KMS object (through S3);
+* ``s3:ListBucket`` carries the ``s3:prefix`` the listing asks for.
 
 Action and Resource matching is moto's (``IAMPolicyStatement``) with IAM's wildcard rules: ``*``
 any run of characters, ``?`` one, everything else literal (moto reads the pattern as a regular
@@ -73,6 +75,7 @@ class Caller:
     region: str
     params: dict[str, Any]
     resource: str  # moto's: the S3 ARN, or "*"
+    method: str = "POST"  # the HTTP method (S3: GET, HEAD, PUT...)
 
 
 def statement_id(statement: dict[str, Any]) -> str:
@@ -102,26 +105,63 @@ def _secret(caller: Caller) -> list[Check]:
     return checks
 
 
-def _table(action: str) -> Callable[[Caller], list[Check]]:
-    """A DynamoDB read: the table (or the index it names), and ``kms:Decrypt`` on the table's customer managed
-    key through DynamoDB, which reads a KMS-encrypted table with the caller's permission on the key."""
+def _table_checks(caller: Caller, action: str, table_name: str, index: str | None = None) -> list[Check]:
+    """An action on a DynamoDB table (or the index it names), and ``kms:Decrypt`` on the table's customer managed
+    key through DynamoDB: DynamoDB reads and writes a KMS-encrypted table with the caller's permission on the key."""
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.kms.models import kms_backends
+
+    table = dynamodb_backends[caller.account][caller.region].get_table(table_name)
+    checks = [Check(action, table.table_arn + (f"/index/{index}" if index else ""))]
+    key_id = (table.sse_specification or {}).get("KMSMasterKeyId")
+    if key_id:
+        key = kms_backends[caller.account][caller.region].describe_key(key_id)
+        checks.append(Check("kms:Decrypt", key.arn, {"kms:viaservice": f"dynamodb.{caller.region}.amazonaws.com"}))
+    return checks
+
+
+def _batch(action: str) -> Callable[[Caller], list[Check]]:
+    """BatchGetItem, BatchWriteItem: each table of ``RequestItems``."""
 
     def resolve(caller: Caller) -> list[Check]:
-        from moto.dynamodb.models import dynamodb_backends
-        from moto.kms.models import kms_backends
-
-        table = dynamodb_backends[caller.account][caller.region].get_table(caller.params["TableName"])
-        resource = table.table_arn
-        if caller.params.get("IndexName"):
-            resource += f"/index/{caller.params['IndexName']}"
-        checks = [Check(action, resource)]
-        key_id = (table.sse_specification or {}).get("KMSMasterKeyId")
-        if key_id:
-            key = kms_backends[caller.account][caller.region].describe_key(key_id)
-            checks.append(Check("kms:Decrypt", key.arn, {"kms:viaservice": f"dynamodb.{caller.region}.amazonaws.com"}))
-        return checks
+        return [check for name in caller.params["RequestItems"] for check in _table_checks(caller, action, name)]
 
     return resolve
+
+
+def _item(action: str) -> Callable[[Caller], list[Check]]:
+    """GetItem, Query, PutItem...: the table ``TableName`` names (or its index ``IndexName``)."""
+
+    def resolve(caller: Caller) -> list[Check]:
+        return _table_checks(caller, action, str(caller.params["TableName"]), caller.params.get("IndexName"))
+
+    return resolve
+
+
+def _listing(caller: Caller) -> list[Check]:
+    """ListObjects(V2) on a bucket, with the ``s3:prefix`` it asks for (absent when it asks for none)."""
+    prefix = caller.params.get("prefix")
+    return [Check("s3:ListBucket", caller.resource, {"s3:prefix": str(prefix)} if prefix is not None else {})]
+
+
+def _object_read(caller: Caller) -> list[Check]:
+    """GET of an object; one stored with SSE-KMS also needs ``kms:Decrypt`` on its key through S3, which S3
+    asks with the caller's permission (a HEAD reads no data, so no key)."""
+    from moto.kms.models import kms_backends
+    from moto.s3.models import s3_backends
+
+    checks = [Check("s3:GetObject", caller.resource)]
+    bucket, _, key = caller.resource.removeprefix("arn:aws:s3:::").partition("/")
+    if caller.method != "GET" or not key:
+        return checks
+    try:
+        stored = s3_backends[caller.account]["aws"].get_object(bucket, key)
+    except Exception:  # no such object: S3 answers 404 (or 403 without ListBucket) whatever the key
+        return checks
+    if stored is not None and stored.encryption == "aws:kms" and stored.kms_key_id:
+        key_arn = kms_backends[caller.account][caller.region].describe_key(stored.kms_key_id).arn
+        checks.append(Check("kms:Decrypt", key_arn, {"kms:viaservice": f"s3.{caller.region}.amazonaws.com"}))
+    return checks
 
 
 def _stream(action: str) -> Callable[[Caller], list[Check]]:
@@ -169,8 +209,12 @@ def _any_resource(action: str) -> Callable[[Caller], list[Check]]:
 
 RESOLVERS: dict[str, Callable[[Caller], list[Check]]] = {
     "secretsmanager:GetSecretValue": _secret,
-    "dynamodb:GetItem": _table("dynamodb:GetItem"),
-    "dynamodb:Query": _table("dynamodb:Query"),
+    "dynamodb:GetItem": _item("dynamodb:GetItem"),
+    "dynamodb:Query": _item("dynamodb:Query"),
+    "dynamodb:BatchGetItem": _batch("dynamodb:BatchGetItem"),
+    "dynamodb:BatchWriteItem": _batch("dynamodb:BatchWriteItem"),
+    "s3:ListBucket": _listing,
+    "s3:GetObject": _object_read,
     "kinesis:PutRecords": _stream("kinesis:PutRecords"),
     "kinesis:PutRecord": _stream("kinesis:PutRecord"),
     "kinesis:ListShards": _stream("kinesis:ListShards"),
@@ -259,7 +303,7 @@ class Enforcement:
             if not isinstance(request._access_key, AssumedRoleAccessKey):
                 original(request, resource)  # the test principal (an IAM user), e.g. sts:AssumeRole
                 return
-            caller = Caller(request.account_id, request._region, _params(request), resource)
+            caller = Caller(request.account_id, request._region, _params(request), resource, request._method)
             resolver = RESOLVERS.get(request._action)
             checks = resolver(caller) if resolver else [Check(request._action, resource)]
             policies = documents(request._access_key.collect_policies())

@@ -22,11 +22,14 @@ import event_ingest.handler
 import ingest_validate.handler
 import manifest_rewriter.handler
 import pytest
+import rows_api.handler
+import rows_loader.handler
 import signed_url.handler
 
 from tests.support import catalog
 from tests.support.event_corpus import BASE
 from tests.support.events import catalog_event, events_post, function_url_event, playback_event
+from tests.support.rows import rows_request
 from tools.developer.samples import master_playlist, private_pem, token
 
 # One title per function: both seed the same content bucket (and the issuer's, the catalog table).
@@ -245,6 +248,63 @@ def _plan_failure(result: Any, _env: dict[str, str]) -> str | None:
     return None
 
 
+# --- rows_api: GET /me/recommendations; the run pointer, the viewer's row, the titles' catalog items -----------
+
+ROW_TITLE = "least-privilege-row"
+ROW_RUN = "least-privilege-run"
+
+
+def _seed_rows_api(client: Client, env: dict[str, str]) -> None:
+    dynamodb = client("dynamodb")
+    pointer = {"pk": {"S": "pointer"}, "run": {"S": "current"}, "runId": {"S": ROW_RUN}}
+    dynamodb.put_item(TableName=env["ROWS_TABLE"], Item={**pointer, "runDate": {"S": "2026-11-27"}})
+    row = {"M": {"titleId": {"S": ROW_TITLE}, "score": {"N": "0.9"}}}
+    expires = {"N": str(int(datetime.now(UTC).timestamp()) + 86_400)}
+    dynamodb.put_item(
+        TableName=env["ROWS_TABLE"],
+        Item={"pk": {"S": f"user#{SUBJECT}"}, "run": {"S": ROW_RUN}, "titles": {"L": [row]}, "expiresAt": expires},
+    )
+    dynamodb.put_item(TableName=env["CATALOG_TABLE"], Item=catalog.item(ROW_TITLE, name="Least privilege"))
+
+
+def _rows_api_failure(result: Any, _env: dict[str, str]) -> str | None:
+    problem = _status(result)
+    if problem:
+        return problem
+    body = json.loads(result["body"])
+    if (body["source"], body["titles"]) != ("recommendations", [{"titleId": ROW_TITLE, "name": "Least privilege"}]):
+        return f"answered {body}"
+    return None
+
+
+# --- rows_loader: one job's output into the rows table; lists and reads the lake, writes the table ------------
+
+LOAD_DATE = "2026-11-27"
+
+
+def _seed_rows_loader(client: Client, env: dict[str, str]) -> None:
+    s3 = client("s3")
+    bucket = env["DATA_LAKE_BUCKET"]
+    (rule,) = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    key = rule["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"]
+    prefix = f"recommendations/date={LOAD_DATE}/"
+    line = json.dumps({"userId": SUBJECT, "recommendations": [{"titleId": ROW_TITLE, "score": 0.9}]}) + "\n"
+    for name, body in (("part-00000-c000.json", line.encode()), ("_SUCCESS", b"")):
+        s3.put_object(Bucket=bucket, Key=prefix + name, Body=body, ServerSideEncryption="aws:kms", SSEKMSKeyId=key)
+
+
+def _rows_loader_event(_env: dict[str, str]) -> dict[str, Any]:
+    return {"job": "recommendations", "runId": ROW_RUN, "runDate": LOAD_DATE, "startedAt": f"{LOAD_DATE}T03:00:00Z"}
+
+
+def _rows_loader_failure(result: Any, _env: dict[str, str]) -> str | None:
+    if isinstance(result, Exception):
+        return f"raised {type(result).__name__}: {result}"
+    if (result.get("objects"), result.get("items")) != (1, 1):
+        return f"loaded {result}"
+    return None
+
+
 SCENARIOS: dict[str, Scenario] = {
     "signed_url": Scenario(
         _seed_issuer,
@@ -316,5 +376,32 @@ SCENARIOS: dict[str, Scenario] = {
         _plan_failure,
         lambda: None,
         checks=(),  # no AWS call: its role may only write its own log group
+    ),
+    "rows_api": Scenario(
+        _seed_rows_api,
+        lambda _env: rows_request("GET /me/recommendations", SUBJECT),
+        _rows_api_failure,
+        rows_api.handler.reset,
+        checks=(
+            ("dynamodb:GetItem", "ReadTheRows"),  # the run pointer
+            ("kms:Decrypt", "UseTheRowsKeyThroughDynamoDB"),
+            ("dynamodb:GetItem", "ReadTheRows"),  # the viewer's row of that run
+            ("kms:Decrypt", "UseTheRowsKeyThroughDynamoDB"),
+            ("dynamodb:BatchGetItem", "ReadTheCatalog"),  # its titles' catalog items
+            ("kms:Decrypt", "UseTheCatalogKeyThroughDynamoDB"),
+        ),
+    ),
+    "rows_loader": Scenario(
+        _seed_rows_loader,
+        _rows_loader_event,
+        _rows_loader_failure,
+        rows_loader.handler.reset,
+        checks=(
+            ("s3:ListBucket", "ListTheJobOutputs"),  # the part files under recommendations/date=<day>/
+            ("s3:GetObject", "ReadTheJobOutputs"),
+            ("kms:Decrypt", "UseTheLakeKeyThroughS3"),
+            ("dynamodb:BatchWriteItem", "WriteTheRows"),
+            ("kms:Decrypt", "UseTheRowsKeyThroughDynamoDB"),
+        ),
     ),
 }

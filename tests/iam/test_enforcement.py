@@ -51,8 +51,24 @@ def test_a_condition_key_the_request_does_not_carry_denies():
 
 
 def test_an_operator_that_is_not_modelled_denies():
-    conditioned = allow(Condition={"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}})
+    conditioned = allow(Condition={"ArnLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}})
     assert not decide([conditioned], Check("kms:Decrypt", KEY, VIA_SECRETS_MANAGER)).allowed
+
+
+@pytest.mark.parametrize(
+    ("operator", "prefix", "allowed"),
+    [
+        ("StringLike", "trending/date=2026-11-27/", True),
+        ("StringLike", "trending", False),  # the pattern needs the slash
+        ("StringLike", "events/", False),
+        ("StringLike", "Trending/x", False),  # case-sensitive
+        ("StringNotLike", "events/", True),
+        ("StringNotLike", "recommendations/date=x/", False),
+    ],
+)
+def test_string_like_matches_iam_wildcards(operator: str, prefix: str, allowed: bool):
+    conditioned = allow(Condition={operator: {"s3:prefix": ["trending/*", "recommendations/*"]}})
+    assert decide([conditioned], Check("kms:Decrypt", KEY, {"s3:prefix": prefix})).allowed is allowed
 
 
 def test_an_explicit_deny_wins():

@@ -46,6 +46,8 @@ FUNCTIONS = {
     "chaos_monkey": "Operations",
     "ingest_validate": "Ingest",
     "ingest_workflow": "Ingest",
+    "rows_api": "Analytics",
+    "rows_loader": "Analytics",
 }
 
 

@@ -6,10 +6,13 @@ import json
 from typing import Any
 
 import pytest
+from personal_rows import schema
 
-from stacks.constructs.nightly_spark import NightlySpark
+from stacks.constructs.nightly_spark import CANDIDATES
+from stacks.constructs.rows_table import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
 from tests.support.synth import Synthesized
 from tests.support.templates import logical_id_by_path, physical_name, resources_of_type
+from tools.developer.stepfunctions.paths import render
 
 STREAMS = {"PlayerEvents": "player-events", "CdnLogs": "cdn-logs"}
 
@@ -159,14 +162,20 @@ def test_firehose_writes_gzip_date_partitions_and_errors_to_the_kms_encrypted_la
 def test_state_machine_always_terminates_the_cluster(synthesized: Synthesized, env: str):
     definition = _definition(_template(synthesized, env))
     states = definition["States"]
-    assert definition["StartAt"] == "CreateCluster"
-    # The happy path: create, the two jobs, terminate.
-    assert [states["CreateCluster"]["Next"], states["Trending"]["Next"], states["Recommendations"]["Next"]] == [
+    assert definition["StartAt"] == "PlanRun"
+    # The happy path: plan, create, the two jobs, terminate, load both, switch the run pointer.
+    assert [states[name]["Next"] for name in ("PlanRun", "CreateCluster", "Trending", "Recommendations")] == [
+        "CreateCluster",
         "Trending",
         "Recommendations",
         "TerminateCluster",
     ]
-    assert states["TerminateCluster"]["Next"] == "Done"
+    assert [states[name]["Next"] for name in ("TerminateCluster", "LoadTrending", "LoadRecommendations")] == [
+        "LoadTrending",
+        "LoadRecommendations",
+        "SwitchRun",
+    ]
+    assert states["SwitchRun"]["Next"] == "Done"
     # Any failure of a job (including its timeout) terminates the cluster before the execution fails.
     for job in ("Trending", "Recommendations"):
         assert states[job]["Catch"] == [
@@ -183,6 +192,35 @@ def test_state_machine_always_terminates_the_cluster(synthesized: Synthesized, e
         assert states[terminate]["Retry"][0]["MaxAttempts"] == 6
     # A cluster that never started needs no termination; one left idle ends itself (below).
     assert states["CreateCluster"]["Catch"][0]["Next"] == "ClusterFailed"
+
+
+def test_loads_each_job_then_switches_the_pointer_and_a_failed_load_fails_the_run(synthesized: Synthesized, env: str):
+    template = _template(synthesized, env)
+    states = _definition(template)["States"]
+    loader = logical_id_by_path(template, "Analytics/RowsLoader/Function/Resource")
+    for job in ("trending", "recommendations"):
+        load = states[f"Load{job.capitalize()}"]
+        assert load["Resource"] == f"${{{loader}.Arn}}"
+        assert load["Parameters"] == {
+            "job": job,
+            "runId.$": "$.run.id",
+            "runDate.$": "$.run.date",
+            "startedAt.$": "$.run.startedAt",
+        }
+        assert load["TimeoutSeconds"] == 16 * 60
+        # A failed load fails the execution (the nightly-run alarm) before the pointer moves.
+        assert load["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "LoadFailed"}]
+    assert states["LoadFailed"]["Type"] == "Fail"
+    switch = states["SwitchRun"]
+    rows = logical_id_by_path(template, "Analytics/Rows/Table/Resource")
+    assert switch["Resource"].endswith(":states:::dynamodb:updateItem")
+    assert switch["Parameters"]["TableName"] == f"${{{rows}}}"
+    assert switch["Parameters"]["Key"] == {"pk": {"S": "pointer"}, "run": {"S": "current"}}
+    assert switch["Parameters"]["ConditionExpression"] == "attribute_not_exists(startedAt) OR startedAt < :startedAt"
+    assert switch["Parameters"]["ExpressionAttributeValues"][":runId"] == {"S.$": "$.run.id"}
+    assert [c["Next"] for c in switch["Catch"]] == ["Superseded", "LoadFailed"]
+    assert switch["Catch"][0]["ErrorEquals"] == ["DynamoDB.ConditionalCheckFailedException"]
+    assert states["Superseded"]["Type"] == "Succeed"
 
 
 def test_cluster_is_emr7_spark_with_spot_task_fleet_managed_scaling_and_idle_termination(
@@ -247,37 +285,32 @@ def test_security_configuration_encrypts_s3_disks_and_traffic(synthesized: Synth
     assert _flatten(tls["S3Object"]).endswith("/emr/tls/certificates.zip")
 
 
-def test_steps_submit_the_job_assets_with_dated_output(synthesized: Synthesized, env: str):
+def test_steps_submit_the_job_assets_with_output_dated_by_the_run(synthesized: Synthesized, env: str):
+    """The run's date comes from the execution's start time, once: both steps and both loads use the same day."""
     states = _definition(_template(synthesized, env))["States"]
+    context = {"Execution": {"Name": "run-1", "StartTime": "2026-11-26T23:59:59.999Z"}}
+    planned = render(states["PlanRun"]["Parameters"], {}, context)
+    assert (planned["id"], planned["date"], planned["startedAt"]) == ("run-1", "2026-11-26", "2026-11-26T23:59:59.999Z")
+    assert states["PlanRun"]["ResultPath"] == "$.run"
+    lake = f"s3://${{{env}-Storage:PublishOutputRefDataLakeBucket0256EA8E7DBFFE30}}"
     for job in ("trending", "recommendations"):
         step = states[job.capitalize()]["Parameters"]["Step"]
         assert step["ActionOnFailure"] == "CONTINUE"
         jar = step["HadoopJarStep"]
-        assert jar["Jar"] == "command-runner.jar"
-        bash, flag, command = jar["Args"]
-        assert (bash, flag) == ("bash", "-c")
-        words = command.split()
+        assert jar == {"Jar": "command-runner.jar", "Args.$": f"$.run.steps.{job}"}
+        words = planned["steps"][job]
         assert words[:5] == ["spark-submit", "--deploy-mode", "cluster", "--py-files", words[4]]
         assert words[4].startswith("s3://cdk-")
         assert words[4].endswith(".zip")
         assert words[5].endswith(".py")
-        lake = f"s3://${{{env}-Storage:PublishOutputRefDataLakeBucket0256EA8E7DBFFE30}}"
         assert words[6:] == [
             "--events",
             f"{lake}/events/",
+            "--top-n",
+            str(CANDIDATES),
             "--output",
-            f"{lake}/{job}/date=$(date",
-            "-u",
-            "+%Y-%m-%d)/",
+            f"{lake}/{job}/date=2026-11-26/",
         ]
-
-
-def test_submit_command_is_what_the_steps_run():
-    command = NightlySpark.submit_command(package="s3://a/p.zip", script="s3://a/j.py", events="s3://l/e/", output="o")
-    assert (
-        command
-        == "spark-submit --deploy-mode cluster --py-files s3://a/p.zip s3://a/j.py --events s3://l/e/ --output o"
-    )
 
 
 def test_nightly_schedule_logging_and_tracing(synthesized: Synthesized, env: str):
@@ -345,3 +378,104 @@ def test_service_role_uses_the_scoped_v2_policy_and_passes_only_the_instance_rol
     for group in ("Primary", "Worker", "ServiceAccess"):
         tags = _resource(template, f"Analytics/NightlySpark/{group}SecurityGroup/Resource")["Properties"]["Tags"]
         assert {"Key": "for-use-with-amazon-emr-managed-policies", "Value": "true"} in tags
+
+
+# --- the personal rows: table, loader, API -----------------------------------------------------------------
+
+
+def _statements(template: dict[str, Any], path: str) -> dict[str, dict[str, Any]]:
+    policy = _resource(template, path)["Properties"]["PolicyDocument"]["Statement"]
+    return {s["Sid"]: s for s in policy if "Sid" in s}
+
+
+def test_rows_table_is_on_demand_with_pitr_its_own_key_and_ttl(synthesized: Synthesized, env: str):
+    template = _template(synthesized, env)
+    retain = synthesized.configs[env].retain_data
+    table = _resource(template, "Analytics/Rows/Table/Resource")
+    props = table["Properties"]
+    assert props["KeySchema"] == [
+        {"AttributeName": schema.PARTITION_KEY, "KeyType": "HASH"},
+        {"AttributeName": schema.SORT_KEY, "KeyType": "RANGE"},
+    ]
+    assert (PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE) == (schema.PARTITION_KEY, schema.SORT_KEY, schema.TTL_ATTRIBUTE)
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
+    (replica,) = props["Replicas"]
+    assert replica["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert replica["DeletionProtectionEnabled"] is retain
+    key = logical_id_by_path(template, "Analytics/Rows/Key/Resource")
+    assert replica["SSESpecification"] == {"KMSMasterKeyId": {"Fn::GetAtt": [key, "Arn"]}}
+    assert props["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS"}
+    assert template["Resources"][key]["Properties"]["EnableKeyRotation"] is True
+    assert table["DeletionPolicy"] == ("Retain" if retain else "Delete")
+
+
+def test_rows_api_routes_are_jwt_authenticated_and_read_only_rows_and_catalog(synthesized: Synthesized, env: str):
+    template = _template(synthesized, env)
+    function = _resource(template, "Analytics/RowsApi/Function/Resource")["Properties"]
+    routes = [r["Properties"] for r in resources_of_type(template, "AWS::ApiGatewayV2::Route").values()]
+    ours = {r["RouteKey"]: r for r in routes if r["RouteKey"] != "POST /events"}
+    assert sorted(ours) == ["GET /me/recommendations", "GET /trending"]
+    assert all(r["AuthorizationType"] == "JWT" for r in ours.values())
+    rows = logical_id_by_path(template, "Analytics/Rows/Table/Resource")
+    variables = function["Environment"]["Variables"]
+    assert variables["ROWS_TABLE"] == {"Ref": rows}
+    assert _flatten(variables["CATALOG_TABLE"]).startswith(f"${{{env}-Storage:PublishOutputRef")
+    statements = _statements(template, "Analytics/RowsApi/FunctionRole/DefaultPolicy/Resource")
+    assert sorted(statements) == [
+        "ReadTheCatalog",
+        "ReadTheRows",
+        "UseTheCatalogKeyThroughDynamoDB",
+        "UseTheRowsKeyThroughDynamoDB",
+    ]
+    assert statements["ReadTheRows"]["Action"] == "dynamodb:GetItem"
+    assert statements["ReadTheRows"]["Resource"] == {"Fn::GetAtt": [rows, "Arn"]}
+    assert statements["ReadTheCatalog"]["Action"] == "dynamodb:BatchGetItem"
+    for sid in ("UseTheRowsKeyThroughDynamoDB", "UseTheCatalogKeyThroughDynamoDB"):
+        assert statements[sid]["Action"] == "kms:Decrypt"
+        assert statements[sid]["Condition"] == {"StringEquals": {"kms:ViaService": "dynamodb.us-east-1.amazonaws.com"}}
+
+
+def test_rows_loader_reads_only_the_job_outputs_and_writes_only_the_rows(synthesized: Synthesized, env: str):
+    template = _template(synthesized, env)
+    config = synthesized.configs[env]
+    function = _resource(template, "Analytics/RowsLoader/Function/Resource")["Properties"]
+    rows = logical_id_by_path(template, "Analytics/Rows/Table/Resource")
+    variables = function["Environment"]["Variables"]
+    assert variables["ROWS_TABLE"] == {"Ref": rows}
+    assert variables["RETENTION_DAYS"] == str(config.personalization.rows_retention_days)
+    assert variables["ROW_CANDIDATES"] == str(CANDIDATES)
+    assert function["Timeout"] == 900
+    statements = _statements(template, "Analytics/RowsLoader/FunctionRole/DefaultPolicy/Resource")
+    lake = f"${{{env}-Storage:PublishOutputFnGetAttDataLakeBucket0256EA8EArn8D77EE2E}}"
+    listing = statements["ListTheJobOutputs"]
+    assert (listing["Action"], _flatten(listing["Resource"])) == ("s3:ListBucket", lake)
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["trending/*", "recommendations/*"]}}
+    reading = statements["ReadTheJobOutputs"]
+    assert reading["Action"] == "s3:GetObject"
+    assert sorted(_flatten(r) for r in reading["Resource"]) == [f"{lake}/recommendations/*", f"{lake}/trending/*"]
+    assert statements["UseTheLakeKeyThroughS3"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}
+    }
+    assert statements["WriteTheRows"] == {
+        "Sid": "WriteTheRows",
+        "Action": "dynamodb:BatchWriteItem",
+        "Effect": "Allow",
+        "Resource": {"Fn::GetAtt": [rows, "Arn"]},
+    }
+    assert statements["UseTheRowsKeyThroughDynamoDB"]["Action"] == "kms:Decrypt"
+
+
+def test_the_workflow_may_invoke_the_loader_and_update_only_the_rows_table(synthesized: Synthesized, env: str):
+    template = _template(synthesized, env)
+    policy = _resource(template, "Analytics/NightlySpark/StateMachine/Role/DefaultPolicy/Resource")["Properties"]
+    statements = policy["PolicyDocument"]["Statement"]
+    rows = logical_id_by_path(template, "Analytics/Rows/Table/Resource")
+    (update,) = [s for s in statements if "dynamodb:UpdateItem" in json.dumps(s["Action"])]
+    assert update["Action"] == "dynamodb:UpdateItem"
+    assert _flatten(update["Resource"]) == f"arn:aws:dynamodb:us-east-1:${{AWS::AccountId}}:table/${{{rows}}}"
+    (key,) = [s for s in statements if s.get("Sid") == "UseTheRowsKeyThroughDynamoDB"]
+    assert key["Condition"] == {"StringEquals": {"kms:ViaService": "dynamodb.us-east-1.amazonaws.com"}}
+    invoke = [s for s in statements if "lambda:InvokeFunction" in json.dumps(s["Action"])]
+    loader = logical_id_by_path(template, "Analytics/RowsLoader/Function/Resource")
+    assert [_flatten(r) for s in invoke for r in s["Resource"]] == [f"${{{loader}.Arn}}", f"${{{loader}.Arn}}:*"]

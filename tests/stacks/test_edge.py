@@ -54,6 +54,8 @@ def test_behaviors_in_order_with_their_origins(synthesized: Synthesized, env: st
         "/playback/*",
         "/catalog",
         "/catalog/*",
+        "/trending",
+        "/me/*",
         "/events",
         "/api/*",
     ]
@@ -81,8 +83,8 @@ def test_behaviors_in_order_with_their_origins(synthesized: Synthesized, env: st
     assert alb["CustomOriginConfig"]["OriginProtocolPolicy"] == "http-only"  # no origin certificate by default
 
     api = origins[behaviors["/playback/*"]["TargetOriginId"]]
-    for pattern in ("/events", "/catalog", "/catalog/*"):
-        assert behaviors[pattern]["TargetOriginId"] == behaviors["/playback/*"]["TargetOriginId"]
+    for pattern in ("/events", "/catalog", "/catalog/*", "/trending", "/me/*"):
+        assert behaviors[pattern]["TargetOriginId"] == behaviors["/playback/*"]["TargetOriginId"], pattern
     assert api["CustomOriginConfig"] == {"OriginProtocolPolicy": "https-only", "OriginSSLProtocols": ["TLSv1.2"]}
     assert api["DomainName"]["Fn::Join"][1][1:] == [".execute-api.us-east-1.", {"Ref": "AWS::URLSuffix"}]
 
@@ -195,20 +197,21 @@ def test_cache_and_origin_request_policies_by_content_type(synthesized: Synthesi
     }
     assert TOKEN_PARAMETERS == ("Policy", "Signature", "Key-Pair-Id")
     caching_disabled = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
-    for pattern in ("/playback/*", "/catalog", "/catalog/*", "/events", "/api/*"):
+    for pattern in ("/playback/*", "/catalog", "/catalog/*", "/trending", "/me/*", "/events", "/api/*"):
         assert behaviors[pattern]["CachePolicyId"] == caching_disabled
 
 
 def test_the_api_behaviors_forward_cloudfronts_viewer_country_and_not_host(synthesized: Synthesized, env: str):
     """Managed-AllViewerExceptHostHeader: every viewer header but Host (API Gateway refuses another Host),
     plus, by its documentation ("Use managed origin request policies"), CloudFront's device type and
-    viewer location headers: CloudFront-Viewer-Country, which the issuer and the catalog read."""
+    viewer location headers: CloudFront-Viewer-Country, which the issuer, the catalog and the rows API read."""
     behaviors = _behaviors(_config(synthesized.stack(env, "Edge").template))
     all_viewer_except_host = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
-    for pattern in ("/playback/*", "/catalog", "/catalog/*", "/events"):
+    for pattern in ("/playback/*", "/catalog", "/catalog/*", "/trending", "/me/*", "/events"):
         assert behaviors[pattern]["OriginRequestPolicyId"] == all_viewer_except_host
         assert behaviors[pattern]["ViewerProtocolPolicy"] == "redirect-to-https"
-    assert behaviors["/catalog"]["AllowedMethods"] == ["GET", "HEAD", "OPTIONS"]
+    for pattern in ("/catalog", "/trending", "/me/*"):
+        assert behaviors[pattern]["AllowedMethods"] == ["GET", "HEAD", "OPTIONS"], pattern
 
 
 def test_response_headers_http_versions_price_class_and_waf(synthesized: Synthesized, env: str):

@@ -435,11 +435,13 @@ def test_every_alarm_notifies_the_alerts_topic_when_it_fires_and_clears(synthesi
             "manifest-rewriter-throttles",
             "event-ingest-errors",
             "event-ingest-throttles",
+            "rows-api-errors",
+            "rows-api-throttles",
             *(f"{stream}-{alarm}" for stream in STREAMS[env] for alarm in STREAM_ALARMS),
             "nightly-run-failed",
         )
     )
-    assert len(names) == {"dev": 17, "staging": 20, "prod": 20}[env]
+    assert len(names) == {"dev": 19, "staging": 22, "prod": 22}[env]
     topic = _alerts_topic(synthesized, env)
     for alarm in alarms.values():
         props = alarm["Properties"]
@@ -649,6 +651,7 @@ def test_dashboard_covers_alarms_cloudfront_origin_fleet_lambda_kinesis_and_emr(
         "CatalogApi": (f"{env}-Playback", {"Ref": logical_id_by_path(playback, "Catalog/Function/Resource")}),
         "ManifestRewriter": (f"{env}-Edge", {"Ref": logical_id_by_path(edge, "Rewriter/Function/Resource")}),
         "EventIngest": (f"{env}-Analytics", {"Ref": logical_id_by_path(analytics, "Ingestion/Function/Resource")}),
+        "RowsApi": (f"{env}-Analytics", {"Ref": logical_id_by_path(analytics, "RowsApi/Function/Resource")}),
     }
     for title, metric, stat in (
         ("Lambda errors", "Errors", "Sum"),

@@ -16,7 +16,7 @@ from aws_cdk.assertions import Template
 
 from stacks.config import ConfigError, load_config
 from stacks.origin_stack import PREFIX_LIST_CONTEXT_KEY
-from stacks.origin_user_data import USER_DATA_LIMIT, payload_files
+from stacks.origin_user_data import USER_DATA_LIMIT, payload_files, shipped
 from stacks.stage import ShowrunnerStage
 from tests.support.synth import ROOT, Synthesized, cdk_context
 from tests.support.templates import logical_id_by_path, resources_of_type
@@ -143,10 +143,10 @@ def test_user_data_is_the_shipped_script_with_the_site_inside_and_fits_the_limit
     raw = io.BytesIO(gzip.decompress(base64.b64decode(variables["SHOWRUNNER_PAYLOAD"])))
     with tarfile.open(fileobj=raw) as archive:
         packed = {m.name: archive.extractfile(m).read() for m in archive.getmembers()}  # type: ignore[union-attr]
-    shipped = {name: path.read_bytes() for name, path in payload_files()}
-    assert packed == shipped
-    assert {"nginx.conf", "showrunner.conf", "site/index.html", "site/signin.html", "site/auth.js"} <= set(shipped)
-    assert not [name for name in shipped if "catalog" in name]
+    files = {name: shipped(name, path.read_bytes()) for name, path in payload_files()}
+    assert packed == files
+    assert {"nginx.conf", "showrunner.conf", "site/index.html", "site/signin.html", "site/auth.js"} <= set(files)
+    assert not [name for name in files if "catalog" in name]
 
 
 # --- security groups: CloudFront in, nothing else --------------------------------------------

@@ -39,6 +39,7 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   if (window.Hls && window.Hls.isSupported()) {
     const hls = new window.Hls();
+    document.dispatchEvent(new CustomEvent("showrunner:hls", { detail: hls })); // events.js reads the bitrate
     let retried = false;
     hls.on(window.Hls.Events.ERROR, async (_event, data) => {
       if (!data.fatal) {

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tools.developer.emr.spark import reports
+from tools.developer.emr.spark import spark_submit as local_spark_submit
+
 ROOT = Path(__file__).resolve().parents[3]
 JOBS = ROOT / "assets" / "emr" / "jobs"
-SPARK_SUBMIT = Path(sys.executable).parent / "spark-submit"
-REPORT_PREFIX = "SHOWRUNNER_JOB_REPORT "
 
 
 @dataclass
@@ -37,37 +36,10 @@ def as_lines(records: list[Any]) -> list[str]:
 
 
 def spark_submit(job: str, events: Path, output: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [
-        str(SPARK_SUBMIT),
-        "--master",
-        "local[2]",
-        "--driver-memory",
-        "1g",
-        "--conf",
-        "spark.sql.shuffle.partitions=2",
-        "--conf",
-        "spark.default.parallelism=2",
-        "--conf",
-        "spark.sql.ansi.enabled=true",  # Spark 4's default; EMR 7 (Spark 3.5) has it off. The jobs work either way.
-        "--conf",
-        "spark.ui.enabled=false",
-        "--py-files",
-        str(JOBS / "showrunner_events.py"),
-        str(JOBS / f"{job}.py"),
-        "--events",
-        str(events),
-        "--output",
-        str(output),
-        *args,
-    ]
-    env = {
-        **os.environ,
-        "PYSPARK_PYTHON": sys.executable,
-        "PYSPARK_DRIVER_PYTHON": sys.executable,
-        "SPARK_LOCAL_IP": "127.0.0.1",
-        "TZ": "America/Los_Angeles",  # the jobs must not depend on the machine's time zone
-    }
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, check=False)
+    """The job from the repository, as the local EMR steps run it (tools/developer/emr/spark.py)."""
+    return local_spark_submit(
+        JOBS / f"{job}.py", [JOBS / "showrunner_events.py"], ["--events", str(events), "--output", str(output), *args]
+    )
 
 
 def run_job(job: str, events: Path, output: Path, *args: str) -> JobRun:
@@ -75,10 +47,8 @@ def run_job(job: str, events: Path, output: Path, *args: str) -> JobRun:
     result = spark_submit(job, events, output, *args)
     seconds = time.perf_counter() - started
     assert result.returncode == 0, f"spark-submit {job} failed ({result.returncode}):\n{result.stderr[-4000:]}"
-    reports = [
-        line.removeprefix(REPORT_PREFIX) for line in result.stdout.splitlines() if line.startswith(REPORT_PREFIX)
-    ]
-    assert len(reports) == 1, result.stdout
+    found = reports(result.stdout)
+    assert len(found) == 1, result.stdout
     rows = [json.loads(line) for part in sorted(output.glob("part-*")) for line in part.read_text().splitlines()]
     assert (output / "_SUCCESS").exists()
-    return JobRun(report=json.loads(reports[0]), rows=rows, seconds=seconds)
+    return JobRun(report=json.loads(found[0]), rows=rows, seconds=seconds)

@@ -24,7 +24,9 @@ LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024
 
 
 class Kinesis:
-    """Accepts every record, or fails them with ``code`` (per record, or the whole call when ``call_fails``)."""
+    """Accepts every record, or fails them with ``code`` (per record, or the whole call when ``call_fails``).
+
+    ``written``: the events of the records it accepted (each record holds JSON lines, one per event)."""
 
     def __init__(self, code: str | None = None, *, call_fails: bool = False) -> None:
         self.code = code
@@ -37,7 +39,7 @@ class Kinesis:
         if self.code:
             count = len(kwargs["Records"])
             return {"FailedRecordCount": count, "Records": [{"ErrorCode": self.code}] * count}
-        self.written += [json.loads(record["Data"]) for record in kwargs["Records"]]
+        self.written += [json.loads(line) for record in kwargs["Records"] for line in record["Data"].splitlines()]
         return {"FailedRecordCount": 0, "Records": [{"SequenceNumber": "1", "ShardId": "0"} for _ in kwargs["Records"]]}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from moto.s3.models import FakeBucket
@@ -179,7 +180,17 @@ def condition_holds(operator: str, key: str, expected: Any, context: dict[str, s
         return actual in values
     if operator == "StringNotEquals":
         return actual not in values
+    if operator == "StringLike":
+        return any(_like(str(v), actual) for v in values)
+    if operator == "StringNotLike":
+        return not any(_like(str(v), actual) for v in values)
     return False  # an operator on a key we have no value for: the statement does not apply
+
+
+def _like(pattern: str, value: str) -> bool:
+    """IAM's string wildcards: ``*`` any run of characters, ``?`` one; everything else literal, case-sensitive."""
+    regex = "".join({"*": ".*", "?": "."}.get(char, re.escape(char)) for char in pattern)
+    return re.fullmatch(regex, value, re.DOTALL) is not None
 
 
 def _statement_applies(statement: dict[str, Any]) -> bool:

@@ -167,7 +167,18 @@ class Diagram:
 
     def graph(self) -> graphviz.Digraph:
         graph = graphviz.Digraph(self.title)
-        graph.attr(rankdir="LR", fontname="Helvetica", fontsize="12", label=self.title, labelloc="t", nodesep="0.3")
+        # newrank: rank the whole graph at once, clusters included. Graphviz 2.43's default per-cluster ranking
+        # stops with "trouble in init_rank" on dev's graph once the Analytics stack holds the rows table, loader
+        # and API (edges into and out of several clusters); newrank lays it out.
+        graph.attr(
+            rankdir="LR",
+            newrank="true",
+            fontname="Helvetica",
+            fontsize="12",
+            label=self.title,
+            labelloc="t",
+            nodesep="0.3",
+        )
         graph.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="10")
         graph.attr("edge", fontname="Helvetica", fontsize="9", color="#545B64")
         for stack, label in self.clusters.items():

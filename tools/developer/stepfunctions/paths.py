@@ -1,9 +1,10 @@
-"""The JSONPath subset of Amazon States Language our state machines use, and ``States.Format``.
+"""The JSONPath subset of Amazon States Language our state machines use, and some intrinsic functions.
 
 Paths: ``$``, ``$.a.b``, ``$.a[0]``, ``$['a-b']`` and the context object ``$$.Execution.Id``,
 ``$$.State.EnteredTime``. A path to a field that is not there raises ``PathError``,
 as Step Functions fails the state with ``States.Runtime``. Anything else (filters,
-wildcards, other intrinsic functions) raises ``UnsupportedError``: the interpreter
+wildcards, intrinsic functions other than ``States.Format``, ``States.Array``,
+``States.ArrayGetItem`` and ``States.StringSplit``) raises ``UnsupportedError``: the interpreter
 refuses what it cannot evaluate rather than guess.
 """
 
@@ -24,7 +25,6 @@ class UnsupportedError(Exception):
 
 
 _STEP = re.compile(r"\.([A-Za-z_$][\w$-]*)|\[(\d+)\]|\['([^']+)'\]")
-_FORMAT = re.compile(r"States\.Format\((.*)\)\s*", re.DOTALL)
 
 
 def _steps(path: str) -> list[str | int]:
@@ -80,46 +80,119 @@ def write(path: str, data: Any, value: Any) -> Any:
     return result
 
 
-def _arguments(text: str) -> list[str]:
-    """Split ``States.Format``'s arguments at top-level commas (quotes respected)."""
-    args, current, quoted, escaped = [], "", False, False
-    for char in text:
-        if escaped:
-            current += char
-            escaped = False
-        elif char == "\\":
-            current += char
-            escaped = True
-        elif char == "'":
-            quoted = not quoted
-            current += char
-        elif char == "," and not quoted:
-            args.append(current.strip())
-            current = ""
+class _Intrinsic:
+    """A recursive-descent reader of one intrinsic function call: ``States.Name(arg, ...)``.
+
+    Arguments are string literals (``'...'``, with ``\\'``, ``\\{``, ``\\}`` and ``\\\\`` escapes), numbers,
+    ``true``/``false``/``null``, paths (``$...``, ``$$...``) and nested calls.
+    """
+
+    def __init__(self, text: str, data: Any, context: dict[str, Any]) -> None:
+        self.text, self.position, self.data, self.context = text, 0, data, context
+
+    def error(self, message: str) -> UnsupportedError:
+        return UnsupportedError(f"{message} at {self.position} of {self.text!r}")
+
+    def skip(self) -> None:
+        while self.position < len(self.text) and self.text[self.position].isspace():
+            self.position += 1
+
+    def call(self) -> Any:
+        match = re.compile(r"States\.([A-Za-z0-9]+)\(").match(self.text, self.position)
+        if not match:
+            raise self.error("expected States.<function>(")
+        self.position = match.end()
+        args: list[Any] = []
+        self.skip()
+        if self.text.startswith(")", self.position):
+            self.position += 1
         else:
-            current += char
-    args.append(current.strip())
-    return args
+            while True:
+                args.append(self.argument())
+                self.skip()
+                if self.text.startswith(",", self.position):
+                    self.position += 1
+                    continue
+                if self.text.startswith(")", self.position):
+                    self.position += 1
+                    break
+                raise self.error("expected , or )")
+        return _apply(match[1], args)
+
+    def argument(self) -> Any:
+        self.skip()
+        rest = self.text[self.position :]
+        if rest.startswith("'"):
+            return self.string()
+        if rest.startswith("States."):
+            return self.call()
+        if rest.startswith("$"):
+            end = self.position
+            while end < len(self.text) and self.text[end] not in ",)" and not self.text[end].isspace():
+                end += 1
+            path, self.position = self.text[self.position : end], end
+            return read(path, self.data, self.context)
+        literal = re.compile(r"-?\d+(\.\d+)?|true|false|null").match(self.text, self.position)
+        if literal:
+            self.position = literal.end()
+            return json.loads(literal[0])
+        raise self.error("expected an argument")
+
+    def string(self) -> str:
+        self.position += 1
+        out = []
+        while self.position < len(self.text):
+            char = self.text[self.position]
+            if char == "\\":
+                out.append(self.text[self.position + 1])
+                self.position += 2
+                continue
+            if char == "'":
+                self.position += 1
+                return "".join(out)
+            out.append(char)
+            self.position += 1
+        raise self.error("unterminated string")
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+
+
+def _apply(name: str, args: list[Any]) -> Any:
+    if name == "Format":
+        template, *values = args
+        if not isinstance(template, str):
+            raise UnsupportedError("States.Format: the template must be a string")
+        parts = template.split("{}")
+        if len(parts) - 1 != len(values):
+            raise PathError(f"States.Format: {len(parts) - 1} placeholders, {len(values)} arguments")
+        return "".join(part + (_text(values[i]) if i < len(values) else "") for i, part in enumerate(parts))
+    if name == "Array":
+        return list(args)
+    if name == "ArrayGetItem":
+        array, index = args
+        if not isinstance(array, list) or not isinstance(index, int) or not 0 <= index < len(array):
+            raise PathError(f"States.ArrayGetItem: no item {index!r}")
+        return array[index]
+    if name == "StringSplit":
+        text, separators = args
+        if not isinstance(text, str) or not isinstance(separators, str):
+            raise PathError("States.StringSplit takes two strings")
+        return [part for part in re.split("|".join(map(re.escape, separators)), text) if part]
+    raise UnsupportedError(f"intrinsic function States.{name} is not implemented")
 
 
 def evaluate(expression: str, data: Any, context: dict[str, Any]) -> Any:
-    """A ``.$`` value: a path, or ``States.Format('...{}...', args)``."""
-    match = _FORMAT.fullmatch(expression)
-    if match:
-        template, *args = _arguments(match[1])
-        if not (template.startswith("'") and template.endswith("'")):
-            raise UnsupportedError(f"States.Format template must be a string literal: {expression!r}")
-        text = template[1:-1].replace("\\'", "'")
-        values = []
-        for arg in args:
-            value = read(arg, data, context) if arg.startswith("$") else json.loads(arg.replace("'", '"'))
-            values.append(value if isinstance(value, str) else json.dumps(value, separators=(",", ":")))
-        parts = text.split("{}")
-        if len(parts) - 1 != len(values):
-            raise PathError(f"States.Format: {len(parts) - 1} placeholders, {len(values)} arguments")
-        return "".join(part + (values[i] if i < len(values) else "") for i, part in enumerate(parts))
+    """A ``.$`` value: a path, or an intrinsic function (``States.Format``, ``Array``, ``ArrayGetItem``,
+    ``StringSplit``, nested)."""
     if expression.startswith("States."):
-        raise UnsupportedError(f"intrinsic function {expression.split('(')[0]} is not implemented")
+        reader = _Intrinsic(expression.strip(), data, context)
+        value = reader.call()
+        reader.skip()
+        if reader.position != len(reader.text):
+            raise reader.error("unexpected text after the call")
+        return value
     return read(expression, data, context)
 
 

@@ -1,0 +1,1 @@
+"""GET /me/recommendations and GET /trending: the rows, filtered through the catalog."""

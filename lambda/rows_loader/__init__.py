@@ -1,0 +1,1 @@
+"""The nightly loader: Spark output into the rows table."""

@@ -1,0 +1,55 @@
+"""spark-submit on the local pyspark of the venv, set up as the jobs' tests and the local EMR steps run it.
+
+``local[2]``, two shuffle partitions, ANSI mode on (Spark 4's default; EMR 7's Spark 3.5 has it off,
+and the jobs work either way), no UI, and the machine's time zone set to Los Angeles, so a job
+that depended on the machine's zone instead of UTC would show it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+SPARK_SUBMIT = Path(sys.executable).parent / "spark-submit"
+REPORT_PREFIX = "SHOWRUNNER_JOB_REPORT "
+
+
+def spark_submit(
+    script: Path, py_files: Sequence[Path], args: Sequence[str], timeout: int = 600
+) -> subprocess.CompletedProcess[str]:
+    command = [
+        str(SPARK_SUBMIT),
+        "--master",
+        "local[2]",
+        "--driver-memory",
+        "1g",
+        "--conf",
+        "spark.sql.shuffle.partitions=2",
+        "--conf",
+        "spark.default.parallelism=2",
+        "--conf",
+        "spark.sql.ansi.enabled=true",
+        "--conf",
+        "spark.ui.enabled=false",
+        *(["--py-files", ",".join(str(p) for p in py_files)] if py_files else []),
+        str(script),
+        *args,
+    ]
+    env = {
+        **os.environ,
+        "PYSPARK_PYTHON": sys.executable,
+        "PYSPARK_DRIVER_PYTHON": sys.executable,
+        "SPARK_LOCAL_IP": "127.0.0.1",
+        "TZ": "America/Los_Angeles",  # the jobs must not depend on the machine's time zone
+    }
+    return subprocess.run(  # noqa: S603 - the venv's spark-submit, argv built here
+        command, capture_output=True, text=True, env=env, timeout=timeout, check=False
+    )
+
+
+def reports(stdout: str) -> list[str]:
+    """The jobs' ``SHOWRUNNER_JOB_REPORT`` lines (without the prefix)."""
+    return [line.removeprefix(REPORT_PREFIX) for line in stdout.splitlines() if line.startswith(REPORT_PREFIX)]
