@@ -51,6 +51,7 @@ class ShowrunnerStage(Stage):
             content_bucket=self.storage.content_bucket,
             logs_bucket=self.storage.logs_bucket,
             catalog=self.storage.catalog,
+            content_keys=self.storage.content_keys,
             alerts_topic=self.alerts.topic,
             alerts_key=self.alerts.key,
         )

@@ -57,6 +57,7 @@ HAPPY_PATH = [
     "Transcode",
     "Record",
     "PublishHls",
+    "Dash?",
     "PublishDash",
     "Publish",
     "Published",
