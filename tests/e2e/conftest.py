@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import catalog_api.handler
+import key_service.handler
 import manifest_rewriter.handler
 import moto.cognitoidp
 import pytest
@@ -299,6 +300,7 @@ class DeployedPlayback:
     outputs: dict[str, dict[str, str]]
     issuer_env: dict[str, str]
     rewriter_env: dict[str, str]
+    keys_env: dict[str, str]
     s3: Any
     bucket: str  # the content bucket
 
@@ -309,6 +311,7 @@ class DeployedPlayback:
             domain=self.issuer_env["DISTRIBUTION_DOMAIN"],
             public_keys=_trusted_public_keys(self.outputs["dev/Edge"]["DistributionId"]),
             rewriter=manifest_rewriter.handler.handler,
+            key_service=key_service.handler.handler,
             manifest_forwarding=Forwarding.from_template(edge_stack.template, "/vod/*.m3u8"),
             s3=self.s3,
             bucket=self.bucket,
@@ -326,6 +329,7 @@ def deploy_playback(
     functions = client("lambda").list_functions()["Functions"]
     issuer_env = _function_environment(functions, "Playback-IssuerFunction")
     rewriter_env = _function_environment(functions, "Edge-RewriterFunction")
+    keys_env = _function_environment(functions, "Edge-KeyServiceFunction")
     key_pair_id = issuer_env["KEY_PAIR_ID"]
     assert key_pair_id == outputs["dev/Edge"]["ActiveSigningKeyId"]
 
@@ -343,11 +347,13 @@ def deploy_playback(
     bucket = rewriter_env["CONTENT_BUCKET"]
     catalog_env = _function_environment(functions, "Playback-CatalogFunction")
     assert catalog_env["CATALOG_TABLE"] == issuer_env["CATALOG_TABLE"] == outputs["dev/Storage"]["CatalogTableName"]
-    for name, value in {**issuer_env, **rewriter_env, **catalog_env}.items():
+    assert keys_env["CATALOG_TABLE"] == issuer_env["CATALOG_TABLE"]
+    assert keys_env["CONTENT_KEYS_TABLE"] == outputs["dev/Storage"]["ContentKeysTableName"]
+    for name, value in {**issuer_env, **rewriter_env, **catalog_env, **keys_env}.items():
         monkeypatch.setenv(name, value)
-    for module in (signed_url.handler, manifest_rewriter.handler, catalog_api.handler):
+    for module in (signed_url.handler, manifest_rewriter.handler, catalog_api.handler, key_service.handler):
         module.reset()
-    return DeployedPlayback(records, outputs, issuer_env, rewriter_env, client("s3"), bucket)
+    return DeployedPlayback(records, outputs, issuer_env, rewriter_env, keys_env, client("s3"), bucket)
 
 
 def list_title(table: str, title_id: str, **fields: Any) -> None:
