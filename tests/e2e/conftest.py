@@ -22,12 +22,13 @@ import gzip
 import json
 import mimetypes
 import re
+import secrets
 import shutil
 import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -69,6 +70,8 @@ TITLE_SECONDS = 4
 INGEST_LIMIT_GIB = 2 / 1024
 # Two copies of the same title: A is played, B is what A's token must not open.
 TITLE_A, TITLE_B = "sample-a", "sample-b"
+# The sample title made as the pipeline makes an aes-128 title (make-title.sh --aes-128): HLS only, encrypted.
+PROTECTED_TITLE, PROTECTED_KEY_ID = "sample-protected", "5a" * 16
 # amazon-cognito-identity-js from npm (package.json); the site's pages load it from jsDelivr at this path.
 COGNITO_JS = ROOT / "node_modules" / "amazon-cognito-identity-js" / "dist" / "amazon-cognito-identity.min.js"
 COGNITO_JS_VERSION = json.loads((ROOT / "package.json").read_text())["dependencies"]["amazon-cognito-identity-js"]
@@ -77,6 +80,7 @@ CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
     ".mpd": "application/dash+xml",
     ".m4s": "video/iso.segment",
+    ".ts": "video/mp2t",
     ".mp4": "video/mp4",
 }
 
@@ -133,6 +137,30 @@ def sample_title(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@dataclass(frozen=True)
+class ProtectedSample:
+    path: Path
+    key: bytes = field(repr=False)
+
+
+@pytest.fixture(scope="session")
+def protected_sample(tmp_path_factory: pytest.TempPathFactory) -> ProtectedSample:
+    """The sample title encrypted with a fresh key (``make-title.sh --aes-128``); the key file is removed after."""
+    folder = tmp_path_factory.mktemp("protected-title")
+    key = secrets.token_bytes(16)
+    key_file = folder / "content.key"
+    key_file.write_bytes(key)
+    out = folder / "sample"
+    subprocess.run(
+        [str(MAKE_TITLE), str(out), str(TITLE_SECONDS), "--aes-128", str(key_file), PROTECTED_KEY_ID],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    key_file.unlink()
+    return ProtectedSample(out, key)
+
+
 @dataclass
 class Playback:
     """The deployed dev stage in moto, with the title uploaded and the local edge in front."""
@@ -144,6 +172,7 @@ class Playback:
     cognito: CognitoStandIn
     pool_id: str
     sample: Path
+    protected: ProtectedSample
 
     def issue(self, title_id: str, sub: str = "viewer-1") -> dict[str, Any]:
         """``GET /playback/{titleId}`` through the real issuer handler (HTTP API payload v2.0, JWT subject)."""
@@ -367,6 +396,7 @@ def playback(
     dev_stage: list[StackArtifact],
     signing_key_pair: SigningKeyPair,
     sample_title: Path,
+    protected_sample: ProtectedSample,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Playback]:
     with mock_aws(), pytest.MonkeyPatch.context() as monkeypatch:
@@ -375,6 +405,16 @@ def playback(
         for title_id in (TITLE_A, TITLE_B):
             upload_title(deployed.s3, deployed.bucket, sample_title, title_id)
             list_title(table, title_id, name=f"Sample {title_id[-1].upper()}")
+        upload_title(deployed.s3, deployed.bucket, protected_sample.path, PROTECTED_TITLE)
+        list_title(table, PROTECTED_TITLE, name="Sample locked", formats=("hls",), protection={"S": "aes-128"})
+        client("dynamodb").put_item(
+            TableName=deployed.keys_env["CONTENT_KEYS_TABLE"],
+            Item={
+                "titleId": {"S": PROTECTED_TITLE},
+                "keyId": {"S": PROTECTED_KEY_ID},
+                "key": {"B": protected_sample.key},
+            },
+        )
         api = deployed.outputs["dev/Api"]
         site = installed_site(
             tmp_path_factory.mktemp("origin"), "us-east-1", api["ViewerPoolId"], api["ViewerClientId"]
@@ -398,6 +438,7 @@ def playback(
                     cognito=cognito,
                     pool_id=api["ViewerPoolId"],
                     sample=sample_title,
+                    protected=protected_sample,
                 )
         finally:
             for module in (signed_url.handler, manifest_rewriter.handler, catalog_api.handler):

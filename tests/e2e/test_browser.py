@@ -26,6 +26,8 @@ from tests.e2e.conftest import (
     COGNITO_JS_CDN_PATH,
     HLS_JS,
     HLS_JS_CDN_PATH,
+    PROTECTED_KEY_ID,
+    PROTECTED_TITLE,
     SITE,
     TITLE_A,
     TITLE_SECONDS,
@@ -159,6 +161,28 @@ def test_hls_js_plays_the_signed_url_in_headless_chromium(playback: Playback, tm
     assert f"/vod/{TITLE_A}/master.m3u8" in paths
     assert any(path.endswith(".m4s") for path in paths)
     assert {status for _, status in served} <= {200, 206}
+
+
+PLAYED: dict[str, object] = {}
+
+
+def test_hls_js_plays_the_encrypted_sample_fetching_its_key_from_the_key_service(
+    playback: Playback, tmp_path: Path
+) -> None:
+    """AES-128 HLS: hls.js fetches the key URI (tokenized by the rewriter) from the key service through the edge,
+    decrypts every segment, and plays through the title."""
+    src = playback.edge.local(playback.issue(PROTECTED_TITLE)["hls"])
+    since = len(playback.edge.log.requests)
+    with Chromium(_chromium(), tmp_path / "profile", extra_arguments=(_resolver(playback),)) as browser:
+        session = browser.open(f"{playback.edge.base_url}/watch.html#src={quote(src, safe='')}")
+        samples = _watch(browser, session)
+    _assert_played_through(samples)
+    PLAYED["currentTime"], PLAYED["decodedFrames"] = samples[-1]["currentTime"], samples[-1]["decodedFrames"]
+    served = playback.edge.log.requests[since:]
+    assert (f"/vod/{PROTECTED_TITLE}/keys/{PROTECTED_KEY_ID}", 200) in served
+    assert any(path.endswith(".ts") for path, _ in served)
+    assert {status for _, status in served} <= {200, 206}
+    print(f"\nhls.js, encrypted sample: currentTime {PLAYED['currentTime']}, frames {PLAYED['decodedFrames']}")
 
 
 CATALOG_BUTTONS = "[...document.querySelectorAll('#catalog button')].map((b) => b.textContent)"

@@ -446,7 +446,8 @@ def _hls(
 ) -> list[dict[str, Any]]:
     """An Apple HLS group: MPEG-TS segments, ``<base><modifier>.m3u8`` per output, ``<base>.m3u8`` master; with
     ``Encryption`` (AES128, STATIC_KEY), every segment encrypted whole with that key (AES-128-CBC, PKCS#7),
-    the IV the segment's media sequence number (not written: ``InitializationVectorInManifest: EXCLUDE``), and
+    the IV the segment's media sequence number (what a player uses when MediaConvert leaves the IV out,
+    ``InitializationVectorInManifest: EXCLUDE``; ffmpeg writes that same value as ``IV=``), and
     ``EXT-X-KEY:METHOD=AES-128,URI="<Url>"`` in each media playlist, as MediaConvert does."""
     hls = group["OutputGroupSettings"]["HlsGroupSettings"]
     base = hls["Destination"].rsplit("/", 1)[1]
