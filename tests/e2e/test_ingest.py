@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import logging
 import subprocess
 import time
 from collections.abc import Iterator
@@ -72,6 +73,20 @@ RESOURCES = {
     "Publish": "arn:aws:states:::aws-sdk:dynamodb:updateItem",
 }
 TIMINGS: dict[str, float] = {}
+
+
+class _Lines(logging.Handler):
+    """Every log record of the module's runs (handlers, integrations), as a log line and its structured extras."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.getMessage()} {record.__dict__!r}")
+
+
+LOG = _Lines()
 
 
 @dataclass
@@ -189,6 +204,10 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 def pipeline(
     dev_stage: list[StackArtifact], signing_key_pair: SigningKeyPair, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Pipeline]:
+    root = logging.getLogger()
+    root.addHandler(LOG)
+    previous_level = root.level
+    root.setLevel(logging.DEBUG)
     with mock_aws(), pytest.MonkeyPatch.context() as monkeypatch:
         started = time.perf_counter()
         deployed = deploy_playback(dev_stage, signing_key_pair, monkeypatch)
@@ -225,6 +244,8 @@ def pipeline(
                 )
         finally:
             signed_url.handler.reset()
+            root.removeHandler(LOG)
+            root.setLevel(previous_level)
 
 
 @pytest.fixture(scope="module")
@@ -660,6 +681,30 @@ def test_the_key_service_refuses(pipeline: Pipeline, protected: Protected, publi
 
 
 REFUSALS: dict[str, str] = {}
+
+
+def test_the_key_appears_in_no_log_line_and_no_template(
+    dev_stage: list[StackArtifact], protected: Protected, pipeline: Pipeline
+):
+    """After the protected title's ingest, its plays and the refusals: every log line any handler wrote, and every
+    template of the deployed stage, scanned for the key in each form it travels in (bytes, hex, base64)."""
+    key = protected.key
+    forms = [key.hex(), key.hex().upper(), base64.b64encode(key).decode()]
+    assert len(LOG.lines) > 50  # the scan saw the runs
+    assert any(PROTECTED_TITLE in line for line in LOG.lines)
+    assert any(protected.key_id in line for line in LOG.lines)  # what the key service released, by ID
+    for line in LOG.lines:
+        for form in forms:
+            assert form not in line
+    templates = [artifact.template_path.read_bytes() for artifact in dev_stage]
+    assert len(templates) > 10
+    for template in templates:
+        assert key not in template
+        for form in forms:
+            assert form.encode() not in template
+        assert b"StaticKeyValue" not in template  # no template carries a static key at all
+
+
 
 
 def _code(body: bytes) -> str:

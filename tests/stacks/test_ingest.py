@@ -225,3 +225,16 @@ def test_each_table_has_a_kms_key_of_its_own(synthesized: Synthesized, env: str)
         for table in resources_of_type(template, "AWS::DynamoDB::GlobalTable").values()
     ]
     assert len(keys) == len(set(keys)) == 2
+
+
+def test_no_template_holds_a_content_key_and_the_workflow_logs_no_execution_data(synthesized: Synthesized, env: str):
+    """A content key exists only at run time (the plan draws it): no template of the stage names one, and the
+    state machine, whose state carries an aes-128 title's key to the job, logs no execution data."""
+    for artifact in (s for s in synthesized.stacks if s.stage == env):
+        text = artifact.template_path.read_text()
+        assert "StaticKeyValue" not in text, artifact.display_name
+        assert "SpekeKeyProvider" not in text, artifact.display_name  # SPEKE is added by the job, per title
+    (machine,) = resources_of_type(_ingest(synthesized, env), "AWS::StepFunctions::StateMachine").values()
+    logging = machine["Properties"]["LoggingConfiguration"]
+    assert logging["Level"] == "ALL"
+    assert logging.get("IncludeExecutionData", False) is False
