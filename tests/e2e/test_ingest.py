@@ -705,8 +705,6 @@ def test_the_key_appears_in_no_log_line_and_no_template(
         assert b"StaticKeyValue" not in template  # no template carries a static key at all
 
 
-
-
 def _code(body: bytes) -> str:
     if body.startswith(b"<Error>"):
         return body.split(b"<Code>")[1].split(b"</Code>")[0].decode()

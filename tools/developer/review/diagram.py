@@ -167,7 +167,12 @@ class Diagram:
 
     def graph(self) -> graphviz.Digraph:
         graph = graphviz.Digraph(self.title)
-        graph.attr(rankdir="LR", fontname="Helvetica", fontsize="12", label=self.title, labelloc="t", nodesep="0.3")
+        # newrank: rank the whole graph at once, clusters included; Graphviz 2.43's per-cluster ranking fails
+        # ("trouble in init_rank") on prod's graph once the key service joined the Edge stack.
+        graph.attr(
+            rankdir="LR", newrank="true", fontname="Helvetica", fontsize="12", label=self.title, labelloc="t",
+            nodesep="0.3",
+        )  # fmt: skip
         graph.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="10")
         graph.attr("edge", fontname="Helvetica", fontsize="9", color="#545B64")
         for stack, label in self.clusters.items():
