@@ -26,7 +26,7 @@ from typing import Any
 
 from cloudfront_token.policy import TITLE_ID
 
-from ingest_workflow.protection import AES_128, SPEKE, ContentKey, hls_encryption, speke_encryption
+from ingest_workflow.protection import AES_128, PROTECTIONS, SPEKE, ContentKey, hls_encryption, speke_encryption
 from ingest_workflow.settings import Layout, Rung, Settings
 
 
@@ -148,7 +148,9 @@ def plan(
     thumbnails = min(
         settings.thumbnail_captures, math.floor(source.duration_seconds / settings.thumbnail_interval_seconds) + 1
     )
-    protection = settings.protection
+    protection = str(source_verdict.get("protection") or settings.protection)
+    if protection not in PROTECTIONS:
+        raise RefusedError("invalid_protection", f"protection must be one of {', '.join(PROTECTIONS)}")
     publish = {
         "hls": {"copySource": f"{bucket}/{keys['package']}.m3u8", "key": keys["hls"]},
         "dash": {"copySource": f"{bucket}/{keys['package']}.mpd", "key": keys["dash"]},
@@ -169,7 +171,12 @@ def plan(
         publish = {"hls": {"copySource": f"{bucket}/{hls_package}.m3u8", "key": keys["hls"]}}
         extra["contentKey"] = {"titleId": title_id, **content_key.stored()}
     elif protection == SPEKE:
-        assert settings.speke is not None  # Settings.from_env refuses speke without a provider
+        if settings.speke is None:
+            raise RefusedError(
+                "no_key_provider",
+                "the upload asks for protection 'speke', but this environment has no SPEKE key provider "
+                "(ingest.protection.speke)",
+            )
         package["CmafGroupSettings"]["Encryption"] = speke_encryption(settings.speke, title_id)
     return {
         "ok": True,

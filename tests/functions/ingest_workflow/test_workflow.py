@@ -290,3 +290,15 @@ def test_the_handler_never_logs_the_key(monkeypatch: pytest.MonkeyPatch, caplog:
     assert planned["titleId"] in logged
     for form in (key.hex(), planned["contentKey"]["key"], key.hex().upper()):
         assert form not in logged
+
+
+def test_the_uploads_own_protection_wins_over_the_environments_default():
+    assert plan(SETTINGS, {**SOURCE, "protection": "aes-128"}, probe())["protection"] == "aes-128"
+    assert "contentKey" not in plan(PROTECTED, {**SOURCE, "protection": "none"}, probe())
+    assert plan(PROTECTED, {**SOURCE, "protection": ""}, probe())["protection"] == "aes-128"  # none chosen
+    with pytest.raises(RefusedError) as refused:
+        plan(SETTINGS, {**SOURCE, "protection": "speke"}, probe())  # dev has no SPEKE provider
+    assert refused.value.code == "no_key_provider"
+    with pytest.raises(RefusedError) as refused:
+        plan(SETTINGS, {**SOURCE, "protection": "rot13"}, probe())
+    assert refused.value.code == "invalid_protection"
