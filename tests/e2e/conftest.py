@@ -406,7 +406,7 @@ def playback(
             upload_title(deployed.s3, deployed.bucket, sample_title, title_id)
             list_title(table, title_id, name=f"Sample {title_id[-1].upper()}")
         upload_title(deployed.s3, deployed.bucket, protected_sample.path, PROTECTED_TITLE)
-        list_title(table, PROTECTED_TITLE, name="Sample locked", formats=("hls",), protection={"S": "aes-128"})
+        list_title(table, PROTECTED_TITLE, name="Sample Locked", formats=("hls",), protection={"S": "aes-128"})
         client("dynamodb").put_item(
             TableName=deployed.keys_env["CONTENT_KEYS_TABLE"],
             Item={

@@ -250,7 +250,7 @@ def test_a_viewer_signs_in_sees_the_catalog_is_refused_with_reasons_and_plays(
         _submit(browser, session, "signin-form", password=PASSWORD)
 
         # The catalog: published, available now, allowed in the viewer's country; premium titles say so.
-        wanted = ["Sample A", "Sample B", "Sample Later", "Sample Premium · Premium"]
+        wanted = ["Sample A", "Sample B", "Sample Later", "Sample Locked", "Sample Premium · Premium"]
         assert _until(browser, session, CATALOG_BUTTONS, wanted) == wanted
         assert _until(browser, session, "document.getElementById('viewer').textContent", EMAIL) == EMAIL
         tokens = browser.evaluate(
@@ -310,7 +310,8 @@ def test_a_viewer_signs_in_sees_the_catalog_is_refused_with_reasons_and_plays(
         _submit(browser, session, "reset-form", code=playback.cognito.mailbox[EMAIL], password=NEW_PASSWORD)
         _said(browser, session, "Your password is changed: sign in.")
         _submit(browser, session, "signin-form", password=NEW_PASSWORD)
-        later = ["Sample A", "Sample B", "Sample Premium · Premium"]  # Sample Later is not listed before its window
+        # Sample Later is not listed before its window.
+        later = ["Sample A", "Sample B", "Sample Locked", "Sample Premium · Premium"]
         assert _until(browser, session, CATALOG_BUTTONS, later) == later
     elapsed = time.monotonic() - started
     _assert_played_through(samples)

@@ -433,13 +433,15 @@ def test_every_alarm_notifies_the_alerts_topic_when_it_fires_and_clears(synthesi
             "catalog-api-throttles",
             "manifest-rewriter-errors",
             "manifest-rewriter-throttles",
+            "key-service-errors",
+            "key-service-throttles",
             "event-ingest-errors",
             "event-ingest-throttles",
             *(f"{stream}-{alarm}" for stream in STREAMS[env] for alarm in STREAM_ALARMS),
             "nightly-run-failed",
         )
     )
-    assert len(names) == {"dev": 17, "staging": 20, "prod": 20}[env]
+    assert len(names) == {"dev": 19, "staging": 22, "prod": 22}[env]
     topic = _alerts_topic(synthesized, env)
     for alarm in alarms.values():
         props = alarm["Properties"]
@@ -648,6 +650,7 @@ def test_dashboard_covers_alarms_cloudfront_origin_fleet_lambda_kinesis_and_emr(
         "SignedUrl": (f"{env}-Playback", {"Ref": logical_id_by_path(playback, "Issuer/Function/Resource")}),
         "CatalogApi": (f"{env}-Playback", {"Ref": logical_id_by_path(playback, "Catalog/Function/Resource")}),
         "ManifestRewriter": (f"{env}-Edge", {"Ref": logical_id_by_path(edge, "Rewriter/Function/Resource")}),
+        "KeyService": (f"{env}-Edge", {"Ref": logical_id_by_path(edge, "KeyService/Function/Resource")}),
         "EventIngest": (f"{env}-Analytics", {"Ref": logical_id_by_path(analytics, "Ingestion/Function/Resource")}),
     }
     for title, metric, stat in (
