@@ -27,12 +27,15 @@ APT_PACKAGES := nginx shellcheck graphviz fonts-dejavu-core ffmpeg chromium
 # checkov pins its own boto3, so it gets a venv of its own (make review).
 CHECKOV_VENV := .venv-checkov
 
-.PHONY: help setup apt-packages synth test lint typecheck pytest deploy diff destroy lock clean review review-diff rehearse
+.PHONY: help setup apt-packages synth test lint typecheck pytest bootstrap deploy zones diff destroy lock clean review review-diff rehearse
 
 help:
 	@echo "make synth               synthesize dev, staging and prod offline, with cdk-nag and cfn-lint"
 	@echo "make test                ruff, mypy and pytest"
-	@echo "make deploy ENV=dev      cdk deploy '<env>/*' to the AWS account in your credentials"
+	@echo "make bootstrap ENV=dev   cdk bootstrap every region the environment uses, in the account in your credentials"
+	@echo "make deploy ENV=dev      synth, cdk deploy '<env>/*', then update the stacks whose producers' outputs changed"
+	@echo "                         (OVERRIDES='{\"dev\": {...}}' or CONFIG_FILE=file.json: settings, also for synth/diff)"
+	@echo "make zones ENV=dev       check the account's availability zone names against availability_zone_ids"
 	@echo "make diff ENV=dev        cdk diff '<env>/*'"
 	@echo "make destroy ENV=dev     cdk destroy '<env>/*' (prod needs CONFIRM=prod)"
 	@echo "make rehearse ENV=dev    deploy into a local moto server with the CDK CLI, check, tear down (KEEP=1 keeps it;"
@@ -72,9 +75,12 @@ node_modules/.installed: package.json package-lock.json
 	PATH="$(SYSTEM_PATH)" npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Settings without editing code (README, "Configuration"): OVERRIDES='{"dev": {...}}', CONFIG_FILE=file.json.
+SYNTH_CONTEXT = $(if $(OVERRIDES),-c overrides='$(OVERRIDES)') $(if $(CONFIG_FILE),-c config_file=$(CONFIG_FILE))
+
 synth: setup
 	rm -rf $(CDK_OUT)
-	$(CDK) synth '**' --quiet --output $(CDK_OUT) $(if $(CDK_APP),--app "$(CDK_APP)")
+	$(CDK) synth '**' --quiet --output $(CDK_OUT) $(if $(CDK_APP),--app "$(CDK_APP)") $(SYNTH_CONTEXT)
 	$(PY) -m tools.developer.synth_summary --outdir $(CDK_OUT)
 
 test: lint typecheck pytest
@@ -98,11 +104,24 @@ bench: setup
 	$(PY) benchmarks/synth.py
 	$(PY) benchmarks/event_ingest.py
 
-deploy: setup
-	$(CDK) deploy '$(ENV)/*'
+# cdk deploy '<env>/*' from the checked assembly, then the stacks whose producers' outputs changed
+# (tools/operator/deploy.py: a replaced ALB, secret or WebACL reaches its consumers on the same deploy).
+ZONE_SETTINGS = $(if $(OVERRIDES),--overrides '$(OVERRIDES)') $(if $(CONFIG_FILE),--config-file $(CONFIG_FILE))
+
+deploy: synth
+	$(PY) -m tools.operator.zones check --env $(ENV) $(ZONE_SETTINGS)
+	$(PY) -m tools.operator.deploy deploy --env $(ENV) --outdir $(CDK_OUT)
+
+# The account's zone names against the configured zone IDs (make deploy checks it first).
+zones: setup
+	$(PY) -m tools.operator.zones check --env $(ENV) $(ZONE_SETTINGS)
+
+# cdk bootstrap for every account and region the environment's stacks use (prod: us-east-1 and us-west-2).
+bootstrap: synth
+	$(PY) -m tools.operator.deploy bootstrap --env $(ENV) --outdir $(CDK_OUT)
 
 diff: setup
-	$(CDK) diff '$(ENV)/*'
+	$(CDK) diff '$(ENV)/*' $(SYNTH_CONTEXT)
 
 destroy: setup
 	@case '$(ENV)' in dev|staging|prod) ;; *) echo "ENV must be dev, staging or prod (got '$(ENV)'); destroy takes one environment."; exit 2;; esac

@@ -135,6 +135,20 @@ class ApiStack(ShowrunnerStack):
         CfnOutput(self, "ApiEndpoint", value=self.http_api.api_endpoint)
         CfnOutput(self, "JwtIssuer", value=issuer)
 
+    def _email(self) -> cognito.UserPoolEmail | None:
+        """SES (``api.email_sender``), or None: Cognito's own sender, capped at 50 emails a day."""
+        sender = self.config.api.email_sender
+        if sender is None:
+            return None
+        return cognito.UserPoolEmail.with_ses(
+            from_email=sender.from_address,
+            from_name=sender.from_name,
+            reply_to=sender.reply_to,
+            ses_verified_domain=sender.verified_domain,
+            ses_region=sender.ses_region,
+            configuration_set_name=sender.configuration_set,
+        )
+
     def _user_pool(self) -> tuple[cognito.UserPool, cognito.UserPoolClient]:
         config = self.config
         pool = cognito.UserPool(
@@ -153,6 +167,7 @@ class ApiStack(ShowrunnerStack):
                 require_symbols=True,
                 temp_password_validity=Duration.days(3),
             ),
+            email=self._email(),
             mfa=cognito.Mfa.OPTIONAL,
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
             # Plus: threat protection that blocks compromised credentials and asks for MFA on risky sign-ins.

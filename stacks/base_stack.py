@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from aws_cdk import Environment, Stack
+from aws_cdk import CfnOutput, CfnParameter, Environment, Stack
 from constructs import Construct
 
 from stacks.compliance import Ack
 from stacks.config import EnvironmentConfig
 from stacks.constructs.props import EnvironmentProps
+from stacks.names import PRODUCER_OUTPUTS_PARAMETER, PRODUCER_OUTPUTS_UNSET
 
 
 class ShowrunnerStack(Stack):
@@ -20,6 +21,9 @@ class ShowrunnerStack(Stack):
     * Availability zones come from the config too, so no stack ever performs
       an AZ context lookup, even when an account is set.
     * Production stacks have termination protection.
+    * A ``ProducerOutputs`` parameter, echoed as an output: `make deploy` sets it to a fingerprint of
+      the other stacks' outputs this stack reads (CDK's weak references, ``Fn::GetStackOutput``),
+      so that a replaced producer reaches this stack on the same deploy (tools/operator/deploy.py).
     * ``acknowledgments`` (cdk-nag) and ``checkov_skips``: each with its reason, paths relative to the
       stack (``stacks/compliance.py``); the app builder applies them.
     """
@@ -52,6 +56,16 @@ class ShowrunnerStack(Stack):
             log_retention_days=config.retention.cloudwatch_logs_days,
             noncurrent_versions_days=config.retention.noncurrent_versions_days,
         )
+        producer_outputs = CfnParameter(
+            self,
+            PRODUCER_OUTPUTS_PARAMETER,
+            type="String",
+            default=PRODUCER_OUTPUTS_UNSET,
+            allowed_pattern=f"^({PRODUCER_OUTPUTS_UNSET}|[0-9a-f]{{64}})$",
+            description="SHA-256 of the other stacks' outputs this stack reads; set by make deploy",
+        )
+        # Read by nothing: it keeps the parameter in use (cfn-lint W2001).
+        CfnOutput(self, f"{PRODUCER_OUTPUTS_PARAMETER}Fingerprint", value=producer_outputs.value_as_string)
 
     @property
     def availability_zones(self) -> list[str]:

@@ -38,6 +38,12 @@ INGEST_STATE_MACHINE_OUTPUT = "IngestStateMachineArn"  # Ingest stack: one execu
 
 REPLICA_BUCKET_OUTPUT = "ReplicaBucketName"  # ContentReplica stack: its name is unique per stack, so read it
 
+# Every stack's parameter (and output of the same name): the SHA-256 of the other stacks' outputs it
+# reads through Fn::GetStackOutput, as `make deploy` found them (tools/operator/deploy.py). A new value
+# makes CloudFormation update the stack, which resolves those references again.
+PRODUCER_OUTPUTS_PARAMETER = "ProducerOutputs"
+PRODUCER_OUTPUTS_UNSET = "none"  # the default: what `cdk deploy` without `make deploy` leaves
+
 # The secret header CloudFront adds to every request it sends to the origin ALB.
 ORIGIN_HEADER_NAME = "X-Origin-Verify"
 ORIGIN_HEADER_LENGTH = 48  # letters and digits: about 285 bits; an ALB header condition value takes up to 128

@@ -23,6 +23,7 @@ from stacks.operations_stack import OperationsStack
 from stacks.origin_stack import OriginStack
 from stacks.playback_stack import PlaybackStack
 from stacks.storage_stack import StorageStack
+from stacks.zones import check_zones
 
 
 class ShowrunnerStage(Stage):
@@ -31,6 +32,7 @@ class ShowrunnerStage(Stage):
     def __init__(self, scope: Construct, config: EnvironmentConfig, **kwargs: Any) -> None:
         super().__init__(scope, config.name, **kwargs)
         self.config = config
+        check_zones(self, config)
         tags = {"project": PROJECT_TAG, "environment": config.name}
         for key, value in tags.items():
             Tags.of(self).add(key, value)

@@ -7,6 +7,8 @@ from typing import Any
 _COMMON: dict[str, Any] = {
     "region": "us-east-1",
     "availability_zones": ["us-east-1a", "us-east-1b"],
+    # A common mapping of those names; yours may differ: `make zones ENV=...` (docs/operations.md).
+    "availability_zone_ids": ["use1-az6", "use1-az1"],
     # A play lives for the title plus half an hour (15 minutes at least, 6 hours at most); the catalog a
     # function read is at most 10 s old (docs/api.md, "Token lifetime" and "Entitlement").
     "playback": {"url_ttl_seconds": 21_600, "token_min_seconds": 900, "token_margin_seconds": 1_800},
@@ -92,6 +94,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         **_COMMON,
         "production": True,
         "availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"],
+        "availability_zone_ids": ["use1-az6", "use1-az1", "use1-az2"],
         "vpc_cidr": "10.30.0.0/16",
         "nat": {"mode": "gateway", "gateways": 3},
         "origin": {

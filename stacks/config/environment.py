@@ -45,6 +45,8 @@ class EnvironmentConfig(Model):
     region: str
     edge_region: Literal["us-east-1"] = "us-east-1"
     availability_zones: Annotated[list[str], Field(min_length=2, max_length=6)]
+    # The same zones by ID, in the same order (names map to different zones per account; IDs do not).
+    availability_zone_ids: Annotated[list[str], Field(min_length=2, max_length=6)]
     vpc_cidr: Annotated[str, Field(pattern=r"^10\.\d{1,3}\.0\.0/16$")]
     nat: NatConfig
     interface_endpoints: list[str] = []
@@ -128,6 +130,18 @@ class EnvironmentConfig(Model):
                 raise FieldError("availability_zones", f"{zone!r} is not an availability zone of {self.region}")
         if len(set(self.availability_zones)) != len(self.availability_zones):
             raise FieldError("availability_zones", "lists a zone more than once")
+        if len(self.availability_zone_ids) != len(self.availability_zones):
+            raise FieldError(
+                "availability_zone_ids",
+                f"must list the ID of each of the {len(self.availability_zones)} availability_zones, in their order",
+            )
+        for zone_id in self.availability_zone_ids:
+            if not re.fullmatch(r"[a-z]{2,5}[0-9]-az[0-9]+", zone_id):
+                raise FieldError(
+                    "availability_zone_ids", f"{zone_id!r} is not an availability zone ID such as use1-az4"
+                )
+        if len(set(self.availability_zone_ids)) != len(self.availability_zone_ids):
+            raise FieldError("availability_zone_ids", "lists a zone more than once")
         if self.nat.mode == "gateway" and self.nat.gateways > len(self.availability_zones):
             raise FieldError(
                 "nat.gateways",

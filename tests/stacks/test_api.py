@@ -105,3 +105,37 @@ def test_the_pool_has_one_group_per_plan_and_publishes_its_ids(synthesized: Synt
     assert all(g["UserPoolId"] == {"Ref": pool_id} for g in groups)
     assert template["Outputs"]["ViewerPoolId"]["Value"] == {"Ref": pool_id}
     assert template["Outputs"]["ViewerClientId"]["Value"] == {"Ref": client_id}
+
+
+def test_a_configured_sender_sends_the_pools_email_through_ses():
+    sender = {
+        "from_address": "no-reply@watch.example.com",
+        "from_name": "Showrunner",
+        "reply_to": "help@watch.example.com",
+        "verified_domain": "watch.example.com",
+        "configuration_set": "viewers",
+    }
+    config = load_config(overrides={"prod": {"api": {"email_sender": sender}}})["prod"]
+    stage = ShowrunnerStage(App(context=cdk_context()), config)
+    (pool,) = resources_of_type(Template.from_stack(stage.api).to_json(), "AWS::Cognito::UserPool").values()
+    assert pool["Properties"]["EmailConfiguration"] == {
+        "EmailSendingAccount": "DEVELOPER",
+        "From": "Showrunner <no-reply@watch.example.com>",
+        "ReplyToEmailAddress": "help@watch.example.com",
+        "ConfigurationSet": "viewers",
+        "SourceArn": {
+            "Fn::Join": [
+                "",
+                [
+                    "arn:aws:ses:us-east-1:",
+                    {"Ref": "AWS::AccountId"},
+                    ":identity/watch.example.com",
+                ],
+            ]
+        },
+    }
+
+
+def test_without_a_sender_the_pool_uses_cognitos_own(synthesized: Synthesized, env: str):
+    (pool,) = resources_of_type(synthesized.stack(env, "Api").template, "AWS::Cognito::UserPool").values()
+    assert "EmailConfiguration" not in pool["Properties"]

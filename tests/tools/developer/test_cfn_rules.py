@@ -11,7 +11,9 @@ import pytest
 from cfnlint.api import lint
 from cfnlint.core import get_rules
 
+from stacks.names import PRODUCER_OUTPUTS_PARAMETER
 from tests.support.synth import ROOT
+from tools.developer.cfn_rules import producer_outputs
 
 RULES = str(ROOT / "tools" / "developer" / "cfn_rules")
 
@@ -21,9 +23,9 @@ def _rules() -> Any:
     return get_rules([RULES], ignore_rules=[], include_rules=[])
 
 
-def ours(resources: dict[str, Any]) -> list[tuple[str, str]]:
-    """(rule ID, message) of our rules' findings on a template holding ``resources``."""
-    template = json.dumps({"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources})
+def ours(resources: dict[str, Any], **sections: Any) -> list[tuple[str, str]]:
+    """(rule ID, message) of our rules' findings on a template holding ``resources`` (and other ``sections``)."""
+    template = json.dumps({"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources, **sections})
     return [
         (m.rule.id, m.message)
         for m in lint(template, rules=_rules(), regions=["us-east-1"])
@@ -152,3 +154,23 @@ def test_e9104_a_realtime_log_config_waits_for_its_roles_policy():
     assert message.startswith("Config does not depend on RolePolicy")
     assert [r for r, _ in ours(_realtime(["Role"]))] == ["E9104"]  # the role alone is not enough
     assert ours(_realtime(["RolePolicy"])) == []
+
+
+def test_e9105_a_reader_of_another_stacks_output_declares_producer_outputs():
+    reader = {
+        "Type": "AWS::SSM::Parameter",
+        "Properties": {
+            "Type": "String",
+            "Value": {"Fn::GetStackOutput": {"StackName": "dev-EdgeSecurity", "OutputName": "WebAclArn"}},
+        },
+    }
+    ((rule, message),) = ours({"Reader": reader, "Topic": {"Type": "AWS::SNS::Topic"}})
+    assert rule == "E9105"
+    assert message.startswith(
+        "Reader read other stacks' outputs (Fn::GetStackOutput), but the template declares no String parameter "
+        "ProducerOutputs"
+    )
+    parameter = {"ProducerOutputs": {"Type": "String", "Default": "none"}}
+    assert ours({"Reader": reader}, Parameters=parameter) == []
+    assert ours({"Topic": {"Type": "AWS::SNS::Topic"}}) == []  # reads nothing: nothing to refresh
+    assert producer_outputs.PRODUCER_OUTPUTS_PARAMETER == PRODUCER_OUTPUTS_PARAMETER  # what the stacks declare

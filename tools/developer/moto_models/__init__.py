@@ -24,6 +24,7 @@ from tools.developer.moto_models import (  # noqa: F401  (importing registers th
     ec2,
     elbv2,
     events,
+    kinesis,
     kms,
     media,
     ops_services,
@@ -31,12 +32,14 @@ from tools.developer.moto_models import (  # noqa: F401  (importing registers th
     ssm_sns,
 )
 from tools.developer.moto_models.base import LEVELS, REGISTRY, Emulation, UnsupportedResourceTypeError, aws_client
+from tools.developer.moto_models.change_sets import install_change_set_scoping
 from tools.developer.moto_models.parser import install_parser, support_level
 
 
 def install() -> None:
     """Install the models into moto's CloudFormation (idempotent; once per process)."""
     install_parser()
+    install_change_set_scoping()
     s3.install_bucket_policy_conditions()
     elbv2.install_elbv2_attributes()
     events.install_state_machine_targets()

@@ -151,6 +151,13 @@ class ResourceModel(CloudFormationModel):
     def destroy(self) -> None:
         """Delete the resource from its backend (recorded-only models have nothing to delete)."""
 
+    def update(self, props: dict[str, Any]) -> dict[str, Any] | None:
+        """Update the resource in place, as CloudFormation does for its type; return its attributes.
+
+        None (the default): the model replaces the resource instead.
+        """
+        return None
+
     # --- moto's CloudFormationModel interface -------------------------------------
     @classmethod
     def create_from_cloudformation_json(
@@ -191,7 +198,17 @@ class ResourceModel(CloudFormationModel):
         account_id: str,
         region_name: str,
     ) -> ResourceModel:
-        # Replacement semantics: create the new one, then delete the old one.
+        props: dict[str, Any] = dict(cloudformation_json.get("Properties") or {})
+        attributes = original_resource.update(props)
+        if attributes is not None:
+            original_resource.properties, original_resource.attributes = props, attributes
+            return original_resource  # type: ignore[no-any-return]
+        # Replacement semantics: create the new one, then delete the old one. A resource that keeps its
+        # name (an update CloudFormation makes in place) is deleted first, so that the name is free.
+        name = cls.NAME_PROPERTY and props.get(cls.NAME_PROPERTY)
+        in_place = bool(name) and name == original_resource.properties.get(cls.NAME_PROPERTY)
+        if in_place:
+            original_resource.destroy()
         new = cls.create_from_cloudformation_json(
             new_resource_name,
             cloudformation_json,
@@ -200,7 +217,8 @@ class ResourceModel(CloudFormationModel):
             LogicalId=original_resource.logical_resource_id,
             StackId=original_resource.stack_id,
         )
-        original_resource.destroy()
+        if not in_place:
+            original_resource.destroy()
         return new
 
     @classmethod

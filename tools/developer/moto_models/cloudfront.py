@@ -89,6 +89,14 @@ class Distribution(ResourceModel):
         )["Distribution"]
         return distribution["Id"], {"Id": distribution["Id"], "DomainName": distribution["DomainName"]}
 
+    def update(self, props: dict[str, Any]) -> dict[str, Any]:
+        """A distribution's configuration changes in place (CloudFormation: no interruption); its domain stays."""
+        cloudfront = aws_client("cloudfront", self.region_name)
+        current = cloudfront.get_distribution_config(Id=self.physical_id)
+        config = distribution_config(props["DistributionConfig"], current["DistributionConfig"]["CallerReference"])
+        cloudfront.update_distribution(Id=self.physical_id, IfMatch=current["ETag"], DistributionConfig=config)
+        return dict(self.attributes)
+
     def destroy(self) -> None:
         cloudfront = aws_client("cloudfront", self.region_name)
         etag = cloudfront.get_distribution(Id=self.physical_id)["ETag"]

@@ -8,7 +8,11 @@
    warning and leaves it out). So does a ``Fn::GetAtt`` that a model cannot
    answer (moto would drop the property).
 3. ``Fn::GetStackOutput`` (CDK's weak cross-stack references) is resolved from
-   the producing stack's outputs, in its own region.
+   the producing stack's outputs, in its own region, and again on every stack
+   update, as CloudFormation does: a resource whose template is unchanged but
+   whose references now resolve to other values is updated (moto compared the
+   template text only). A resource moto cannot update fails the update, naming
+   it (moto replaced it with nothing).
 4. Stack deletion deletes what moto's models cannot (``deleters.py``), and
    fails naming any other resource it cannot delete (moto skips it silently).
    Resources are deleted in reverse creation order, not moto's arbitrary order.
@@ -82,7 +86,11 @@ def _parse_and_create_resource(
         if support_level(resource_type) is None:
             raise ValidationError(message=str(UnsupportedResourceTypeError(logical_id, resource_type)))
     try:
-        return _ORIGINAL["parse_and_create_resource"](logical_id, resource_json, resources_map, account_id, region_name)
+        created = _ORIGINAL["parse_and_create_resource"](
+            logical_id, resource_json, resources_map, account_id, region_name
+        )
+        _record_weak_values(resources_map, logical_id, resource_json)
+        return created
     except CloudFormationError:
         raise
     except (KeyError, TypeError, AttributeError, ValueError, ClientError, ServiceException, _RESTError) as error:
@@ -92,6 +100,50 @@ def _parse_and_create_resource(
         raise ValidationError(
             message=f"resource {logical_id} ({resource_json.get('Type')}) could not be created: {_describe(error)}"
         ) from error
+
+
+def _weak_references(node: Any) -> list[Any]:
+    """Every ``Fn::GetStackOutput`` in a resource's template, in document order."""
+    if isinstance(node, dict):
+        if "Fn::GetStackOutput" in node:
+            return [node["Fn::GetStackOutput"]]
+        return [spec for value in node.values() for spec in _weak_references(value)]
+    if isinstance(node, list):
+        return [spec for value in node for spec in _weak_references(value)]
+    return []
+
+
+def _weak_values(resource_json: dict[str, Any], resources_map: Any) -> list[Any]:
+    return [_get_stack_output(spec, resources_map) for spec in _weak_references(resource_json)]
+
+
+def _record_weak_values(resources_map: Any, logical_id: str, resource_json: dict[str, Any]) -> None:
+    """What the resource's weak references resolved to when it was created or updated."""
+    if not hasattr(resources_map, "weak_values"):
+        resources_map.weak_values = {}
+    resources_map.weak_values[logical_id] = _weak_values(resource_json, resources_map)
+
+
+def _parse_and_update_resource(
+    logical_id: str, resource_json: dict[str, Any], resources_map: Any, account_id: str, region_name: str
+) -> Any:
+    updated = _ORIGINAL["parse_and_update_resource"](logical_id, resource_json, resources_map, account_id, region_name)
+    if updated is None:
+        raise ValidationError(
+            message=f"resource {logical_id} ({resource_json.get('Type')}): moto cannot update this type"
+        )
+    _record_weak_values(resources_map, logical_id, resource_json)
+    return updated
+
+
+def _build_resource_diff(self: Any, other_template: dict[str, Any], parameters: dict[str, Any] | None = None) -> Any:
+    diff = _ORIGINAL["build_resource_diff"](self, other_template, parameters)
+    recorded = getattr(self, "weak_values", {})
+    for logical_id, resource_json in other_template.get("Resources", {}).items():
+        unchanged = self._resource_json_map.get(logical_id) == resource_json and logical_id not in diff["Modify"]
+        if unchanged and logical_id in recorded and _weak_values(resource_json, self) != recorded[logical_id]:
+            diff["Modify"].append(logical_id)
+    return diff
 
 
 def _describe(error: Exception) -> str:
@@ -279,4 +331,8 @@ def install_parser() -> None:
     parsing.clean_json = clean_json
     parsing.resource_class_from_type = _resource_class_from_type
     parsing.parse_and_create_resource = _parse_and_create_resource
+    _ORIGINAL["parse_and_update_resource"] = parsing.parse_and_update_resource
+    parsing.parse_and_update_resource = _parse_and_update_resource
+    _ORIGINAL["build_resource_diff"] = parsing.ResourceMap.build_resource_diff
+    parsing.ResourceMap.build_resource_diff = _build_resource_diff  # type: ignore[method-assign]
     responses.get_stack_from_s3_url = _get_stack_from_s3_url  # type: ignore[attr-defined]

@@ -2,7 +2,8 @@
 
 1. Start ``moto_server`` on 127.0.0.1 in this process, with ``tools.developer.moto_models``
    installed (so nothing in our templates is skipped).
-2. ``cdk bootstrap`` and ``cdk deploy '<env>/*' --app <cdk.out>``, pointed at it through
+2. ``cdk bootstrap`` and what ``make deploy`` runs (``tools/operator/deploy.py``: ``cdk deploy
+   '<env>/*' --app <cdk.out>``, then the consumers of changed outputs), pointed at it through
    ``AWS_ENDPOINT_URL``, with dummy credentials: no AWS account is involved.
 3. Check every template resource exists, smoke-test (list the stacks, write and read an
    object), print a summary and write ``<cdk.out>/rehearsal-<env>.json``.
@@ -34,8 +35,10 @@ from botocore.config import Config
 
 from tools.developer import moto_models
 from tools.developer.assembly import StackArtifact
-from tools.developer.rehearsal.deployer import DEFAULT_ACCOUNT, Deployer, StackRecord, check_supported
+from tools.developer.rehearsal.deployer import Deployer, StackRecord, check_supported
 from tools.developer.rehearsal.inventory import inventory
+from tools.operator.deploy import bootstrap_environments, load_stage
+from tools.operator.deploy import deploy as deploy_stage
 
 ROOT = Path(__file__).resolve().parents[3]
 SMOKE_KEY = "rehearsal/smoke-check.txt"
@@ -166,7 +169,8 @@ class LocalMoto:
         return session.client(service, endpoint_url=self.endpoint, config=config)  # type: ignore[call-overload]
 
 
-def _run(command: list[str], env: dict[str, str], progress: Callable[[str], None]) -> float:
+def run_command(command: list[str], env: dict[str, str], progress: Callable[[str], None]) -> float:
+    """Run the CDK CLI with ``env`` (cli_environment); the seconds it took. RehearsalError if it fails."""
     progress("$ " + " ".join(command))
     started = time.monotonic()
     completed = subprocess.run(command, env=env, cwd=ROOT, check=False)  # noqa: S603 (our own CLI, fixed arguments)
@@ -246,15 +250,28 @@ def rehearse(
         progress(f"moto_server listening on {moto.endpoint} (tools.developer.moto_models installed)")
         cli = cli_environment(moto.endpoint, regions[0])
         cdk = cdk_executable()
-        rehearsal.bootstrap_seconds = sum(
-            _run([cdk, "bootstrap", f"aws://{DEFAULT_ACCOUNT}/{region}", "--app", str(outdir)], cli, progress)
-            for region in regions
+        environments = bootstrap_environments(load_stage(outdir, env))
+        rehearsal.bootstrap_seconds = run_command(
+            [cdk, "bootstrap", *environments, "--app", str(outdir)], cli, progress
         )
         toolkit = frozenset(deployer.assets_bucket(region) for region in regions)
         before = inventory(moto.client, set(regions), toolkit_buckets=toolkit)
-        deploy = [cdk, "deploy", f"{env}/*", "--app", str(outdir), "--require-approval", "never"]
-        deploy += ["--concurrency", "1", "--progress", "events"]
-        rehearsal.deploy_seconds = _run(deploy, cli, progress)
+
+        def deploy() -> float:
+            """What `make deploy` runs (tools/operator/deploy.py): cdk deploy, then the consumers of changed outputs."""
+            started = time.monotonic()
+            deploy_stage(
+                env,
+                outdir,
+                run=lambda command: run_command(command, cli, progress),
+                client=moto.client,
+                cdk=[cdk],
+                cdk_options=["--require-approval", "never", "--concurrency", "1", "--progress", "events"],
+                progress=progress,
+            )
+            return time.monotonic() - started
+
+        rehearsal.deploy_seconds = deploy()
         rehearsal.records = _verify(moto, deployer, env, levels)
         _smoke_check(moto, rehearsal, stacks)
         for line in rehearsal.smoke:
@@ -279,7 +296,7 @@ def rehearse(
             progress("")
             progress(f"recreate: deploying {env} again, next to what the first deployment retained")
             before = inventory(moto.client, set(regions), toolkit_buckets=toolkit)
-            rehearsal.recreate_seconds = _run(deploy, cli, progress)
+            rehearsal.recreate_seconds = deploy()
             records = _verify(moto, deployer, env, levels)
             progress(
                 f"recreate: {sum(len(r.resources) for r in records)} resources created again "

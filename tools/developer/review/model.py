@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools.developer.assembly import StackArtifact
-from tools.developer.review import cost, diagram, findings, iam, safety, transcoding
+from tools.developer.review import cost, diagram, findings, iam, readiness, safety, transcoding
 from tools.developer.review.intrinsics import AssemblyIndex, CrossStackReference
 
 RESOURCE_LIMIT = 500  # CloudFormation's resources per stack
@@ -39,6 +39,7 @@ class Review:
     inventory: list[StackInventory]
     roles: list[iam.RoleSummary]
     findings: findings.Findings
+    readiness: list[readiness.Flag]
     safety: dict[str, list[safety.SafetyRow]]
     cost: cost.CostEstimate
     transcoding: transcoding.TranscodingEstimate | None
@@ -97,6 +98,7 @@ def build_review(
         inventory=[inventory_of(index, stack) for stack in stacks],
         roles=[role for name in names for role in iam.summarize_roles(index, name)],
         findings=findings.collect(stacks, outdir, own_checkov),
+        readiness=readiness.readiness_flags(env, stacks),
         safety={name: safety.safety_rows(index, name) for name in names},
         cost=cost.estimate(index, names, prices),
         transcoding=transcoding.estimate(index, names, prices),

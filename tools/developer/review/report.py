@@ -8,6 +8,7 @@ from tools.developer.review.cost import USAGE_PRICED, CostEstimate
 from tools.developer.review.findings import Findings
 from tools.developer.review.iam import RoleSummary
 from tools.developer.review.model import RESOURCE_LIMIT, Review, StackInventory
+from tools.developer.review.readiness import PRODUCTION
 from tools.developer.review.safety import SafetyRow
 from tools.developer.review.transcoding import FILM_MINUTES, TranscodingEstimate
 
@@ -60,6 +61,7 @@ def summary_rows(review: Review) -> list[tuple[str, str]]:
         ("cfn-lint", f"{len(f.lint)} findings"),
         ("checkov", checkov),
         ("**Unreviewed failures**", f"**{f.unreviewed}**"),
+        ("Production readiness", _readiness_summary(review)),
         (
             "Data on teardown",
             f"{retained} retained, {destroyed} destroyed; termination protection on {protected} of "
@@ -84,6 +86,20 @@ def summary_rows(review: Review) -> list[tuple[str, str]]:
             )
         )
     return rows
+
+
+def _readiness_summary(review: Review) -> str:
+    if review.env != PRODUCTION:
+        return f"not checked (only {PRODUCTION} is)"
+    return f"**{len(review.readiness)} flagged**" if review.readiness else "nothing flagged"
+
+
+def _readiness(review: Review) -> list[str]:
+    if not review.readiness:
+        return []
+    lines = ["## Production readiness", "", "Settings that a production service needs (not failures of synth):", ""]
+    lines += _table(["Stack", "Resource", "Flag"], ((f.stack, f.logical_id, f.message) for f in review.readiness))
+    return [*lines, ""]
 
 
 def _inventory(entry: StackInventory, review: Review) -> list[str]:
@@ -356,6 +372,7 @@ def render(review: Review, diagram_name: str) -> str:
         lines.append("")
     for role in review.roles:
         lines += _role(role)
+    lines += _readiness(review)
     lines += ["## Findings", "", f"**Unreviewed failures: {review.findings.unreviewed}** (target: 0).", ""]
     lines += _findings(review.findings)
     lines += [

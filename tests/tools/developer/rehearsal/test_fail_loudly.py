@@ -5,6 +5,7 @@ behave as in CloudFormation."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -122,6 +123,52 @@ def test_fn_get_stack_output_reads_the_producer_stacks_output_in_its_region():
     )
     attributes = client("sns").get_topic_attributes(TopicArn=consumer.physical["Topic"])["Attributes"]
     assert attributes["DisplayName"] == "arn:aws:s3:::producer-logs"
+
+
+def _update(name: str, template: dict[str, object], **parameters: str) -> None:
+    cfn = client("cloudformation")
+    cfn.update_stack(
+        StackName=name,
+        TemplateBody=json.dumps(template),
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+    )
+    assert cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
+
+
+def test_a_stack_update_resolves_fn_get_stack_output_again():
+    """CloudFormation resolves a weak reference on every create and update of the consumer."""
+    producer: dict[str, Any] = {
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {"Arn": {"Value": {"Ref": "Topic"}}},
+    }
+    create_stack(producer["Resources"], outputs={"Arn": {"Ref": "Topic"}}, name="producer")
+    consumer: dict[str, Any] = {
+        "Parameters": {"Fingerprint": {"Type": "String", "Default": "none"}},
+        "Resources": {
+            "Reader": {
+                "Type": "AWS::SSM::Parameter",
+                "Properties": {
+                    "Name": "/reader/topic",
+                    "Type": "String",
+                    "Value": {"Fn::GetStackOutput": {"StackName": "producer", "OutputName": "Arn"}},
+                },
+            }
+        },
+        "Outputs": {"Fingerprint": {"Value": {"Ref": "Fingerprint"}}},
+    }
+    create_stack(consumer["Resources"], name="consumer", parameters=consumer["Parameters"])
+    ssm = client("ssm")
+    first = ssm.get_parameter(Name="/reader/topic")["Parameter"]["Value"]
+    assert first.startswith("arn:aws:sns:us-east-1:123456789012:producer-Topic-")
+
+    # The producer's topic is replaced (a new name): a new ARN in its output.
+    producer["Resources"]["Topic"]["Properties"] = {"TopicName": "replaced"}
+    _update("producer", producer)
+    # The consumer's template is unchanged; only a parameter changes, as `make deploy` does.
+    _update("consumer", consumer, Fingerprint="a" * 64)
+    assert (
+        ssm.get_parameter(Name="/reader/topic")["Parameter"]["Value"] == "arn:aws:sns:us-east-1:123456789012:replaced"
+    )
 
 
 @pytest.mark.parametrize(

@@ -74,6 +74,17 @@ def test_the_readme_shows_the_summary_make_review_prints(run: Run):
     assert shown_in_order(shown, printed) == []
 
 
+def test_prod_flags_a_user_pool_without_an_email_sender_and_other_environments_are_not_checked(run: Run):
+    prod = (run.docs / "prod.md").read_text()
+    assert "| Production readiness | **1 flagged** |" in prod
+    section = _section(prod, "## Production readiness")
+    assert "| prod-Api | Viewers | the user pool sends viewers' verification and password-reset emails" in section
+    for env in ("dev", "staging"):
+        report = (run.docs / f"{env}.md").read_text()
+        assert "| Production readiness | not checked (only prod is) |" in report
+        assert "## Production readiness" not in report
+
+
 def test_inventory_counts_equal_the_templates(run: Run, synthesized: Synthesized):
     for env in ENVIRONMENT_NAMES:
         report = run.report(env)
