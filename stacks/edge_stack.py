@@ -8,19 +8,24 @@ from aws_cdk import CfnOutput, Fn
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kinesis as kinesis
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.base_stack import ShowrunnerStack
 from stacks.compliance import Ack, synchronous_function_skips
 from stacks.constructs.cdn_realtime_logs import CdnRealtimeLogs
+from stacks.constructs.key_service import KeyService
 from stacks.constructs.manifest_rewriter import MANIFEST_KEYS, ManifestRewriter
 from stacks.constructs.media_policies import MediaPolicies
 from stacks.constructs.signing_key_group import SigningKeyGroup
 from stacks.content_replica_stack import replica_bucket_name
 from stacks.names import ACTIVE_SIGNING_KEY_OUTPUT
 
+# A protected title's key URI, inside the title (so the viewer's token covers it): lambda/key_service.
+KEYS_PATH = "/vod/*/keys/*"
 # Primary-bucket answers that send a segment request to the replica (prod's origin group).
 FAILOVER_STATUS_CODES = [403, 404, 500, 502, 503, 504]
 PRICE_CLASSES = {
@@ -48,6 +53,7 @@ class EdgeStack(ShowrunnerStack):
 
     | path | origin | access |
     |---|---|---|
+    | ``/vod/*/keys/*`` | key-service Function URL (OAC, SigV4), never cached | trusted key group |
     | ``/vod/*.m3u8``, ``/vod/*.mpd`` | manifest-rewriter Function URL (OAC, SigV4) | trusted key group |
     | ``/vod/*`` | content bucket (OAC); prod: origin group failing over to the replica | trusted key group |
     | ``/playback/*``, ``/catalog(/*)``, ``/trending``, ``/me/*``, ``/events`` | the HTTP API | JWT at the API |
@@ -102,6 +108,7 @@ class EdgeStack(ShowrunnerStack):
     )
     checkov_skips = (
         *synchronous_function_skips("Rewriter/Function/Resource"),
+        *synchronous_function_skips("KeyService/Function/Resource"),
         Ack(
             "Distribution/Resource",
             "CKV_AWS_174",
@@ -125,6 +132,10 @@ class EdgeStack(ShowrunnerStack):
         api_domain_name: str,
         realtime_log_stream: kinesis.IStream | None,
         web_acl_arn: str,
+        catalog_table: dynamodb.ITableV2,
+        catalog_key: kms.IKey,
+        content_keys_table: dynamodb.ITableV2,
+        content_keys_key: kms.IKey,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -142,6 +153,15 @@ class EdgeStack(ShowrunnerStack):
             env=self.env_props,
             fresh_seconds=config.edge.manifest_fresh_seconds,
             content_bucket=content_bucket,
+        )
+        self.key_service = KeyService(
+            self,
+            "KeyService",
+            env=self.env_props,
+            catalog_table=catalog_table,
+            catalog_key=catalog_key,
+            content_keys_table=content_keys_table,
+            content_keys_key=content_keys_key,
         )
         policies = MediaPolicies(
             self,
@@ -239,7 +259,19 @@ class EdgeStack(ShowrunnerStack):
             "origin_request_policy": cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
         }
         api_get = behavior(api, allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS, **dynamic)
+        # The key service: the viewer's one token covers it (inside the title), checked here like a segment's; never
+        # cached; the token (query or cookies) and CloudFront-Viewer-Country forwarded, Host not (a Function URL
+        # answers only to its own).
+        keys = behavior(
+            origins.FunctionUrlOrigin.with_origin_access_control(self.key_service.function_url),
+            trusted_key_groups=key_groups,
+            allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+            cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+            origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+            compress=False,
+        )
         additional = {
+            KEYS_PATH: keys,
             **dict.fromkeys((f"/{key}" for key in MANIFEST_KEYS), manifest),
             "/vod/*": behavior(
                 segments_origin,

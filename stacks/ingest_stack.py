@@ -13,6 +13,7 @@ from constructs import Construct
 from stacks.base_stack import ShowrunnerStack
 from stacks.compliance import Ack
 from stacks.config.mediaconvert import (
+    HLS_BASE,
     IMAGES_BASE,
     PACKAGE_BASE,
     PUBLISHED_MANIFESTS,
@@ -24,6 +25,7 @@ from stacks.config.mediaconvert import (
 )
 from stacks.config.mediaconvert_model import check
 from stacks.constructs.catalog_table import CatalogTable
+from stacks.constructs.content_key_store import ContentKeyStore
 from stacks.constructs.ingest_workflow import INGEST_PREFIX, IngestWorkflow, IngestWorkflowProps
 from stacks.constructs.secure_bucket import SecureBucket
 from stacks.constructs.transcoding import JobTemplateProps, Transcoding, TranscodingProps
@@ -36,12 +38,13 @@ _READ_SOURCES = (
     "wildcard is the upload's name under that prefix of the ingest bucket, nothing else in it."
 )
 _PACKAGES = (
-    "MediaConvert writes a title's package and images under vod/<titleId>/ (cmaf*, images/*), the titleId known "
-    "only when the workflow runs: the role may write those two patterns and nothing else, not even the published "
-    "manifests master.m3u8 and manifest.mpd."
+    "MediaConvert writes a title's package and images under vod/<titleId>/ (cmaf* for CMAF, hls* for an aes-128 "
+    "title's HLS, images/*), the titleId known only when the workflow runs: the role may write those three patterns "
+    "and nothing else, not even the published manifests master.m3u8 and manifest.mpd."
 )
 _PUBLISH = (
-    "Once a job succeeded, the workflow copies that title's vod/<titleId>/cmaf.m3u8 and cmaf.mpd to master.m3u8 "
+    "Once a job succeeded, the workflow copies that title's vod/<titleId>/cmaf.m3u8 and cmaf.mpd (hls.m3u8 for an "
+    "aes-128 title) to master.m3u8 "
     "and manifest.mpd (and deletes those two on a failed publish); the wildcard is the titleId, which exists only "
     "at run time."
 )
@@ -63,7 +66,7 @@ class IngestStack(ShowrunnerStack):
         Ack("Transcoding/Role/DefaultPolicy/Resource", f"AwsSolutions-IAM5[Resource::{_SOURCES}]", _READ_SOURCES),
         *(
             Ack("Transcoding/Role/DefaultPolicy/Resource", f"AwsSolutions-IAM5[Resource::{_CONTENT}/{key}]", _PACKAGES)
-            for key in ("vod/*/cmaf*", "vod/*/images/*")
+            for key in ("vod/*/cmaf*", "vod/*/hls*", "vod/*/images/*")
         ),
         Ack(
             "Workflow/ValidateFunctionRole/DefaultPolicy/Resource",
@@ -82,7 +85,13 @@ class IngestStack(ShowrunnerStack):
                 f"AwsSolutions-IAM5[Resource::{_CONTENT}/{key}]",
                 _PUBLISH,
             )
-            for key in ("vod/*/cmaf.m3u8", "vod/*/cmaf.mpd", "vod/*/master.m3u8", "vod/*/manifest.mpd")
+            for key in (
+                "vod/*/cmaf.m3u8",
+                "vod/*/cmaf.mpd",
+                "vod/*/hls.m3u8",
+                "vod/*/master.m3u8",
+                "vod/*/manifest.mpd",
+            )
         ),
         Ack(
             "Workflow/StateMachine/Role/DefaultPolicy/Resource",
@@ -163,6 +172,7 @@ class IngestStack(ShowrunnerStack):
         content_bucket: s3.IBucket,
         logs_bucket: s3.IBucket,
         catalog: CatalogTable,
+        content_keys: ContentKeyStore,
         alerts_topic: sns.ITopic,
         alerts_key: kms.IKey,
         **kwargs: Any,
@@ -182,8 +192,13 @@ class IngestStack(ShowrunnerStack):
         templates = [
             JobTemplateProps(
                 name=variant.name,
-                description=f"Showrunner {config.name}: CMAF (HLS + DASH) from {variant.rungs[0].name} down",
-                settings=job_template_settings(ingest, list(variant.rungs)),
+                description=(
+                    f"Showrunner {config.name}: CMAF (HLS + DASH) from {variant.rungs[0].name} down"
+                    if variant.protection == "none"
+                    else f"Showrunner {config.name}: HLS for AES-128 (the job adds the key) from "
+                    f"{variant.rungs[0].name} down"
+                ),
+                settings=job_template_settings(ingest, list(variant.rungs), variant.protection),
             )
             for variant in template_variants(config.name, ingest)
         ]
@@ -207,7 +222,8 @@ class IngestStack(ShowrunnerStack):
                 acceleration_mode=acceleration_mode(ingest),
                 concurrent_jobs=ingest.queue_concurrent_jobs,
                 read_prefix=INGEST_PREFIX,
-                write_patterns=(f"vod/*/{PACKAGE_BASE}*", f"vod/*/{images}/*"),
+                write_patterns=(f"vod/*/{PACKAGE_BASE}*", f"vod/*/{HLS_BASE}*", f"vod/*/{images}/*"),
+                speke_api_arn=ingest.protection.speke.api_arn if ingest.protection.speke else None,
             ),
             ingest_bucket=self.ingest_bucket,
             content_bucket=content_bucket,
@@ -222,13 +238,18 @@ class IngestStack(ShowrunnerStack):
                 workflow_settings=workflow_settings(config.name, ingest, content_bucket.bucket_name),
                 acceleration_mode=acceleration_mode(ingest),
                 input_settings=input_settings(),
-                package_manifests=tuple(f"vod/*/{package}" for package, _ in PUBLISHED_MANIFESTS.values()),
+                package_manifests=(
+                    *(f"vod/*/{package}" for package, _ in PUBLISHED_MANIFESTS.values()),
+                    f"vod/*/{HLS_BASE}.m3u8",
+                ),
                 published_manifests=tuple(f"vod/*/{published}" for _, published in PUBLISHED_MANIFESTS.values()),
             ),
             ingest_bucket=self.ingest_bucket,
             content_bucket=content_bucket,
             catalog=catalog.table,
             catalog_key=catalog.key,
+            content_keys=content_keys.table,
+            content_keys_key=content_keys.key,
             transcoding=self.transcoding,
             alerts_topic=alerts_topic,
             alerts_key=alerts_key,

@@ -24,6 +24,7 @@ SIGNING_KEY_SECRET_OUTPUT = "SigningKeySecretArn"  # noqa: S105 (an output name,
 ACTIVE_SIGNING_KEY_OUTPUT = "ActiveSigningKeyId"  # Edge stack: the key the deployed issuer signs with
 ORIGIN_HEADER_SECRET_OUTPUT = "OriginHeaderSecretArn"  # noqa: S105 (an output name, not a secret) - Origin stack
 CATALOG_TABLE_OUTPUT = "CatalogTableName"  # Storage stack
+CONTENT_KEYS_TABLE_OUTPUT = "ContentKeysTableName"  # Storage stack: protected titles' content keys
 VIEWER_POOL_OUTPUT = "ViewerPoolId"  # Api stack, when it creates the Cognito user pool
 VIEWER_CLIENT_OUTPUT = "ViewerClientId"  # Api stack: the web player's app client (SRP, no secret)
 

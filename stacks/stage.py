@@ -53,6 +53,7 @@ class ShowrunnerStage(Stage):
             content_bucket=self.storage.content_bucket,
             logs_bucket=self.storage.logs_bucket,
             catalog=self.storage.catalog,
+            content_keys=self.storage.content_keys,
             alerts_topic=self.alerts.topic,
             alerts_key=self.alerts.key,
         )
@@ -94,6 +95,10 @@ class ShowrunnerStage(Stage):
             api_domain_name=self.api.domain_name,
             realtime_log_stream=self.analytics.cdn_logs_stream,
             web_acl_arn=self.edge_security.web_acl_arn,
+            catalog_table=self.storage.catalog.table,
+            catalog_key=self.storage.catalog.key,
+            content_keys_table=self.storage.content_keys.table,
+            content_keys_key=self.storage.content_keys.key,
         )
         self.playback = PlaybackStack(
             self,
@@ -119,6 +124,7 @@ class ShowrunnerStage(Stage):
                     "SignedUrl": self.playback.issuer.function,
                     "CatalogApi": self.playback.catalog.function,
                     "ManifestRewriter": self.edge.rewriter.function,
+                    "KeyService": self.edge.key_service.function,
                     "EventIngest": self.analytics.ingestion.function,
                     "RowsApi": self.analytics.rows_api.function,
                 },

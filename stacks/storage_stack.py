@@ -12,9 +12,10 @@ from constructs import Construct
 from stacks.base_stack import ShowrunnerStack
 from stacks.compliance import Ack
 from stacks.constructs.catalog_table import CatalogTable
+from stacks.constructs.content_key_store import ContentKeyStore
 from stacks.constructs.secure_bucket import SecureBucket
 from stacks.content_replica_stack import replica_bucket_name
-from stacks.names import CATALOG_TABLE_OUTPUT, REPLICA_BUCKET_OUTPUT
+from stacks.names import CATALOG_TABLE_OUTPUT, CONTENT_KEYS_TABLE_OUTPUT, REPLICA_BUCKET_OUTPUT
 
 _REPLICATION = (
     "S3 replication copies every object version of the content bucket to its replica, so the "
@@ -40,6 +41,8 @@ class StorageStack(ShowrunnerStack):
       access can be granted and audited per principal.
     * ``catalog``: the title catalog (DynamoDB, its own KMS key), which the ingest
       workflow writes and the issuer reads (docs/api.md, "The catalog").
+    * ``content_keys``: protected titles' content keys (DynamoDB, a KMS key of its own),
+      which the ingest workflow writes and the key service reads (docs/api.md, "Key service").
     """
 
     acknowledgments = (
@@ -129,3 +132,5 @@ class StorageStack(ShowrunnerStack):
         )
         self.catalog = CatalogTable(self, "Catalog", env=self.env_props)
         CfnOutput(self, CATALOG_TABLE_OUTPUT, value=self.catalog.table.table_name)
+        self.content_keys = ContentKeyStore(self, "ContentKeys", env=self.env_props)
+        CfnOutput(self, CONTENT_KEYS_TABLE_OUTPUT, value=self.content_keys.table.table_name)

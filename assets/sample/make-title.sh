@@ -3,17 +3,47 @@
 # packaged as HLS (master playlist, two video renditions, one audio rendition, fMP4
 # with EXT-X-MAP) and as DASH (SegmentTemplate), ready to upload under vod/<titleId>/.
 #
-#   assets/sample/make-title.sh OUT_DIR [SECONDS]
+#   assets/sample/make-title.sh OUT_DIR [SECONDS] [--aes-128 KEY_FILE KEY_ID]
+#
+# With --aes-128, the title is what the ingest pipeline makes of an aes-128 title
+# (docs/operations.md, "Content protection"): HLS only, MPEG-TS segments each encrypted
+# whole with AES-128 under the 16 bytes of KEY_FILE, the key URI keys/KEY_ID (relative:
+# /vod/<titleId>/keys/KEY_ID, the key service); store the key with KEY_ID in the
+# content-keys table. No DASH.
 #
 # The end-to-end tests (tests/e2e/) make their title with this script; README.md
 # ("Play the sample title") shows how to upload it and get a signed URL.
 set -euo pipefail
 
-usage() { echo "usage: $0 OUT_DIR [SECONDS (1-600, default 4)]" >&2; exit 2; }
-if [ $# -lt 1 ] || [ $# -gt 2 ]; then usage; fi
-out=$1
-seconds=${2:-4}
+usage() { echo "usage: $0 OUT_DIR [SECONDS (1-600, default 4)] [--aes-128 KEY_FILE KEY_ID]" >&2; exit 2; }
+key_file=""
+key_id=""
+args=()
+while [ $# -gt 0 ]; do
+  if [ "$1" = "--aes-128" ]; then
+    [ $# -ge 3 ] || usage
+    key_file=$2
+    key_id=$3
+    shift 3
+  else
+    args+=("$1")
+    shift
+  fi
+done
+if [ ${#args[@]} -lt 1 ] || [ ${#args[@]} -gt 2 ]; then usage; fi
+out=${args[0]}
+seconds=${args[1]:-4}
 if ! [[ "$seconds" =~ ^[1-9][0-9]{0,2}$ ]] || [ "$seconds" -gt 600 ]; then usage; fi
+if [ -n "$key_file" ]; then
+  if ! [[ "$key_id" =~ ^[0-9a-f]{32}$ ]]; then
+    echo "$0: KEY_ID must be 32 lowercase hexadecimal digits" >&2
+    exit 2
+  fi
+  if [ ! -f "$key_file" ] || [ "$(stat -c %s "$key_file")" -ne 16 ]; then
+    echo "$0: KEY_FILE must be a file of exactly 16 bytes" >&2
+    exit 2
+  fi
+fi
 command -v ffmpeg >/dev/null || { echo "$0: ffmpeg is not installed (Debian: apt-get install ffmpeg)" >&2; exit 1; }
 if [ -e "$out" ] && [ -n "$(ls -A "$out")" ]; then
   echo "$0: $out exists and is not empty; choose a new directory" >&2
@@ -33,6 +63,21 @@ ffmpeg -nostdin -v error \
   -c:v libx264 -preset veryfast -profile:v main -pix_fmt yuv420p -g 24 -keyint_min 24 -sc_threshold 0 \
   -b:v:0 400k -b:v:1 150k -c:a aac -b:a 64k -ac 2 \
   -metadata title="Showrunner sample" "$work/mezzanine.mp4"
+
+if [ -n "$key_file" ]; then
+  # HLS with AES-128: master.m3u8 -> 180p/index.m3u8, 90p/index.m3u8, audio/index.m3u8, MPEG-TS segments,
+  # each encrypted whole (the IV is the media sequence number), EXT-X-KEY URI "keys/<KEY_ID>" (from the
+  # playlists' directory: ../keys/<KEY_ID>).
+  printf '../keys/%s\n%s\n' "$key_id" "$(realpath "$key_file")" > "$work/key_info"
+  rmdir "$out/dash"
+  ffmpeg -nostdin -v error -i "$work/mezzanine.mp4" -map 0:v:0 -map 0:v:1 -map 0:a:0 -c copy \
+    -f hls -hls_time 1 -hls_playlist_type vod -hls_segment_type mpegts -hls_key_info_file "$work/key_info" \
+    -hls_segment_filename "$out/%v/seg-%03d.ts" -master_pl_name master.m3u8 \
+    -var_stream_map "v:0,agroup:audio,name:180p v:1,agroup:audio,name:90p a:0,agroup:audio,name:audio,default:yes" \
+    "$out/%v/index.m3u8"
+  echo "$out: $seconds s, HLS (master.m3u8) encrypted with AES-128, key URI keys/$key_id"
+  exit 0
+fi
 
 # HLS: master.m3u8 -> 180p/index.m3u8, 90p/index.m3u8 (video) and audio/index.m3u8 (EXT-X-MEDIA).
 ffmpeg -nostdin -v error -i "$work/mezzanine.mp4" -map 0:v:0 -map 0:v:1 -map 0:a:0 -c copy \

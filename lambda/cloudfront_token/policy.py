@@ -23,6 +23,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote
 
 TITLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
@@ -187,3 +188,37 @@ def token_of(values: Mapping[str, str], source: str = "parameter") -> Token:
         labels = [TOKEN_COOKIES[name] if source == "cookie" else name for name in missing]
         raise TokenError("missing_token", f"missing {', '.join(labels)}")
     return Token(policy=values["Policy"], signature=values["Signature"], key_pair_id=values["Key-Pair-Id"])
+
+
+_TOKEN_PARAMS = frozenset(TOKEN_PARAMS)
+_COOKIE_PARAMS = {cookie: param for param, cookie in TOKEN_COOKIES.items()}
+
+
+def viewer_token(event: Mapping[str, Any]) -> tuple[Token, bool]:
+    """The viewer's token, and whether to propagate it into the manifest.
+
+    From the query string when it has one (signed URLs: propagated). Otherwise from the signed
+    cookies ``CloudFront-Policy``, ``CloudFront-Signature`` and ``CloudFront-Key-Pair-Id``, which
+    the manifest behavior forwards: the player sends those cookies with every request under the
+    title, so the manifest is served as stored (not propagated).
+
+    The token is assembled from exactly those three cookies, each present once, each value taken as
+    it is (no percent-decoding, nothing split off it): a ``Key-Pair-Id`` smuggled into another
+    cookie's value makes that value malformed, never a parameter.
+    """
+    query = event.get("rawQueryString") or ""
+    cookies = event.get("cookies")
+    if not isinstance(cookies, list) or not _TOKEN_PARAMS.isdisjoint(p.partition("=")[0] for p in query.split("&")):
+        return parse_token(query), True  # as CloudFront: any token parameter in the query makes it a signed URL
+    found: dict[str, str] = {}
+    for cookie in cookies:
+        name, _, value = cookie.partition("=") if isinstance(cookie, str) else ("", "", "")
+        param = _COOKIE_PARAMS.get(name.strip(" \t"))  # RFC 6265: optional whitespace around the name only
+        if param is None:
+            continue
+        if param in found:
+            raise TokenError("duplicate_token", f"cookie {TOKEN_COOKIES[param]} appears more than once")
+        found[param] = value
+    if not found:
+        raise TokenError("missing_token", "no Policy, Signature and Key-Pair-Id in the query string or cookies")
+    return token_of(found, source="cookie"), False

@@ -35,6 +35,8 @@ COUNTRY_HEADER = "cloudfront-viewer-country"  # HTTP API payload v2.0 lowercases
 
 STATUSES = ("processing", "published", "failed", "withdrawn")
 FORMATS = ("hls", "dash")
+# How a title's media is protected (docs/api.md, "The catalog"); an item without the field is clear.
+PROTECTIONS = ("none", "aes-128", "speke")
 
 # Every refusal, in the order they are checked (docs/api.md, "Entitlement").
 NOT_PUBLISHED = "not_published"
@@ -125,6 +127,7 @@ class Title:
     available_until: int | None = None  # epoch seconds, exclusive; None: no end
     countries: frozenset[str] | None = None  # None: every country
     tier: str = DEFAULT_TIER
+    protection: str = "none"
 
     @classmethod
     def from_item(cls, item: Mapping[str, Any]) -> Title:
@@ -143,8 +146,12 @@ class Title:
         tier = _string(item, "tier") or DEFAULT_TIER
         if tier not in _RANK:
             raise InvalidTitleError("tier must be one of " + ", ".join(TIERS))
+        protection = _string(item, "protection") or "none"
+        if protection not in PROTECTIONS:
+            raise InvalidTitleError("protection must be one of " + ", ".join(PROTECTIONS))
         title = cls(
             title_id=title_id,
+            protection=protection,
             status=status,
             formats=formats,
             duration_seconds=_number(item, "durationSeconds"),

@@ -99,6 +99,11 @@ class Upload:
     first_bytes: bytes
 
 
+# How a title may be protected (docs/operations.md, "Content protection"): the upload's metadata
+# ``protection`` chooses, else the environment's ``ingest.protection.default``.
+PROTECTIONS = ("none", "aes-128", "speke")
+
+
 @dataclass(frozen=True)
 class Limits:
     max_source_bytes: int
@@ -118,6 +123,7 @@ class Verdict:
     name: str = ""
     container: str = ""
     title_id_source: str = "pipeline"
+    protection: str = ""  # the upload's own choice (metadata "protection"); empty: the environment's default
     code: str = ""
     reason: str = ""
 
@@ -133,6 +139,7 @@ class Verdict:
             "etag": self.etag,
             "size": self.size,
             "container": self.container,
+            "protection": self.protection,
             "code": self.code,
             "reason": self.reason,
             "step": "validate",
@@ -200,6 +207,14 @@ def judge(bucket: str, key: str, event_version: str, read: Callable[[], Upload |
                 "invalid_title_id", f"the title-id metadata '{_shown(requested)}' does not match {TITLE_ID.pattern}"
             )
         verdict.title_id, verdict.title_id_source = requested, "metadata"
+    protection = upload.metadata.get("protection")
+    if protection is not None:
+        if protection not in PROTECTIONS:
+            return refuse(
+                "invalid_protection",
+                f"the protection metadata '{_shown(protection)}' is not one of {', '.join(PROTECTIONS)}",
+            )
+        verdict.protection = protection
     name, name_problem = _name(key, upload.metadata)
     if name_problem:
         return refuse("invalid_metadata", name_problem)

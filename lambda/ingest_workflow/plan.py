@@ -10,17 +10,23 @@ workflow before this step). The plan:
   every larger rung, so those larger rungs are dropped. What is left is a tail of the
   ladder, which is one of the job templates (``templates[k]`` encodes ``ladder[k:]``);
 * gives the job its title's destinations (each output group's, by position) and the
-  keys the workflow publishes afterwards, the poster and the thumbnails.
+  keys the workflow publishes afterwards, the poster and the thumbnails;
+* protects it as the environment says (``settings.protection``, ``protection.py``): an
+  ``aes-128`` title gets a fresh content key (``contentKey``, which the workflow stores
+  before the job starts), the HLS template of its tail of the ladder and only HLS
+  published; a ``speke`` title gets the provider in its CMAF group.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from cloudfront_token.policy import TITLE_ID
 
+from ingest_workflow.protection import AES_128, PROTECTIONS, SPEKE, ContentKey, hls_encryption, speke_encryption
 from ingest_workflow.settings import Layout, Rung, Settings
 
 
@@ -113,7 +119,12 @@ def _keys(settings: Settings, title_id: str) -> dict[str, str]:
     }
 
 
-def plan(settings: Settings, source_verdict: dict[str, Any], probe_response: dict[str, Any]) -> dict[str, Any]:
+def plan(
+    settings: Settings,
+    source_verdict: dict[str, Any],
+    probe_response: dict[str, Any],
+    new_key: Callable[[], ContentKey] = ContentKey.fresh,
+) -> dict[str, Any]:
     """The job for a validated upload (``source_verdict`` is the validate step's answer), or ``RefusedError``."""
     title_id = str(source_verdict.get("titleId", ""))
     if not TITLE_ID.fullmatch(title_id):
@@ -137,16 +148,48 @@ def plan(settings: Settings, source_verdict: dict[str, Any], probe_response: dic
     thumbnails = min(
         settings.thumbnail_captures, math.floor(source.duration_seconds / settings.thumbnail_interval_seconds) + 1
     )
+    protection = str(source_verdict.get("protection") or settings.protection)
+    if protection not in PROTECTIONS:
+        raise RefusedError("invalid_protection", f"protection must be one of {', '.join(PROTECTIONS)}")
+    publish = {
+        "hls": {"copySource": f"{bucket}/{keys['package']}.m3u8", "key": keys["hls"]},
+        "dash": {"copySource": f"{bucket}/{keys['package']}.mpd", "key": keys["dash"]},
+    }
+    package: dict[str, Any] = {"CmafGroupSettings": {"Destination": f"s3://{bucket}/{keys['package']}"}}
+    template = settings.templates[start]
+    extra: dict[str, Any] = {}
+    if protection == AES_128:
+        content_key = new_key()
+        hls_package = f"{keys['prefix']}/{settings.hls_base}"
+        package = {
+            "HlsGroupSettings": {
+                "Destination": f"s3://{bucket}/{hls_package}",
+                "Encryption": hls_encryption(content_key),
+            }
+        }
+        template = settings.protected_templates[start]
+        publish = {"hls": {"copySource": f"{bucket}/{hls_package}.m3u8", "key": keys["hls"]}}
+        extra["contentKey"] = {"titleId": title_id, **content_key.stored()}
+    elif protection == SPEKE:
+        if settings.speke is None:
+            raise RefusedError(
+                "no_key_provider",
+                "the upload asks for protection 'speke', but this environment has no SPEKE key provider "
+                "(ingest.protection.speke)",
+            )
+        package["CmafGroupSettings"]["Encryption"] = speke_encryption(settings.speke, title_id)
     return {
         "ok": True,
         "code": "",
         "reason": "",
         "step": "plan",
         "titleId": title_id,
-        "jobTemplate": settings.templates[start],
-        # One entry per output group of the template, in its order: only the destinations differ per title.
+        "protection": protection,
+        "jobTemplate": template,
+        # One entry per output group of the template, in its order: only the destinations (and a protected
+        # title's encryption) differ per title.
         "outputGroups": [
-            {"OutputGroupSettings": {"CmafGroupSettings": {"Destination": f"s3://{bucket}/{keys['package']}"}}},
+            {"OutputGroupSettings": package},
             {"OutputGroupSettings": {"FileGroupSettings": {"Destination": f"s3://{bucket}/{keys['images']}"}}},
         ],
         "renditions": renditions,
@@ -162,17 +205,17 @@ def plan(settings: Settings, source_verdict: dict[str, Any], probe_response: dic
         "durationSeconds": source.duration_seconds,
         # A queue wait, then MediaConvert usually runs faster than real time; a stuck job is cancelled.
         "timeoutSeconds": 3600 + 3 * math.ceil(source.duration_seconds),
-        # What the workflow copies once the job succeeded: the package's manifests to the published names.
-        "publish": {
-            "hls": {"copySource": f"{bucket}/{keys['package']}.m3u8", "key": keys["hls"]},
-            "dash": {"copySource": f"{bucket}/{keys['package']}.mpd", "key": keys["dash"]},
-        },
+        # What the workflow copies once the job succeeded: the package's manifests to the published names
+        # (an aes-128 title publishes HLS only), and what it deletes if publishing fails midway.
+        "publish": publish,
+        "unpublish": [{"Key": entry["key"]} for entry in publish.values()],
         "poster": f"{keys['images']}{layout.poster}.{poster_index:07d}.jpg",
         "thumbnails": {
             "prefix": f"{keys['images']}{layout.thumbnails}.",
             "count": thumbnails,
             "intervalSeconds": settings.thumbnail_interval_seconds,
         },
+        **extra,
     }
 
 

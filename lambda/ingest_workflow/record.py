@@ -56,9 +56,11 @@ def record(plan: dict[str, Any], job_result: dict[str, Any]) -> dict[str, Any]:
         )
     duration = max(durations) if durations else float(plan["durationSeconds"])
     thumbnails = plan["thumbnails"]
+    formats = [f for f in FORMATS if f in plan["publish"]]
     return {
-        "formats": [_s(f) for f in FORMATS],
-        "manifests": {"hls": _s(plan["publish"]["hls"]["key"]), "dash": _s(plan["publish"]["dash"]["key"])},
+        "formats": [_s(f) for f in formats],
+        "manifests": {f: _s(plan["publish"][f]["key"]) for f in formats},
+        "protection": plan.get("protection", "none"),
         "renditions": renditions,
         "durationSeconds": format(round(duration, 3), "g"),
         "poster": plan["poster"],

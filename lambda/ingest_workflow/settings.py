@@ -42,6 +42,10 @@ class Settings:
     content_bucket: str
     ladder: tuple[Rung, ...]
     templates: tuple[str, ...]  # templates[k] encodes ladder[k:]
+    protected_templates: tuple[str, ...]  # the same, with an HLS group for AES-128 (aes-128 titles)
+    hls_base: str  # that HLS group's destination base: <hls_base>.m3u8
+    protection: str  # what a title gets: none, aes-128 or speke (ingest_workflow/protection.py)
+    speke: dict[str, Any] | None  # the SPEKE v2 provider: url, dashSystemIds, hlsSystemIds, videoPreset, audioPreset
     layout: Layout
     max_source_seconds: int
     poster_at_seconds: int
@@ -58,6 +62,10 @@ class Settings:
                     Rung(str(r["name"]), int(r["width"]), int(r["height"]), int(r["maxBitrate"])) for r in raw["ladder"]
                 ),
                 templates=tuple(str(name) for name in raw["templates"]),
+                protected_templates=tuple(str(name) for name in raw["protectedTemplates"]),
+                hls_base=str(raw["hlsBase"]),
+                protection=str(raw["protection"]),
+                speke=dict(raw["speke"]) if raw.get("speke") is not None else None,
                 layout=Layout(**{key: str(value) for key, value in raw["layout"].items()}),
                 max_source_seconds=int(raw["maxSourceSeconds"]),
                 poster_at_seconds=int(raw["posterAtSeconds"]),
@@ -66,6 +74,12 @@ class Settings:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigurationError(f"INGEST_SETTINGS is missing or malformed: {exc!r}") from None
-        if not settings.ladder or len(settings.templates) != len(settings.ladder):
-            raise ConfigurationError("INGEST_SETTINGS: one template per rung of the ladder")
+        if not settings.ladder or not len(settings.templates) == len(settings.protected_templates) == len(
+            settings.ladder
+        ):
+            raise ConfigurationError("INGEST_SETTINGS: one template per rung of the ladder, clear and protected")
+        if settings.protection not in ("none", "aes-128", "speke"):
+            raise ConfigurationError(f"INGEST_SETTINGS: unknown protection {settings.protection!r}")
+        if settings.protection == "speke" and settings.speke is None:
+            raise ConfigurationError("INGEST_SETTINGS: protection speke needs the provider")
         return settings

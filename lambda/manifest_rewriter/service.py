@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from cloudfront_token.policy import TITLE_ID, TOKEN_COOKIES, TOKEN_PARAMS, Token, TokenError, parse_token, token_of
+from cloudfront_token.policy import TITLE_ID, TokenError, viewer_token
 from showrunner_common.responses import error
 
 from manifest_rewriter.hls import rewrite_hls
@@ -48,8 +48,6 @@ ENVELOPE_BYTES = 16 * 1024
 PER_VIEWER = "private, no-store"
 SHARED = "max-age=60"
 
-_TOKEN_PARAMS = frozenset(TOKEN_PARAMS)
-_COOKIE_PARAMS = {cookie: param for param, cookie in TOKEN_COOKIES.items()}
 CONTENT_TYPES = {"m3u8": "application/vnd.apple.mpegurl", "mpd": "application/dash+xml"}
 _SEGMENT = r"[A-Za-z0-9_~-][A-Za-z0-9_.~-]{0,254}"
 _PATH = re.compile(rf"/vod/(?P<title>{TITLE_ID.pattern})/(?:{_SEGMENT}/){{0,8}}{_SEGMENT}\.(?P<kind>m3u8|mpd)")
@@ -141,36 +139,6 @@ def _rewritten_bound(kind: str, body: bytes, token_length: int) -> int:
     return len(body) + slots * (token_length + 16)
 
 
-def _viewer_token(event: Mapping[str, Any]) -> tuple[Token, bool]:
-    """The viewer's token, and whether to propagate it into the manifest.
-
-    From the query string when it has one (signed URLs: propagated). Otherwise from the signed
-    cookies ``CloudFront-Policy``, ``CloudFront-Signature`` and ``CloudFront-Key-Pair-Id``, which
-    the manifest behavior forwards: the player sends those cookies with every request under the
-    title, so the manifest is served as stored (not propagated).
-
-    The token is assembled from exactly those three cookies, each present once, each value taken as
-    it is (no percent-decoding, nothing split off it): a ``Key-Pair-Id`` smuggled into another
-    cookie's value makes that value malformed, never a parameter.
-    """
-    query = event.get("rawQueryString") or ""
-    cookies = event.get("cookies")
-    if not isinstance(cookies, list) or not _TOKEN_PARAMS.isdisjoint(p.partition("=")[0] for p in query.split("&")):
-        return parse_token(query), True  # as CloudFront: any token parameter in the query makes it a signed URL
-    found: dict[str, str] = {}
-    for cookie in cookies:
-        name, _, value = cookie.partition("=") if isinstance(cookie, str) else ("", "", "")
-        param = _COOKIE_PARAMS.get(name.strip(" \t"))  # RFC 6265: optional whitespace around the name only
-        if param is None:
-            continue
-        if param in found:
-            raise TokenError("duplicate_token", f"cookie {TOKEN_COOKIES[param]} appears more than once")
-        found[param] = value
-    if not found:
-        raise TokenError("missing_token", "no Policy, Signature and Key-Pair-Id in the query string or cookies")
-    return token_of(found, source="cookie"), False
-
-
 def _untouched(kind: str, body: bytes, path: str, headers: Mapping[str, str]) -> dict[str, Any]:
     """The stored manifest as it is (a signed-cookie viewer), if it is UTF-8 and fits; shareable."""
     try:
@@ -196,7 +164,7 @@ class ManifestService:
             return error(400, "bad_path", "the path must be /vod/<titleId>/….m3u8 or ….mpd")
         assert isinstance(path, str)
         try:
-            token, propagate = _viewer_token(event)
+            token, propagate = viewer_token(event)
             scope = token.scope()
         except TokenError as exc:
             return error(400, exc.code, str(exc))

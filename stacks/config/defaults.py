@@ -89,6 +89,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "retention": {"cloudwatch_logs_days": 30, "access_logs_days": 90, "noncurrent_versions_days": 30},
         "data_removal": "destroy",
         "operations": {"chaos_monkey": {"enabled": True}, "budget": {"monthly_limit_usd": 400}},
+        # As prod, so what prod plays is rehearsed here; dev stays clear unless a developer turns it on.
+        "ingest": {"protection": {"default": "aes-128"}},
     },
     "prod": {
         **_COMMON,
@@ -132,6 +134,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "retention": {"cloudwatch_logs_days": 365, "access_logs_days": 365, "noncurrent_versions_days": 90},
         "data_removal": "retain",
         "operations": {"chaos_monkey": {"enabled": False}, "budget": {"monthly_limit_usd": 2500}},
-        "ingest": {"queue_concurrent_jobs": 20},
+        # Titles ingested in prod are encrypted with built-in keys (docs/operations.md, "Content protection").
+        "ingest": {"queue_concurrent_jobs": 20, "protection": {"default": "aes-128"}},
     },
 }

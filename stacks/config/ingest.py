@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from stacks.config.base import FieldError, Model
+from stacks.config.protection import ProtectionConfig
 
 # The largest rung the ladder may have (UHD): MediaConvert bills above 1080 lines at its 4K rate.
 MAX_RUNG_WIDTH = 3840
@@ -75,6 +76,8 @@ class IngestConfig(Model):
       before any job is submitted (docs/cost.md has the cost of the longest allowed).
     * ``queue_concurrent_jobs``: at most this many jobs run at once in the environment's
       on-demand queue; the others wait in it.
+    * ``protection``: how a title is encrypted (``stacks/config/protection.py``): ``none``,
+      ``aes-128`` (built-in keys, the key service) or ``speke`` (a DRM key provider).
     * ``poster_at_seconds``: the poster is the frame at this time (the first frame when the
       title is shorter); ``thumbnail_interval_seconds`` and ``thumbnail_width``: one
       thumbnail image every so many seconds, this wide.
@@ -101,6 +104,7 @@ class IngestConfig(Model):
     thumbnail_interval_seconds: Annotated[int, Field(ge=1, le=600)] = 10
     thumbnail_width: Annotated[int, Field(ge=32, le=1920)] = 320
     poster_width: Annotated[int, Field(ge=32, le=3840)] = 1280
+    protection: ProtectionConfig = Field(default_factory=ProtectionConfig)
 
     @field_validator("ladder")
     @classmethod

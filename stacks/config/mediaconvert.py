@@ -23,6 +23,19 @@ Layout of a title's outputs in the content bucket (``vod/<titleId>/``):
   and ``images/frame_thumb.<n>.jpg`` (one every ``thumbnail_interval_seconds``).
 
 No template names a destination: the workflow gives each job its title's.
+
+Protected titles (``stacks/config/protection.py``):
+
+* ``aes-128`` titles use the ``-aes128`` templates: an Apple HLS group (``hls.m3u8``,
+  ``hls_<rung>.m3u8``, MPEG-TS segments) in place of the CMAF group, and the job adds
+  whole-segment AES-128 with a static key (``HlsGroupSettings.Encryption``: the title's
+  content key and the key URI ``keys/<keyId>``, relative to the playlists, so on the
+  distribution's domain inside the title). No template holds a key: only the job does.
+* ``speke`` titles use the clear templates and the job adds ``CmafGroupSettings.Encryption``
+  with the provider (``SpekeKeyProviderCmaf``).
+
+``lambda/ingest_workflow/protection.py`` builds those job settings; the tests check them
+against botocore's model like the templates.
 """
 
 from __future__ import annotations
@@ -36,6 +49,7 @@ from stacks.config.ingest import IngestConfig, Rung
 
 # The output group destinations, relative to vod/<titleId>/, and what MediaConvert makes of them.
 PACKAGE_BASE = "cmaf"
+HLS_BASE = "hls"  # the HLS group's destination base (aes-128 titles)
 IMAGES_BASE = "images/frame"
 POSTER_MODIFIER = "_poster"
 THUMBNAIL_MODIFIER = "_thumb"
@@ -43,6 +57,7 @@ AUDIO_MODIFIER = "_audio"
 AUDIO_GROUP = "audio_aac"
 # The manifests the playback contract names (docs/api.md), published from the package's own.
 PUBLISHED_MANIFESTS = {"hls": ("cmaf.m3u8", "master.m3u8"), "dash": ("cmaf.mpd", "manifest.mpd")}
+PROTECTED_TEMPLATE_SUFFIX = "-aes128"
 # Output group order: a job's overrides line up with the template's groups by position.
 CMAF_GROUP, IMAGES_GROUP = 0, 1
 POSTER_CAPTURES = 2  # the first frame, and the one at poster_at_seconds
@@ -108,6 +123,29 @@ def _video_output(rung: Rung, ingest: IngestConfig) -> dict[str, Any]:
     }
 
 
+def _hls_video_output(rung: Rung, ingest: IngestConfig) -> dict[str, Any]:
+    """One HLS (MPEG-TS) video rendition, the same picture and codec as the CMAF one."""
+    cmaf = _video_output(rung, ingest)
+    return {
+        "NameModifier": cmaf["NameModifier"],
+        "ContainerSettings": {"Container": "M3U8"},
+        "OutputSettings": {"HlsSettings": {"AudioRenditionSets": AUDIO_GROUP, "IFrameOnlyManifest": "EXCLUDE"}},
+        "VideoDescription": cmaf["VideoDescription"],
+    }
+
+
+def _hls_audio_output(ingest: IngestConfig) -> dict[str, Any]:
+    cmaf = _audio_output(ingest)
+    return {
+        "NameModifier": cmaf["NameModifier"],
+        "ContainerSettings": {"Container": "M3U8"},
+        "OutputSettings": {
+            "HlsSettings": {"AudioGroupId": AUDIO_GROUP, "AudioTrackType": "ALTERNATE_AUDIO_AUTO_SELECT_DEFAULT"}
+        },
+        "AudioDescriptions": cmaf["AudioDescriptions"],
+    }
+
+
 def _audio_output(ingest: IngestConfig) -> dict[str, Any]:
     return {
         "NameModifier": AUDIO_MODIFIER,
@@ -162,8 +200,33 @@ def thumbnail_captures(ingest: IngestConfig) -> int:
     return math.ceil(ingest.max_source_minutes * 60 / ingest.thumbnail_interval_seconds) + 1
 
 
-def job_template_settings(ingest: IngestConfig, rungs: list[Rung]) -> dict[str, Any]:
-    """``JobTemplateSettings`` for ``rungs`` (a tail of the ladder): one CMAF group and one image group."""
+def _hls_group(ingest: IngestConfig, rungs: list[Rung]) -> dict[str, Any]:
+    """An Apple HLS group (MPEG-TS segments), which the job encrypts with AES-128 (``aes-128`` titles)."""
+    hls = {
+        "SegmentControl": "SEGMENTED_FILES",
+        "SegmentLength": ingest.segment_seconds,
+        "SegmentLengthControl": "GOP_MULTIPLE",
+        "MinSegmentLength": 0,
+        "ManifestDurationFormat": "FLOATING_POINT",
+        "ManifestCompression": "NONE",
+        "ClientCache": "ENABLED",
+        "CodecSpecification": "RFC_6381",
+        "StreamInfResolution": "INCLUDE",
+        "OutputSelection": "MANIFESTS_AND_SEGMENTS",
+        "DirectoryStructure": "SINGLE_DIRECTORY",
+        "ProgramDateTime": "EXCLUDE",
+    }
+    return {
+        "Name": "Apple HLS",
+        "CustomName": "abr-hls",
+        "OutputGroupSettings": {"Type": "HLS_GROUP_SETTINGS", "HlsGroupSettings": hls},
+        "Outputs": [*(_hls_video_output(rung, ingest) for rung in rungs), _hls_audio_output(ingest)],
+    }
+
+
+def job_template_settings(ingest: IngestConfig, rungs: list[Rung], protection: str = "none") -> dict[str, Any]:
+    """``JobTemplateSettings`` for ``rungs`` (a tail of the ladder): one CMAF group and one image group;
+    for ``aes-128`` titles, an HLS group in the CMAF group's place (the job adds the encryption)."""
     cmaf = {
         "WriteHlsManifest": "ENABLED",
         "WriteDashManifest": "ENABLED",
@@ -179,16 +242,21 @@ def job_template_settings(ingest: IngestConfig, rungs: list[Rung]) -> dict[str, 
         "MpdProfile": "MAIN_PROFILE",
         "WriteSegmentTimelineInRepresentation": "ENABLED",
     }
+    package = (
+        _hls_group(ingest, rungs)
+        if protection == "aes-128"
+        else {
+            "Name": "CMAF",
+            "CustomName": "abr",
+            "OutputGroupSettings": {"Type": "CMAF_GROUP_SETTINGS", "CmafGroupSettings": cmaf},
+            "Outputs": [*(_video_output(rung, ingest) for rung in rungs), _audio_output(ingest)],
+        }
+    )
     return {
         "TimecodeConfig": {"Source": "ZEROBASED"},
         "Inputs": [input_settings()],
         "OutputGroups": [
-            {
-                "Name": "CMAF",
-                "CustomName": "abr",
-                "OutputGroupSettings": {"Type": "CMAF_GROUP_SETTINGS", "CmafGroupSettings": cmaf},
-                "Outputs": [*(_video_output(rung, ingest) for rung in rungs), _audio_output(ingest)],
-            },
+            package,
             {
                 "Name": "File Group",
                 "CustomName": "images",
@@ -214,6 +282,7 @@ class TemplateVariant:
 
     name: str
     rungs: tuple[Rung, ...]
+    protection: str = "none"  # "none" (CMAF; speke jobs add their encryption) or "aes-128" (HLS group)
 
 
 def template_name(environment: str, top: Rung) -> str:
@@ -229,7 +298,11 @@ def template_variants(environment: str, ingest: IngestConfig) -> list[TemplateVa
     always a tail of the ladder (``lambda/ingest_workflow/plan.py``).
     """
     ladder = ingest.ladder
-    return [TemplateVariant(template_name(environment, ladder[k]), tuple(ladder[k:])) for k in range(len(ladder))]
+    clear = [TemplateVariant(template_name(environment, ladder[k]), tuple(ladder[k:])) for k in range(len(ladder))]
+    protected = [
+        TemplateVariant(variant.name + PROTECTED_TEMPLATE_SUFFIX, variant.rungs, "aes-128") for variant in clear
+    ]
+    return clear + protected
 
 
 def output_layout() -> dict[str, str]:
@@ -252,7 +325,19 @@ def workflow_settings(environment: str, ingest: IngestConfig, content_bucket: st
                 {"name": r.name, "width": r.width, "height": r.height, "maxBitrate": r.max_bitrate}
                 for r in ingest.ladder
             ],
-            "templates": [variant.name for variant in template_variants(environment, ingest)],
+            "templates": [v.name for v in template_variants(environment, ingest) if v.protection == "none"],
+            "protectedTemplates": [v.name for v in template_variants(environment, ingest) if v.protection == "aes-128"],
+            "hlsBase": HLS_BASE,
+            "protection": ingest.protection.default,
+            "speke": None
+            if ingest.protection.speke is None
+            else {
+                "url": ingest.protection.speke.url,
+                "dashSystemIds": ingest.protection.speke.dash_system_ids,
+                "hlsSystemIds": ingest.protection.speke.hls_system_ids,
+                "videoPreset": ingest.protection.speke.video_preset,
+                "audioPreset": ingest.protection.speke.audio_preset,
+            },
             "layout": {**output_layout(), "hls": PUBLISHED_MANIFESTS["hls"][1], "dash": PUBLISHED_MANIFESTS["dash"][1]},
             "maxSourceSeconds": ingest.max_source_minutes * 60,
             "posterAtSeconds": ingest.poster_at_seconds,

@@ -11,12 +11,14 @@ start one). The state machine, with native integrations wherever they exist:
 3. ``Probe`` (MediaConvert ``Probe``, the SDK integration): the source's tracks, size, duration.
 4. ``Plan`` (function ``ingest_workflow``): the rungs worth encoding (never upscaled), so the job
    template, and the title's destinations; or a refusal (too long, no video or audio track...).
+   An ``aes-128`` title also gets its fresh content key, which ``StoreKey`` (DynamoDB PutItem,
+   never overwriting) writes to the content-keys table before the job that uses it starts.
 5. ``Transcode`` (``mediaconvert:createJob.sync``): waits for the job, within a timeout from the
    source's duration (a stuck job is cancelled).
 6. ``Record`` (function): the job's renditions and duration as the item's attributes.
-7. ``PublishHls``, ``PublishDash`` (S3 CopyObject): the package's manifests become
-   ``master.m3u8`` and ``manifest.mpd``, the names the issuer signs for; ``Publish`` (DynamoDB
-   UpdateItem): the item is ``published``, if this execution still holds it.
+7. ``PublishHls``, ``PublishDash`` (S3 CopyObject; DASH only for titles that have it): the
+   package's manifests become ``master.m3u8`` and ``manifest.mpd``, the names the issuer signs
+   for; ``Publish`` (DynamoDB UpdateItem): the item is ``published``, if this execution still holds it.
 
 Any failure: ``Explain`` (function) turns the error into a code and a reason (MediaConvert's
 error code included), ``RecordFailure`` marks the title ``failed`` (never a title another run
@@ -85,6 +87,8 @@ class IngestWorkflow(Construct):
         content_bucket: s3.IBucket,
         catalog: dynamodb.ITableV2,
         catalog_key: kms.IKey,
+        content_keys: dynamodb.ITableV2,
+        content_keys_key: kms.IKey,
         transcoding: Transcoding,
         alerts_topic: sns.ITopic,
         alerts_key: kms.IKey,
@@ -117,7 +121,9 @@ class IngestWorkflow(Construct):
             environment={"INGEST_SETTINGS": props.workflow_settings},
         )
 
-        chain = self._definition(env, props, ingest_bucket, content_bucket, catalog, transcoding, alerts_topic)
+        chain = self._definition(
+            env, props, ingest_bucket, content_bucket, catalog, content_keys, transcoding, alerts_topic
+        )
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
@@ -135,6 +141,15 @@ class IngestWorkflow(Construct):
                 sid="UseTheCatalogKeyThroughDynamoDB",
                 actions=["kms:Decrypt"],
                 resources=[catalog_key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{region}.amazonaws.com"}},
+            )
+        )
+        # Storing a content key: DynamoDB uses the content-keys table's key for the workflow (via DynamoDB only).
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="UseTheContentKeysKeyThroughDynamoDB",
+                actions=["kms:Decrypt"],
+                resources=[content_keys_key.key_arn],
                 conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{region}.amazonaws.com"}},
             )
         )
@@ -198,6 +213,7 @@ class IngestWorkflow(Construct):
         ingest_bucket: s3.IBucket,
         content_bucket: s3.IBucket,
         catalog: dynamodb.ITableV2,
+        content_keys: dynamodb.ITableV2,
         transcoding: Transcoding,
         alerts_topic: sns.ITopic,
     ) -> sfn.IChainable:
@@ -464,10 +480,7 @@ class IngestWorkflow(Construct):
             parameters={
                 "Bucket": content_bucket.bucket_name,
                 "Delete": {
-                    "Objects": [
-                        {"Key": sfn.JsonPath.string_at("$.plan.publish.hls.key")},
-                        {"Key": sfn.JsonPath.string_at("$.plan.publish.dash.key")},
-                    ],
+                    "Objects": sfn.JsonPath.list_at("$.plan.unpublish"),
                     "Quiet": True,
                 },
             },
@@ -520,6 +533,7 @@ class IngestWorkflow(Construct):
                 "UpdateExpression": (
                     "SET #status = :published, formats = :formats, manifests = :manifests, renditions = :renditions, "
                     "durationSeconds = :duration, poster = :poster, thumbnails = :thumbnails, jobId = :job, "
+                    "protection = :protection, "
                     "publishedAt = :now, updatedAt = :now REMOVE failure"
                 ),
                 "ConditionExpression": "#status = :processing AND executionArn = :execution",
@@ -535,6 +549,7 @@ class IngestWorkflow(Construct):
                     ":poster": {"S.$": "$.record.poster"},
                     ":thumbnails": {"M.$": "$.record.thumbnails"},
                     ":job": {"S.$": "$.record.jobId"},
+                    ":protection": {"S.$": "$.record.protection"},
                     ":now": {"S.$": "$$.State.EnteredTime"},
                 },
             },
@@ -550,12 +565,38 @@ class IngestWorkflow(Construct):
             .when(sfn.Condition.boolean_equals("$.source.ok", True), claim)
             .otherwise(refusal("Rejected", "$.source"))
         )
+        # An aes-128 title's content key is stored before the job that encrypts with it starts, never replaced.
+        store_key = tasks.DynamoPutItem(
+            self,
+            "StoreKey",
+            table=content_keys,
+            item={
+                "titleId": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$.plan.contentKey.titleId")),
+                "keyId": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$.plan.contentKey.keyId")),
+                "key": tasks.DynamoAttributeValue.from_binary(sfn.JsonPath.string_at("$.plan.contentKey.key")),
+                "createdAt": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$$.State.EnteredTime")),
+            },
+            condition_expression="attribute_not_exists(keyId)",
+            result_path=DISCARD,
+        )
+        catch(store_key, "store_key")
+        store_key.next(transcode)
         claim.next(probe).next(plan).next(
             sfn.Choice(self, "Plannable?")
+            .when(
+                sfn.Condition.and_(
+                    sfn.Condition.boolean_equals("$.plan.ok", True), sfn.Condition.is_present("$.plan.contentKey")
+                ),
+                store_key,
+            )
             .when(sfn.Condition.boolean_equals("$.plan.ok", True), transcode)
             .otherwise(refusal("Refused", "$.plan"))
         )
-        transcode.next(record).next(copy("PublishHls", "hls")).next(copy("PublishDash", "dash")).next(publish).next(
-            published
+        publish_dash = copy("PublishDash", "dash")
+        publish_dash.next(publish)
+        has_dash = sfn.Condition.is_present("$.plan.publish.dash")
+        transcode.next(record).next(copy("PublishHls", "hls")).next(
+            sfn.Choice(self, "Dash?").when(has_dash, publish_dash).otherwise(publish)
         )
+        publish.next(published)
         return validate

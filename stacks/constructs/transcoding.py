@@ -29,6 +29,7 @@ class TranscodingProps:
     concurrent_jobs: int  # at most this many jobs run at once in the queue
     read_prefix: str  # MediaConvert reads sources here, in the ingest bucket ("incoming/")
     write_patterns: Sequence[str]  # and writes only these keys of the content bucket
+    speke_api_arn: str | None = None  # a SPEKE v2 provider's key method, which jobs of speke titles call
 
 
 class Transcoding(Construct):
@@ -108,3 +109,10 @@ class Transcoding(Construct):
                 resources=[content_bucket.arn_for_objects(pattern) for pattern in props.write_patterns],
             )
         )
+        if props.speke_api_arn is not None:
+            # MediaConvert calls the DRM key provider's API Gateway with the job's role (SigV4).
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="CallTheKeyProvider", actions=["execute-api:Invoke"], resources=[props.speke_api_arn]
+                )
+            )

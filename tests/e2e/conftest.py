@@ -22,18 +22,20 @@ import gzip
 import json
 import mimetypes
 import re
+import secrets
 import shutil
 import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import catalog_api.handler
 import event_ingest.handler
+import key_service.handler
 import manifest_rewriter.handler
 import moto.cognitoidp
 import pytest
@@ -70,6 +72,8 @@ TITLE_SECONDS = 4
 INGEST_LIMIT_GIB = 2 / 1024
 # Two copies of the same title: A is played, B is what A's token must not open.
 TITLE_A, TITLE_B = "sample-a", "sample-b"
+# The sample title made as the pipeline makes an aes-128 title (make-title.sh --aes-128): HLS only, encrypted.
+PROTECTED_TITLE, PROTECTED_KEY_ID = "sample-protected", "5a" * 16
 # amazon-cognito-identity-js from npm (package.json); the site's pages load it from jsDelivr at this path.
 COGNITO_JS = ROOT / "node_modules" / "amazon-cognito-identity-js" / "dist" / "amazon-cognito-identity.min.js"
 COGNITO_JS_VERSION = json.loads((ROOT / "package.json").read_text())["dependencies"]["amazon-cognito-identity-js"]
@@ -78,6 +82,7 @@ CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
     ".mpd": "application/dash+xml",
     ".m4s": "video/iso.segment",
+    ".ts": "video/mp2t",
     ".mp4": "video/mp4",
 }
 
@@ -134,6 +139,30 @@ def sample_title(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@dataclass(frozen=True)
+class ProtectedSample:
+    path: Path
+    key: bytes = field(repr=False)
+
+
+@pytest.fixture(scope="session")
+def protected_sample(tmp_path_factory: pytest.TempPathFactory) -> ProtectedSample:
+    """The sample title encrypted with a fresh key (``make-title.sh --aes-128``); the key file is removed after."""
+    folder = tmp_path_factory.mktemp("protected-title")
+    key = secrets.token_bytes(16)
+    key_file = folder / "content.key"
+    key_file.write_bytes(key)
+    out = folder / "sample"
+    subprocess.run(
+        [str(MAKE_TITLE), str(out), str(TITLE_SECONDS), "--aes-128", str(key_file), PROTECTED_KEY_ID],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    key_file.unlink()
+    return ProtectedSample(out, key)
+
+
 @dataclass
 class Playback:
     """The deployed dev stage in moto, with the title uploaded and the local edge in front."""
@@ -145,6 +174,7 @@ class Playback:
     cognito: CognitoStandIn
     pool_id: str
     sample: Path
+    protected: ProtectedSample
 
     def issue(self, title_id: str, sub: str = "viewer-1") -> dict[str, Any]:
         """``GET /playback/{titleId}`` through the real issuer handler (HTTP API payload v2.0, JWT subject)."""
@@ -306,6 +336,7 @@ class DeployedPlayback:
     outputs: dict[str, dict[str, str]]
     issuer_env: dict[str, str]
     rewriter_env: dict[str, str]
+    keys_env: dict[str, str]
     s3: Any
     bucket: str  # the content bucket
 
@@ -316,6 +347,7 @@ class DeployedPlayback:
             domain=self.issuer_env["DISTRIBUTION_DOMAIN"],
             public_keys=_trusted_public_keys(self.outputs["dev/Edge"]["DistributionId"]),
             rewriter=manifest_rewriter.handler.handler,
+            key_service=key_service.handler.handler,
             manifest_forwarding=Forwarding.from_template(edge_stack.template, "/vod/*.m3u8"),
             s3=self.s3,
             bucket=self.bucket,
@@ -333,6 +365,7 @@ def deploy_playback(
     functions = client("lambda").list_functions()["Functions"]
     issuer_env = _function_environment(functions, "Playback-IssuerFunction")
     rewriter_env = _function_environment(functions, "Edge-RewriterFunction")
+    keys_env = _function_environment(functions, "Edge-KeyServiceFunction")
     key_pair_id = issuer_env["KEY_PAIR_ID"]
     assert key_pair_id == outputs["dev/Edge"]["ActiveSigningKeyId"]
 
@@ -354,15 +387,23 @@ def deploy_playback(
     ingest_env = _function_environment(functions, "Analytics-IngestionFunction")
     rows_env = _function_environment(functions, "Analytics-RowsApiFunction")
     assert rows_env["CATALOG_TABLE"] == catalog_env["CATALOG_TABLE"]
-    for name, value in {**issuer_env, **rewriter_env, **catalog_env, **ingest_env, **rows_env}.items():
+    assert keys_env["CATALOG_TABLE"] == issuer_env["CATALOG_TABLE"]
+    assert keys_env["CONTENT_KEYS_TABLE"] == outputs["dev/Storage"]["ContentKeysTableName"]
+    for name, value in {**issuer_env, **rewriter_env, **catalog_env, **ingest_env, **rows_env, **keys_env}.items():
         monkeypatch.setenv(name, value)
     reset_handlers()
-    return DeployedPlayback(records, outputs, issuer_env, rewriter_env, client("s3"), bucket)
+    return DeployedPlayback(records, outputs, issuer_env, rewriter_env, keys_env, client("s3"), bucket)
 
 
 def reset_handlers() -> None:
     """Every handler the local edge calls, as a fresh container: no cached clients, keys or items."""
-    for module in (signed_url.handler, manifest_rewriter.handler, catalog_api.handler, rows_api.handler):
+    for module in (
+        signed_url.handler,
+        manifest_rewriter.handler,
+        catalog_api.handler,
+        rows_api.handler,
+        key_service.handler,
+    ):
         module.reset()
     event_ingest.handler._kinesis.cache_clear()
 
@@ -378,6 +419,7 @@ def playback(
     dev_stage: list[StackArtifact],
     signing_key_pair: SigningKeyPair,
     sample_title: Path,
+    protected_sample: ProtectedSample,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Playback]:
     with mock_aws(), pytest.MonkeyPatch.context() as monkeypatch:
@@ -386,6 +428,16 @@ def playback(
         for title_id in (TITLE_A, TITLE_B):
             upload_title(deployed.s3, deployed.bucket, sample_title, title_id)
             list_title(table, title_id, name=f"Sample {title_id[-1].upper()}")
+        upload_title(deployed.s3, deployed.bucket, protected_sample.path, PROTECTED_TITLE)
+        list_title(table, PROTECTED_TITLE, name="Sample Locked", formats=("hls",), protection={"S": "aes-128"})
+        client("dynamodb").put_item(
+            TableName=deployed.keys_env["CONTENT_KEYS_TABLE"],
+            Item={
+                "titleId": {"S": PROTECTED_TITLE},
+                "keyId": {"S": PROTECTED_KEY_ID},
+                "key": {"B": protected_sample.key},
+            },
+        )
         api = deployed.outputs["dev/Api"]
         site = installed_site(
             tmp_path_factory.mktemp("origin"), "us-east-1", api["ViewerPoolId"], api["ViewerClientId"]
@@ -409,6 +461,7 @@ def playback(
                     cognito=cognito,
                     pool_id=api["ViewerPoolId"],
                     sample=sample_title,
+                    protected=protected_sample,
                 )
         finally:
             reset_handlers()

@@ -9,6 +9,11 @@ the ``/vod/*`` behaviors of ``stacks/edge_stack.py``:
 * ``/vod/*.m3u8`` and ``/vod/*.mpd`` go to the manifest rewriter's handler,
   called in-process with a Lambda Function URL (payload v2.0) event that holds
   what the synthesized manifest behavior forwards (``Forwarding``);
+* ``/vod/*/keys/*`` (after the same signature check) goes to the key service's handler,
+  in-process, with a Function URL event holding what the synthesized behavior's managed
+  AllViewerExceptHostHeader policy forwards: the query string, every cookie and
+  ``CloudFront-Viewer-Country``; its response is sent as CloudFront sends a behavior with
+  caching disabled (never from a cache);
 * any other ``/vod/*`` path is read from the content bucket (moto S3), without
   the token parameters, as origin access control would;
 * the HTTP API's behaviors (``/playback/*``, ``/catalog``, ``/catalog/*``,
@@ -37,6 +42,7 @@ from __future__ import annotations
 import base64
 import datetime
 import ipaddress
+import re
 import ssl
 import threading
 import time
@@ -58,6 +64,7 @@ from tests.e2e.cloudfront_rules import Refused, Request, check
 from tests.support.events import function_url_event
 
 MANIFEST_SUFFIXES = (".m3u8", ".mpd")
+KEYS_PATH = re.compile(r"/vod/[^/]+/keys/.*")  # the behavior /vod/*/keys/* (CloudFront's * spans slashes)
 API_PREFIXES = ("/playback/", "/catalog/", "/me/")  # and these paths themselves: the HTTP API's behaviors
 API_PATHS = ("/catalog", "/events", "/trending")
 SITE_TYPES = {
@@ -174,6 +181,7 @@ class LocalEdge:
         api: Callable[[str, str, Mapping[str, str], bytes], Response] | None = None,
         hosts: Mapping[str, Callable[[str, Mapping[str, str], bytes], Response]] | None = None,
         viewer_country: str = "US",
+        key_service: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None,
     ) -> None:
         self.domain = domain
         self.public_keys = dict(public_keys)
@@ -186,6 +194,7 @@ class LocalEdge:
         self.api = api  # (method, raw path, headers with lower-case names, body) -> response
         self.hosts = dict(hosts or {})  # other host names served here: (method, headers, body) -> response
         self.viewer_country = viewer_country  # what CloudFront's geolocation says of every viewer
+        self.key_service = key_service
         self.log = EdgeLog()
         self.frozen_at: float | None = None  # when set, the edge's clock reads this epoch time (tests: expiry)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -246,7 +255,9 @@ class LocalEdge:
                 self.log.requests.append((path, 403))
             return 403, {"Content-Type": "text/xml"}, b"<Error><Code>AccessDenied</Code></Error>\n"
         source = "query" if request.signed_url() else "cookie"
-        if path.endswith(MANIFEST_SUFFIXES):
+        if self.key_service is not None and KEYS_PATH.fullmatch(path):
+            status, response_headers, body = self._key(method, path, query, headers)
+        elif path.endswith(MANIFEST_SUFFIXES):
             status, response_headers, body = self._manifest(method, path, query, cookies, headers)
         else:
             status, response_headers, body = self._segment(path, headers.get("Range"))
@@ -268,6 +279,21 @@ class LocalEdge:
             cookies=forwarded_cookies,
         )
         response = self.rewriter(event, None)
+        body = response.get("body", "")
+        data = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode("utf-8")
+        return int(response["statusCode"]), dict(response.get("headers", {})), data
+
+    def _key(self, method: str, path: str, query: str, headers: Mapping[str, str]) -> Response:
+        assert self.key_service is not None
+        raw_cookies = [c.strip() for c in (headers.get("Cookie") or "").split(";") if c.strip()]
+        event = function_url_event(
+            path,
+            query,
+            method=method,
+            headers={"cloudfront-viewer-country": self.viewer_country},
+            cookies=raw_cookies or None,
+        )
+        response = self.key_service(event, None)
         body = response.get("body", "")
         data = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode("utf-8")
         return int(response["statusCode"]), dict(response.get("headers", {})), data

@@ -26,6 +26,8 @@ from tests.e2e.conftest import (
     COGNITO_JS_CDN_PATH,
     HLS_JS,
     HLS_JS_CDN_PATH,
+    PROTECTED_KEY_ID,
+    PROTECTED_TITLE,
     SITE,
     TITLE_A,
     TITLE_SECONDS,
@@ -162,6 +164,28 @@ def test_hls_js_plays_the_signed_url_in_headless_chromium(playback: Playback, tm
     assert {status for _, status in served} <= {200, 206}
 
 
+PLAYED: dict[str, object] = {}
+
+
+def test_hls_js_plays_the_encrypted_sample_fetching_its_key_from_the_key_service(
+    playback: Playback, tmp_path: Path
+) -> None:
+    """AES-128 HLS: hls.js fetches the key URI (tokenized by the rewriter) from the key service through the edge,
+    decrypts every segment, and plays through the title."""
+    src = playback.edge.local(playback.issue(PROTECTED_TITLE)["hls"])
+    since = len(playback.edge.log.requests)
+    with Chromium(_chromium(), tmp_path / "profile", extra_arguments=(_resolver(playback),)) as browser:
+        session = browser.open(f"{playback.edge.base_url}/watch.html#src={quote(src, safe='')}")
+        samples = _watch(browser, session)
+    _assert_played_through(samples)
+    PLAYED["currentTime"], PLAYED["decodedFrames"] = samples[-1]["currentTime"], samples[-1]["decodedFrames"]
+    served = playback.edge.log.requests[since:]
+    assert (f"/vod/{PROTECTED_TITLE}/keys/{PROTECTED_KEY_ID}", 200) in served
+    assert any(path.endswith(".ts") for path, _ in served)
+    assert {status for _, status in served} <= {200, 206}
+    print(f"\nhls.js, encrypted sample: currentTime {PLAYED['currentTime']}, frames {PLAYED['decodedFrames']}")
+
+
 CATALOG_BUTTONS = "[...document.querySelectorAll('#catalog button')].map((b) => b.textContent)"
 STATUS = "(document.getElementById('status') || {}).textContent"
 EMAIL, PASSWORD, NEW_PASSWORD = "viewer@example.com", "Correct-Horse-9-battery", "Staple-Battery-7-horse"
@@ -227,7 +251,7 @@ def test_a_viewer_signs_in_sees_the_catalog_is_refused_with_reasons_and_plays(
         _submit(browser, session, "signin-form", password=PASSWORD)
 
         # The catalog: published, available now, allowed in the viewer's country; premium titles say so.
-        wanted = ["Sample A", "Sample B", "Sample Later", "Sample Premium · Premium"]
+        wanted = ["Sample A", "Sample B", "Sample Later", "Sample Locked", "Sample Premium · Premium"]
         assert _until(browser, session, CATALOG_BUTTONS, wanted) == wanted
         assert _until(browser, session, "document.getElementById('viewer').textContent", EMAIL) == EMAIL
         tokens = browser.evaluate(
@@ -287,7 +311,8 @@ def test_a_viewer_signs_in_sees_the_catalog_is_refused_with_reasons_and_plays(
         _submit(browser, session, "reset-form", code=playback.cognito.mailbox[EMAIL], password=NEW_PASSWORD)
         _said(browser, session, "Your password is changed: sign in.")
         _submit(browser, session, "signin-form", password=NEW_PASSWORD)
-        later = ["Sample A", "Sample B", "Sample Premium · Premium"]  # Sample Later is not listed before its window
+        # Sample Later is not listed before its window.
+        later = ["Sample A", "Sample B", "Sample Locked", "Sample Premium · Premium"]
         assert _until(browser, session, CATALOG_BUTTONS, later) == later
     elapsed = time.monotonic() - started
     _assert_played_through(samples)

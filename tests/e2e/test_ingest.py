@@ -17,8 +17,10 @@ alerts topic, no published title the issuer would sign, and the source kept.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
+import logging
 import subprocess
 import time
 from collections.abc import Iterator
@@ -57,6 +59,7 @@ HAPPY_PATH = [
     "Transcode",
     "Record",
     "PublishHls",
+    "Dash?",
     "PublishDash",
     "Publish",
     "Published",
@@ -70,6 +73,20 @@ RESOURCES = {
     "Publish": "arn:aws:states:::aws-sdk:dynamodb:updateItem",
 }
 TIMINGS: dict[str, float] = {}
+
+
+class _Lines(logging.Handler):
+    """Every log record of the module's runs (handlers, integrations), as a log line and its structured extras."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.getMessage()} {record.__dict__!r}")
+
+
+LOG = _Lines()
 
 
 @dataclass
@@ -94,6 +111,7 @@ class Pipeline:
     ingest_bucket: str
     content_bucket: str
     table: str
+    keys_table: str
     definition: dict[str, Any]
     integrations: LocalIntegrations
     state_machine: str
@@ -186,6 +204,10 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 def pipeline(
     dev_stage: list[StackArtifact], signing_key_pair: SigningKeyPair, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Pipeline]:
+    root = logging.getLogger()
+    root.addHandler(LOG)
+    previous_level = root.level
+    root.setLevel(logging.DEBUG)
     with mock_aws(), pytest.MonkeyPatch.context() as monkeypatch:
         started = time.perf_counter()
         deployed = deploy_playback(dev_stage, signing_key_pair, monkeypatch)
@@ -214,6 +236,7 @@ def pipeline(
                     ingest_bucket=ingest["IngestBucketName"],
                     content_bucket=deployed.bucket,
                     table=deployed.outputs["dev/Storage"]["CatalogTableName"],
+                    keys_table=deployed.outputs["dev/Storage"]["ContentKeysTableName"],
                     definition=json.loads(machine["definition"]),
                     integrations=integrations,
                     state_machine=ingest["IngestStateMachineArn"],
@@ -221,6 +244,8 @@ def pipeline(
                 )
         finally:
             signed_url.handler.reset()
+            root.removeHandler(LOG)
+            root.setLevel(previous_level)
 
 
 @pytest.fixture(scope="module")
@@ -445,12 +470,255 @@ def test_a_redelivered_event_is_the_same_title(pipeline: Pipeline, published: In
     pipeline.alerts_received()
 
 
+# --- a protected title: aes-128, as staging and prod ingest ------------------------------------------------------
+
+PROTECTED_TITLE = "e2e-protected-film"
+PROTECTED_PATH = [
+    *HAPPY_PATH[: HAPPY_PATH.index("Plannable?") + 1],
+    "StoreKey",
+    "Transcode",
+    "Record",
+    "PublishHls",
+    "Dash?",
+    "Publish",
+    "Published",
+]
+
+
+@dataclass
+class Protected:
+    ingested: Ingested
+    key_id: str
+    key: bytes
+
+
+@pytest.fixture(scope="module")
+def protected(pipeline: Pipeline, sources: dict[str, bytes]) -> Protected:
+    """The same film ingested with the workflow function configured as staging and prod configure it
+    (``ingest.protection.default: aes-128``): its deployed ``INGEST_SETTINGS`` with that one field changed."""
+    lambdas = client("lambda")
+    (function,) = (
+        f for f in lambdas.list_functions()["Functions"] if "Ingest-WorkflowWorkflowFunction" in f["FunctionName"]
+    )
+    variables = function["Environment"]["Variables"]
+    settings = json.loads(variables["INGEST_SETTINGS"])
+    assert settings["protection"] == "none"  # dev's default
+    lambdas.update_function_configuration(
+        FunctionName=function["FunctionName"],
+        Environment={"Variables": {**variables, "INGEST_SETTINGS": json.dumps({**settings, "protection": "aes-128"})}},
+    )
+    try:
+        ingested = pipeline.ingest(
+            "incoming/e2e-protected.mp4", sources["film"], {"title": "The Locked Pattern", "title-id": PROTECTED_TITLE}
+        )
+    finally:
+        lambdas.update_function_configuration(
+            FunctionName=function["FunctionName"], Environment={"Variables": variables}
+        )
+    TIMINGS["protected"] = ingested.seconds
+    assert ingested.execution.status == "SUCCEEDED", (ingested.execution.error, ingested.execution.cause)
+    items = client("dynamodb").query(
+        TableName=pipeline.keys_table,
+        KeyConditionExpression="titleId = :t",
+        ExpressionAttributeValues={":t": {"S": PROTECTED_TITLE}},
+    )["Items"]
+    (item,) = items
+    return Protected(ingested, item["keyId"]["S"], bytes(item["key"]["B"]))
+
+
+def test_a_protected_title_stores_its_key_before_the_job_and_publishes_hls_only(
+    pipeline: Pipeline, protected: Protected
+):
+    assert protected.ingested.execution.path == PROTECTED_PATH
+    assert len(protected.key) == 16
+    item = pipeline.item(PROTECTED_TITLE)
+    assert item is not None
+    assert (item["status"], item["protection"], item["formats"]) == ("published", "aes-128", ["hls"])
+    assert item["manifests"] == {"hls": f"vod/{PROTECTED_TITLE}/master.m3u8"}
+    job = pipeline.integrations.jobs[-1]
+    assert job["JobTemplate"] == "showrunner-dev-ingest-360p-aes128"
+    hls = job["Settings"]["OutputGroups"][0]["OutputGroupSettings"]["HlsGroupSettings"]
+    assert hls["Encryption"]["StaticKeyProvider"]["Url"] == f"keys/{protected.key_id}"
+    assert not pipeline.exists(pipeline.content_bucket, f"vod/{PROTECTED_TITLE}/manifest.mpd")
+
+
+def _content_objects(pipeline: Pipeline, prefix: str) -> dict[str, bytes]:
+    listed = pipeline.s3.list_objects_v2(Bucket=pipeline.content_bucket, Prefix=prefix).get("Contents", [])
+    return {
+        o["Key"]: pipeline.s3.get_object(Bucket=pipeline.content_bucket, Key=o["Key"])["Body"].read() for o in listed
+    }
+
+
+def test_the_key_is_nowhere_in_the_content_bucket_and_no_segment_is_clear(pipeline: Pipeline, protected: Protected):
+    objects = _content_objects(pipeline, "vod/")
+    assert any(key.startswith(f"vod/{PROTECTED_TITLE}/") for key in objects)
+    forms = [protected.key, protected.key.hex().encode(), protected.key.hex().upper().encode()]
+    forms.append(base64.b64encode(protected.key))
+    for key, data in objects.items():
+        for form in forms:
+            assert form not in data, key
+    segments = {k: v for k, v in objects.items() if k.startswith(f"vod/{PROTECTED_TITLE}/") and k.endswith(".ts")}
+    assert segments
+    for key, data in segments.items():
+        assert len(data) % 16 == 0, key
+        assert not (data[0] == 0x47 and data[188] == 0x47), f"{key} is a clear transport stream"
+
+
+def test_ffmpeg_plays_every_rendition_through_the_edge_fetching_the_key_from_the_key_service(
+    pipeline: Pipeline, protected: Protected
+):
+    issued = pipeline.issue(PROTECTED_TITLE)
+    assert issued["status"] == 200, issued
+    assert "dash" not in issued
+    since = len(pipeline.edge.log.requests)
+    decoded = play(pipeline.edge.local(issued["hls"]))
+    _assert_every_frame(decoded)
+    FRAMES["protected-hls"] = {decoded.sizes.get(i, "audio"): decoded.frames[i] for i in decoded.kinds}
+    key_path = f"/vod/{PROTECTED_TITLE}/keys/{protected.key_id}"
+    requests = pipeline.edge.log.requests[since:]
+    assert (key_path, 200) in requests  # the key, from the key service, through the edge's signature check
+    assert all(status in (200, 206) for _, status in requests), requests
+
+
+def test_the_segments_fetched_alone_do_not_decode(pipeline: Pipeline, protected: Protected, tmp_path: Path):
+    issued = pipeline.issue(PROTECTED_TITLE)
+    base, query = pipeline.edge.local(issued["hls"]).split("/master.m3u8?")
+    status, playlist = fetch(f"{base}/hls_360p.m3u8?{query}")
+    assert status == 200
+    segments = [line for line in playlist.decode().splitlines() if line and not line.startswith("#")]
+    assert segments
+    for number, uri in enumerate(segments):
+        status, data = fetch(f"{base}/{uri}")  # tokenized by the rewriter: CloudFront serves it
+        assert status == 200
+        path = tmp_path / f"{number}.ts"
+        path.write_bytes(data)
+        result = subprocess.run(
+            ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:v?", "-f", "framecrc", "-"],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        frames = [line for line in result.stdout.splitlines() if line and not line.startswith("#")]
+        assert result.returncode != 0 or frames == [], f"segment {uri} decoded {len(frames)} frames without its key"
+
+
+def _key_request(pipeline: Pipeline, query: str, key_id: str, title: str = PROTECTED_TITLE) -> tuple[int, bytes]:
+    return fetch(f"{pipeline.edge.base_url}/vod/{title}/keys/{key_id}" + (f"?{query}" if query else ""))
+
+
+def test_the_key_service_answers_the_key_never_cacheable(pipeline: Pipeline, protected: Protected):
+    query = pipeline.issue(PROTECTED_TITLE)["hls"].split("?", 1)[1]
+    status, body = _key_request(pipeline, query, protected.key_id)
+    assert (status, body) == (200, protected.key)
+    response = pipeline.edge.serve(
+        "GET", f"/vod/{PROTECTED_TITLE}/keys/{protected.key_id}?{query}", {"Host": "x"}, "127.0.0.1"
+    )
+    assert response[1]["Cache-Control"] == "no-store"
+
+
+def test_the_key_service_refuses(pipeline: Pipeline, protected: Protected, published: Ingested):
+    """No token, another title's token, an expired token, a viewer no longer entitled, another title's key ID."""
+    own = pipeline.issue(PROTECTED_TITLE)["hls"].split("?", 1)[1]
+    other = pipeline.issue(published.title_id)["hls"].split("?", 1)[1]
+    outcomes = {
+        "no token": _key_request(pipeline, "", protected.key_id),
+        "another title's token": _key_request(pipeline, other, protected.key_id),
+    }
+    # Another title's key ID, under that other title's path with its own token: the clear title has no key.
+    outcomes["another title's path"] = _key_request(pipeline, other, protected.key_id, published.title_id)
+    outcomes["an unknown key ID"] = _key_request(pipeline, own, "0" * 32)
+    pipeline.edge.frozen_at = time.time() + 10 * 86400  # the edge's clock, past the token's expiry
+    try:
+        outcomes["an expired token"] = _key_request(pipeline, own, protected.key_id)
+    finally:
+        pipeline.edge.frozen_at = None
+    table = client("dynamodb")
+    table.update_item(
+        TableName=pipeline.table,
+        Key={"titleId": {"S": PROTECTED_TITLE}},
+        UpdateExpression="SET #s = :w",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":w": {"S": "withdrawn"}},
+    )
+    pipeline.edge.viewer_country = "US"
+    try:
+        outcomes["a withdrawn title"] = _key_request(pipeline, own, protected.key_id)
+    finally:
+        table.update_item(
+            TableName=pipeline.table,
+            Key={"titleId": {"S": PROTECTED_TITLE}},
+            UpdateExpression="SET #s = :p",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":p": {"S": "published"}},
+        )
+    table.update_item(
+        TableName=pipeline.table,
+        Key={"titleId": {"S": PROTECTED_TITLE}},
+        UpdateExpression="SET countries = :c",
+        ExpressionAttributeValues={":c": {"L": [{"S": "FR"}]}},
+    )
+    try:
+        outcomes["a viewer outside the title's countries"] = _key_request(pipeline, own, protected.key_id)
+    finally:
+        table.update_item(
+            TableName=pipeline.table, Key={"titleId": {"S": PROTECTED_TITLE}}, UpdateExpression="REMOVE countries"
+        )
+    # A viewer whose plan does not cover the title never gets a token to ask with (ingested titles are premium).
+    free = signed_url.handler.handler(playback_event(PROTECTED_TITLE, "free-viewer", groups="[plan-free]"), None)
+    outcomes["a viewer whose plan is too low (at the issuer)"] = (free["statusCode"], free["body"].encode())
+    answered = {case: (status, _code(body)) for case, (status, body) in outcomes.items()}
+    assert answered == {
+        "no token": (403, "AccessDenied"),  # CloudFront: the behavior trusts the key group
+        "another title's token": (403, "AccessDenied"),  # CloudFront: the policy's resource is the other title
+        "another title's path": (404, "not_found"),
+        "an unknown key ID": (404, "not_found"),
+        "an expired token": (403, "AccessDenied"),  # CloudFront: DateLessThan has passed
+        "a withdrawn title": (403, "not_entitled:withdrawn"),
+        "a viewer outside the title's countries": (403, "not_entitled:country_not_allowed"),
+        "a viewer whose plan is too low (at the issuer)": (403, "not_entitled:plan_too_low"),
+    }
+    REFUSALS.update({case: f"{status} {code}" for case, (status, code) in answered.items()})
+    for _case, (_status, body) in outcomes.items():
+        assert protected.key not in body
+
+
+REFUSALS: dict[str, str] = {}
+
+
+def test_the_key_appears_in_no_log_line_and_no_template(
+    dev_stage: list[StackArtifact], protected: Protected, pipeline: Pipeline
+):
+    """After the protected title's ingest, its plays and the refusals: every log line any handler wrote, and every
+    template of the deployed stage, scanned for the key in each form it travels in (bytes, hex, base64)."""
+    key = protected.key
+    forms = [key.hex(), key.hex().upper(), base64.b64encode(key).decode()]
+    assert len(LOG.lines) > 50  # the scan saw the runs
+    assert any(PROTECTED_TITLE in line for line in LOG.lines)
+    assert any(protected.key_id in line for line in LOG.lines)  # what the key service released, by ID
+    for line in LOG.lines:
+        for form in forms:
+            assert form not in line
+    templates = [artifact.template_path.read_bytes() for artifact in dev_stage]
+    assert len(templates) > 10
+    for template in templates:
+        assert key not in template
+        for form in forms:
+            assert form.encode() not in template
+        assert b"StaticKeyValue" not in template  # no template carries a static key at all
+
+
+def _code(body: bytes) -> str:
+    if body.startswith(b"<Error>"):
+        return body.split(b"<Code>")[1].split(b"</Code>")[0].decode()
+    document = json.loads(body)
+    return str(document["error"]) + (f":{document['reason']}" if "reason" in document else "")
+
+
 def test_report(published: Ingested) -> None:
     """The figures for the notes (``pytest -s``): frames per rendition, each bad input's outcome, timings."""
     assert FRAMES, "run the playback tests first (they are earlier in this module)"
     config_limit = load_config()["dev"].ingest.max_source_gib
     print(f"\ningest e2e: deploy {TIMINGS.get('deploy', 0):.1f} s, upload -> published {TIMINGS['ingest']:.1f} s")
     print(f"frames: {FRAMES}")
+    print(f"protected title: upload -> published {TIMINGS.get('protected', 0):.1f} s; key service: {REFUSALS}")
     for key, outcome in OUTCOMES.items():
         print(f"  {key}: {outcome}")
     print(f"(dev's real source limit is {config_limit} GiB; this stage was synthesized with {INGEST_LIMIT_GIB:.5f})")

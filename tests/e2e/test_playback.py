@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 import pytest
 from cloudfront_token.policy import cloudfront_b64decode, cloudfront_b64encode
 
-from tests.e2e.conftest import TITLE_A, TITLE_B, TITLE_SECONDS, Playback
+from tests.e2e.conftest import PROTECTED_KEY_ID, PROTECTED_TITLE, TITLE_A, TITLE_B, TITLE_SECONDS, Playback
 
 FPS = 24
 VIDEO_FRAMES = FPS * TITLE_SECONDS  # 96: the source's frame count, per video rendition
@@ -278,3 +278,25 @@ def test_zz_every_request_was_checked(playback: Playback) -> None:
     assert log.checked == len(log.requests) > 0
     assert log.refused == sum(1 for _, status in log.requests if status == 403)
     print(f"\nlocal edge: {log.checked} signed requests checked, {log.refused} refused: {dict(log.reasons)}")
+
+
+def test_the_encrypted_sample_plays_through_the_key_service_and_its_segments_alone_do_not(
+    playback: Playback, tmp_path: Path
+) -> None:
+    issued = playback.issue(PROTECTED_TITLE)
+    assert "dash" not in issued  # an aes-128 title is HLS only
+    since = len(playback.edge.log.requests)
+    decoded = play(playback.edge.local(issued["hls"]))
+    assert_whole_title(decoded)
+    requests = fetched(playback, since, once=False)
+    assert requests[f"/vod/{PROTECTED_TITLE}/keys/{PROTECTED_KEY_ID}"] == {200}
+    segment = next(iter(sorted((playback.protected.path / "180p").glob("seg-*.ts"))))
+    status, data = fetch(f"{playback.edge.local(issued['hls']).split('/master.m3u8?')[0]}/180p/{segment.name}?"
+                         + issued["hls"].split("?", 1)[1])  # fmt: skip
+    assert status == 200
+    (tmp_path / "alone.ts").write_bytes(data)
+    alone = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(tmp_path / "alone.ts"), "-map", "0:v?", "-f", "framecrc", "-"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert alone.returncode != 0 or not [x for x in alone.stdout.splitlines() if x and not x.startswith("#")]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from defusedxml import ElementTree
 
-from tests.e2e.conftest import MAKE_TITLE, TITLE_SECONDS
+from tests.e2e.conftest import MAKE_TITLE, PROTECTED_KEY_ID, TITLE_SECONDS, ProtectedSample
 
 MPD = "{urn:mpeg:dash:schema:mpd:2011}"
 
@@ -71,3 +71,44 @@ def test_a_non_empty_directory_is_left_alone(tmp_path: Path) -> None:
     assert "exists and is not empty" in result.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
     assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+def test_the_encrypted_sample_is_hls_only_every_segment_encrypted_under_its_key(
+    protected_sample: ProtectedSample,
+) -> None:
+    out = protected_sample.path
+    assert not (out / "manifest.mpd").exists()
+    assert not (out / "dash").exists()
+    for rendition in ("180p", "90p", "audio"):
+        playlist = (out / rendition / "index.m3u8").read_text()
+        assert f'#EXT-X-KEY:METHOD=AES-128,URI="../keys/{PROTECTED_KEY_ID}"' in playlist
+        segments = sorted((out / rendition).glob("seg-*.ts"))
+        assert len(segments) >= TITLE_SECONDS
+        for segment in segments:
+            data = segment.read_bytes()
+            assert len(data) % 16 == 0
+            assert data[0] != 0x47 or data[188] != 0x47  # not a clear transport stream
+            assert protected_sample.key not in data
+    assert not list(out.rglob("*.key"))  # the key file stayed outside the title
+
+
+@pytest.mark.parametrize(
+    ("key_bytes", "key_id", "message"),
+    [
+        (16, "ABC", "KEY_ID must be 32 lowercase hexadecimal digits"),
+        (15, "0" * 32, "KEY_FILE must be a file of exactly 16 bytes"),
+    ],
+)
+def test_bad_encryption_arguments_are_refused(tmp_path: Path, key_bytes: int, key_id: str, message: str) -> None:
+    key_file = tmp_path / "k"
+    key_file.write_bytes(bytes(key_bytes))
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [str(MAKE_TITLE), str(out), "4", "--aes-128", str(key_file), key_id],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert not out.exists()

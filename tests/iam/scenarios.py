@@ -8,6 +8,7 @@ a scenario here fails ``test_every_project_function_has_a_scenario``.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ import catalog_api.handler
 import chaos_monkey.handler
 import event_ingest.handler
 import ingest_validate.handler
+import key_service.handler
 import manifest_rewriter.handler
 import pytest
 import rows_api.handler
@@ -305,6 +307,38 @@ def _rows_loader_failure(result: Any, _env: dict[str, str]) -> str | None:
     return None
 
 
+# --- key_service: an entitled viewer's GET of an aes-128 title's key; the catalog item and the key (GetItem each) -
+
+KEYED_TITLE = "least-privilege-keyed"
+KEY_ID = "5eed" * 8
+CONTENT_KEY = bytes(range(16))
+
+
+def _seed_keys(client: Client, env: dict[str, str]) -> None:
+    dynamodb = client("dynamodb")
+    dynamodb.put_item(
+        TableName=env["CATALOG_TABLE"],
+        Item=catalog.item(KEYED_TITLE, formats=("hls",), protection={"S": "aes-128"}),
+    )
+    dynamodb.put_item(
+        TableName=env["CONTENT_KEYS_TABLE"],
+        Item={"titleId": {"S": KEYED_TITLE}, "keyId": {"S": KEY_ID}, "key": {"B": CONTENT_KEY}},
+    )
+
+
+def _keys_event(_env: dict[str, str]) -> dict[str, Any]:
+    return function_url_event(f"/vod/{KEYED_TITLE}/keys/{KEY_ID}", token(title=KEYED_TITLE).query)
+
+
+def _keys_failure(result: Any, _env: dict[str, str]) -> str | None:
+    problem = _status(result)
+    if problem:
+        return problem
+    if result["body"] != base64.b64encode(CONTENT_KEY).decode():
+        return "answered other bytes than the title's key"
+    return None
+
+
 SCENARIOS: dict[str, Scenario] = {
     "signed_url": Scenario(
         _seed_issuer,
@@ -368,6 +402,18 @@ SCENARIOS: dict[str, Scenario] = {
         checks=(
             ("s3:GetObject", "s3:GetObject"),  # HEAD the upload
             ("s3:GetObject", "s3:GetObject"),  # its first 64 bytes
+        ),
+    ),
+    "key_service": Scenario(
+        _seed_keys,
+        _keys_event,
+        _keys_failure,
+        key_service.handler.reset,
+        checks=(
+            ("dynamodb:GetItem", "dynamodb:GetItem"),  # the title's catalog item (entitlement, protection)
+            ("kms:Decrypt", "kms:Decrypt"),  # through DynamoDB, with the catalog's key
+            ("dynamodb:GetItem", "dynamodb:GetItem"),  # the content key
+            ("kms:Decrypt", "kms:Decrypt"),  # through DynamoDB, with the content-keys table's key
         ),
     ),
     "ingest_workflow": Scenario(

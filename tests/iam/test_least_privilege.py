@@ -30,7 +30,7 @@ from tests.iam.conftest import (
     package_exists,
     project_functions,
 )
-from tests.iam.enforcement import enforced, statement_id
+from tests.iam.enforcement import Check, decide, enforced, statement_id
 from tests.iam.scenarios import SCENARIOS
 from tests.support.aws import ACCOUNT, REGION
 from tests.support.synth import Synthesized
@@ -42,6 +42,7 @@ FUNCTIONS = {
     "signed_url": "Playback",
     "catalog_api": "Playback",
     "manifest_rewriter": "Edge",
+    "key_service": "Edge",
     "event_ingest": "Analytics",
     "chaos_monkey": "Operations",
     "ingest_validate": "Ingest",
@@ -276,3 +277,32 @@ def test_every_acknowledgment_matches_a_statement(proof: Proof):
         if (surplus := _acknowledgment(function.package, ref)) is not None
     }
     assert used == set(SURPLUS), f"unused acknowledgments: {set(SURPLUS) - used}"
+
+
+def test_the_key_service_may_decrypt_only_the_two_table_keys_and_only_through_dynamodb(proof: Proof):
+    """The content-keys table's KMS key: decryptable by the key service when DynamoDB asks for it, never directly
+    (a kms:Decrypt call of its own), and no other KMS key at all."""
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.kms.models import kms_backends
+
+    function = proof.functions["key_service"]
+    policies = [proof.policy(function.role_name, name) for name in proof.iam.list_role_policies(function.role_name)]
+    tables = dynamodb_backends[ACCOUNT][REGION]
+    keys = kms_backends[ACCOUNT][REGION]
+
+    def key_of(table: str) -> str:
+        key_id = (tables.get_table(table).sse_specification or {})["KMSMasterKeyId"]
+        return str(keys.describe_key(key_id).arn)
+
+    content_keys_key = key_of(function.environment["CONTENT_KEYS_TABLE"])
+    catalog_key = key_of(function.environment["CATALOG_TABLE"])
+    assert content_keys_key != catalog_key
+    via_dynamodb = {"kms:viaservice": f"dynamodb.{REGION}.amazonaws.com"}
+    for key in (content_keys_key, catalog_key):
+        assert decide(policies, Check("kms:Decrypt", key, via_dynamodb)).allowed
+        assert not decide(policies, Check("kms:Decrypt", key, {})).allowed  # called directly
+        assert not decide(policies, Check("kms:Decrypt", key, {"kms:viaservice": f"s3.{REGION}.amazonaws.com"})).allowed
+    others = [k.arn for k in keys.keys.values() if k.arn not in (content_keys_key, catalog_key)]
+    assert others  # the stage has other keys (data lake, alerts, signing key...): none is decryptable
+    for other in others:
+        assert not decide(policies, Check("kms:Decrypt", other, via_dynamodb)).allowed

@@ -293,11 +293,14 @@ def test_origins_are_the_deployed_bucket_alb_function_url_and_api(deployed: Depl
     (load_balancer,) = client("elbv2").describe_load_balancers()["LoadBalancers"]
     rewriter = deployed.physical_id("Edge", "RewriterFunction")
     function_url = client("lambda").get_function_url_config(FunctionName=rewriter)["FunctionUrl"]
+    key_service = deployed.physical_id("Edge", "KeyServiceFunction")
+    key_service_url = client("lambda").get_function_url_config(FunctionName=key_service)["FunctionUrl"]
     api = client("apigatewayv2").get_api(ApiId=deployed.physical_id("Api", "HttpApi"))
     expected = {
         f"{content_bucket}.s3.us-east-1.amazonaws.com",
         load_balancer["DNSName"],
         urlparse(function_url).hostname,
+        urlparse(key_service_url).hostname,
         urlparse(api["ApiEndpoint"]).hostname,
     }
     if deployed.env == "prod":

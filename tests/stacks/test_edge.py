@@ -48,6 +48,7 @@ def test_behaviors_in_order_with_their_origins(synthesized: Synthesized, env: st
     origins = _origins(config)
     behaviors = _behaviors(config)
     assert list(behaviors) == [
+        "/vod/*/keys/*",
         "/vod/*.m3u8",
         "/vod/*.mpd",
         "/vod/*",
@@ -67,6 +68,13 @@ def test_behaviors_in_order_with_their_origins(synthesized: Synthesized, env: st
             "Fn::Select": [2, {"Fn::Split": ["/", {"Fn::GetAtt": [rewriter_url, "FunctionUrl"]}]}]
         }
         assert "OriginAccessControlId" in origin
+
+    key_service_url = logical_id_by_path(template, "Edge/KeyService/Function/FunctionUrl/Resource")
+    origin = origins[behaviors["/vod/*/keys/*"]["TargetOriginId"]]
+    assert origin["DomainName"] == {
+        "Fn::Select": [2, {"Fn::Split": ["/", {"Fn::GetAtt": [key_service_url, "FunctionUrl"]}]}]
+    }
+    assert "OriginAccessControlId" in origin
 
     alb = origins[config["DefaultCacheBehavior"]["TargetOriginId"]]
     assert behaviors["/api/*"]["TargetOriginId"] == config["DefaultCacheBehavior"]["TargetOriginId"]
@@ -101,6 +109,34 @@ def test_vod_behaviors_require_the_trusted_key_group_and_nothing_else_does(synth
         b["ViewerProtocolPolicy"] == "redirect-to-https"
         for b in [*config["CacheBehaviors"], config["DefaultCacheBehavior"]]
     )
+
+
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # AWS managed cache policy
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # AWS managed origin request policy
+
+
+def test_the_key_service_behavior_is_never_cached_and_forwards_the_token_and_country(
+    synthesized: Synthesized, env: str
+):
+    template = synthesized.stack(env, "Edge").template
+    behavior = _behaviors(_config(template))["/vod/*/keys/*"]
+    assert behavior["CachePolicyId"] == CACHING_DISABLED
+    assert behavior["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER  # query, cookies, viewer country
+    assert behavior["AllowedMethods"] == ["GET", "HEAD"]
+    # The function URL: IAM auth, invokable by this distribution only (through OAC).
+    (url,) = (
+        r["Properties"]
+        for r in resources_of_type(template, "AWS::Lambda::Url").values()
+        if "KeyService" in json.dumps(r["Properties"]["TargetFunctionArn"])
+    )
+    assert url["AuthType"] == "AWS_IAM"
+    permissions = [
+        p["Properties"]
+        for p in resources_of_type(template, "AWS::Lambda::Permission").values()
+        if "KeyService" in json.dumps(p["Properties"]["FunctionName"])
+    ]
+    assert {p["Principal"] for p in permissions} == {"cloudfront.amazonaws.com"}
+    assert all("SourceArn" in p for p in permissions)
 
 
 def test_the_key_group_holds_the_configured_public_key(synthesized: Synthesized, env: str):

@@ -20,8 +20,9 @@ from tests.support.synth import Synthesized, cdk_context
 from tests.support.templates import resources_of_type
 
 PROVISIONED_ONE_SHARD = [("PROVISIONED", 1), ("PROVISIONED", 1)]
-# KMS keys: the alerts topic's, the data lake's, the signing-key secret's, the catalog's and the rows table's.
-# Alarm metrics include the ingest dead-letter queue's, the catalog API's and the rows API's.
+# KMS keys: the alerts topic's, the data lake's, the signing-key secret's, the catalog's, the rows table's and the
+# content keys'. Alarm metrics include the ingest dead-letter queue's, the catalog API's, the rows API's and the key
+# service's (3, like every API function's).
 # Mirrors the "Idle cost per environment" table of docs/cost.md.
 EXPECTED: dict[str, dict[str, Any]] = {
     "dev": {
@@ -31,12 +32,12 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "load_balancers": 1,
         "origin_minimum": (1, "t4g.micro", "standard"),
         "prime_time_minimum": 2,
-        "kms_keys": 5,
+        "kms_keys": 6,
         "secrets": 2,
         "web_acl_rules": [4],
         "interface_endpoints": 0,
         "dashboards": 1,
-        "alarm_metrics": 29,
+        "alarm_metrics": 32,
         "kinesis_streams": [("PROVISIONED", 1)],  # no CDN log stream in dev
     },
     "staging": {
@@ -46,12 +47,12 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "load_balancers": 1,
         "origin_minimum": (2, "c7g.medium", None),
         "prime_time_minimum": 3,
-        "kms_keys": 5,
+        "kms_keys": 6,
         "secrets": 2,
         "web_acl_rules": [4],
         "interface_endpoints": 0,
         "dashboards": 1,
-        "alarm_metrics": 32,
+        "alarm_metrics": 35,
         "kinesis_streams": PROVISIONED_ONE_SHARD,
     },
     "prod": {
@@ -61,12 +62,12 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "load_balancers": 1,
         "origin_minimum": (3, "c7g.medium", None),
         "prime_time_minimum": 6,
-        "kms_keys": 5,
+        "kms_keys": 6,
         "secrets": 2,
         "web_acl_rules": [4],
         "interface_endpoints": 0,
         "dashboards": 1,
-        "alarm_metrics": 32,
+        "alarm_metrics": 35,
         "kinesis_streams": [("ON_DEMAND", None), ("ON_DEMAND", None)],
     },
 }

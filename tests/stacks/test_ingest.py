@@ -9,6 +9,8 @@ every size, as ``CreateJob``. A mistyped field anywhere fails here (and at synth
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import json
 from typing import Any
 
@@ -17,6 +19,7 @@ from ingest_workflow.plan import plan
 from ingest_workflow.settings import Settings
 
 from stacks.config.mediaconvert_model import problems
+from stacks.config.protection import FAIRPLAY, PLAYREADY, WIDEVINE
 from tests.support.synth import Synthesized
 from tests.support.templates import logical_id_by_path, resources_of_type
 from tools.developer.review.intrinsics import AssemblyIndex
@@ -65,7 +68,7 @@ def test_every_job_template_is_valid_for_mediaconvert(synthesized: Synthesized, 
     templates = resources_of_type(_ingest(synthesized, env), "AWS::MediaConvert::JobTemplate")
     ladder = synthesized.configs[env].ingest.ladder
     assert sorted(t["Properties"]["Name"] for t in templates.values()) == sorted(
-        f"showrunner-{env}-ingest-{rung.name}" for rung in ladder
+        f"showrunner-{env}-ingest-{rung.name}{suffix}" for rung in ladder for suffix in ("", "-aes128")
     )
     for template in templates.values():
         properties = template["Properties"]
@@ -102,12 +105,38 @@ def test_every_job_the_workflow_submits_is_valid_for_mediaconvert(synthesized: S
             }
         ]
     }
-    state = {"source": source, "plan": plan(settings, source, probe)}
     context = {"Execution": {"Id": "arn:aws:states:us-east-1:123456789012:execution:m:e"}}
-    request = render(transcode["Parameters"], state, context)
-    assert request["JobTemplate"] in settings.templates
-    assert request["Settings"]["Inputs"][0]["FileInput"] == "s3://ingest/incoming/film.mov"
-    assert problems("CreateJob", request) == []
+    speke = {
+        "url": "https://abcdefghij.execute-api.us-east-1.amazonaws.com/prod/copyProtection",
+        "dashSystemIds": [WIDEVINE, PLAYREADY],
+        "hlsSystemIds": [FAIRPLAY],
+        "videoPreset": "SHARED",
+        "audioPreset": "SHARED",
+    }
+    for protection in ("none", "aes-128", "speke"):
+        chosen = dataclasses.replace(settings, protection=protection, speke=speke)
+        state = {"source": source, "plan": plan(chosen, source, probe)}
+        request = render(transcode["Parameters"], state, context)
+        templates = settings.protected_templates if protection == "aes-128" else settings.templates
+        assert request["JobTemplate"] in templates, protection
+        assert request["Settings"]["Inputs"][0]["FileInput"] == "s3://ingest/incoming/film.mov"
+        assert problems("CreateJob", request) == [], protection
+        package = request["Settings"]["OutputGroups"][0]["OutputGroupSettings"]
+        if protection == "aes-128":
+            encryption = package["HlsGroupSettings"]["Encryption"]
+            assert encryption["StaticKeyProvider"]["Url"] == f"keys/{state['plan']['contentKey']['keyId']}"
+            assert bytes.fromhex(encryption["StaticKeyProvider"]["StaticKeyValue"]) == base64.b64decode(
+                state["plan"]["contentKey"]["key"]
+            )
+        elif protection == "speke":
+            provider = package["CmafGroupSettings"]["Encryption"]["SpekeKeyProvider"]
+            assert provider["ResourceId"] == source["titleId"]
+            assert provider["DashSignaledSystemIds"] == [WIDEVINE, PLAYREADY]
+            # The same check fails a mistyped SPEKE setting.
+            provider["DashSignalledSystemIds"] = provider.pop("DashSignaledSystemIds")
+            assert any("DashSignalledSystemIds" in problem for problem in problems("CreateJob", request))
+        else:
+            assert "Encryption" not in package["CmafGroupSettings"]
 
 
 def test_the_mediaconvert_role_reads_incoming_and_writes_the_package_only(synthesized: Synthesized, env: str):
@@ -122,6 +151,7 @@ def test_the_mediaconvert_role_reads_incoming_and_writes_the_package_only(synthe
             "s3:PutObject",
             [
                 f"${{{env}-Storage/ContentBucket52D4B12C.Arn}}/vod/*/cmaf*",
+                f"${{{env}-Storage/ContentBucket52D4B12C.Arn}}/vod/*/hls*",
                 f"${{{env}-Storage/ContentBucket52D4B12C.Arn}}/vod/*/images/*",
             ],
         ),
@@ -159,13 +189,26 @@ def test_the_queue_bucket_rule_and_state_machine(synthesized: Synthesized, env: 
     assert custom == (set() if config.retain_data else {"Custom::S3AutoDeleteObjects"})
 
 
-def test_the_catalog_table(synthesized: Synthesized, env: str):
+@pytest.mark.parametrize(
+    ("path", "key_schema"),
+    [
+        ("Storage/Catalog/Table/Resource", [{"AttributeName": "titleId", "KeyType": "HASH"}]),
+        (
+            "Storage/ContentKeys/Table/Resource",
+            [{"AttributeName": "titleId", "KeyType": "HASH"}, {"AttributeName": "keyId", "KeyType": "RANGE"}],
+        ),
+    ],
+    ids=["catalog", "content-keys"],
+)
+def test_the_catalog_and_content_keys_tables(
+    synthesized: Synthesized, env: str, path: str, key_schema: list[dict[str, str]]
+):
     template = synthesized.stack(env, "Storage").template
-    (table,) = resources_of_type(template, "AWS::DynamoDB::GlobalTable").values()
+    table = template["Resources"][logical_id_by_path(template, path)]
     properties = table["Properties"]
     retain = synthesized.configs[env].retain_data
     assert properties["BillingMode"] == "PAY_PER_REQUEST"
-    assert properties["KeySchema"] == [{"AttributeName": "titleId", "KeyType": "HASH"}]
+    assert properties["KeySchema"] == key_schema
     assert properties["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS"}
     (replica,) = properties["Replicas"]
     assert replica["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
@@ -173,3 +216,25 @@ def test_the_catalog_table(synthesized: Synthesized, env: str):
     key_id = replica["SSESpecification"]["KMSMasterKeyId"]["Fn::GetAtt"][0]
     assert template["Resources"][key_id]["Properties"]["EnableKeyRotation"] is True
     assert table["DeletionPolicy"] == ("Retain" if retain else "Delete")
+
+
+def test_each_table_has_a_kms_key_of_its_own(synthesized: Synthesized, env: str):
+    template = synthesized.stack(env, "Storage").template
+    keys = [
+        table["Properties"]["Replicas"][0]["SSESpecification"]["KMSMasterKeyId"]["Fn::GetAtt"][0]
+        for table in resources_of_type(template, "AWS::DynamoDB::GlobalTable").values()
+    ]
+    assert len(keys) == len(set(keys)) == 2
+
+
+def test_no_template_holds_a_content_key_and_the_workflow_logs_no_execution_data(synthesized: Synthesized, env: str):
+    """A content key exists only at run time (the plan draws it): no template of the stage names one, and the
+    state machine, whose state carries an aes-128 title's key to the job, logs no execution data."""
+    for artifact in (s for s in synthesized.stacks if s.stage == env):
+        text = artifact.template_path.read_text()
+        assert "StaticKeyValue" not in text, artifact.display_name
+        assert "SpekeKeyProvider" not in text, artifact.display_name  # SPEKE is added by the job, per title
+    (machine,) = resources_of_type(_ingest(synthesized, env), "AWS::StepFunctions::StateMachine").values()
+    logging = machine["Properties"]["LoggingConfiguration"]
+    assert logging["Level"] == "ALL"
+    assert logging.get("IncludeExecutionData", False) is False

@@ -433,6 +433,8 @@ def test_every_alarm_notifies_the_alerts_topic_when_it_fires_and_clears(synthesi
             "catalog-api-throttles",
             "manifest-rewriter-errors",
             "manifest-rewriter-throttles",
+            "key-service-errors",
+            "key-service-throttles",
             "event-ingest-errors",
             "event-ingest-throttles",
             "rows-api-errors",
@@ -650,6 +652,7 @@ def test_dashboard_covers_alarms_cloudfront_origin_fleet_lambda_kinesis_and_emr(
         "SignedUrl": (f"{env}-Playback", {"Ref": logical_id_by_path(playback, "Issuer/Function/Resource")}),
         "CatalogApi": (f"{env}-Playback", {"Ref": logical_id_by_path(playback, "Catalog/Function/Resource")}),
         "ManifestRewriter": (f"{env}-Edge", {"Ref": logical_id_by_path(edge, "Rewriter/Function/Resource")}),
+        "KeyService": (f"{env}-Edge", {"Ref": logical_id_by_path(edge, "KeyService/Function/Resource")}),
         "EventIngest": (f"{env}-Analytics", {"Ref": logical_id_by_path(analytics, "Ingestion/Function/Resource")}),
         "RowsApi": (f"{env}-Analytics", {"Ref": logical_id_by_path(analytics, "RowsApi/Function/Resource")}),
     }

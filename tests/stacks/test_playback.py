@@ -174,7 +174,11 @@ def test_no_managed_policies_on_the_function_roles(synthesized: Synthesized, env
 def test_only_this_distribution_may_call_the_rewriter_function_url(synthesized: Synthesized, env: str):
     template = synthesized.stack(env, "Edge").template
     rewriter_id, _ = _function(template, "Rewriter")
-    (url,) = resources_of_type(template, "AWS::Lambda::Url").values()
+    (url,) = (
+        u
+        for u in resources_of_type(template, "AWS::Lambda::Url").values()
+        if u["Properties"]["TargetFunctionArn"] == {"Fn::GetAtt": [rewriter_id, "Arn"]}
+    )
     assert url["Properties"] == {"AuthType": "AWS_IAM", "TargetFunctionArn": {"Fn::GetAtt": [rewriter_id, "Arn"]}}
     distribution_id = logical_id_by_path(template, "Edge/Distribution/Resource")
     source_arn = {
@@ -192,7 +196,11 @@ def test_only_this_distribution_may_call_the_rewriter_function_url(synthesized: 
     }
     url_id = logical_id_by_path(template, "Edge/Rewriter/Function/FunctionUrl/Resource")
     permissions = sorted(
-        (p["Properties"] for p in resources_of_type(template, "AWS::Lambda::Permission").values()),
+        (
+            p["Properties"]
+            for p in resources_of_type(template, "AWS::Lambda::Permission").values()
+            if p["Properties"]["FunctionName"] == {"Fn::GetAtt": [url_id, "FunctionArn"]}
+        ),
         key=lambda p: p["Action"],
     )
     assert permissions == [

@@ -72,3 +72,20 @@ def item(
         result["availableUntil"] = {"S": available_until}
     result.update(extra)
     return result
+
+
+KEYS_TABLE = "showrunner-content-keys-test"
+
+
+def create_keys_table(dynamodb: Any, name: str = KEYS_TABLE) -> str:
+    """The content-keys table's key schema (stacks/constructs/content_key_store.py), in moto."""
+    dynamodb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": "titleId", "AttributeType": "S"},
+            {"AttributeName": "keyId", "AttributeType": "S"},
+        ],
+        KeySchema=[{"AttributeName": "titleId", "KeyType": "HASH"}, {"AttributeName": "keyId", "KeyType": "RANGE"}],
+    )
+    return name

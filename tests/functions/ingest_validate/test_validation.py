@@ -63,6 +63,7 @@ def test_a_valid_upload_gets_a_title_id_from_its_content():
         "etag": ETAG.strip('"'),
         "size": 10_000,
         "container": "isobmff",
+        "protection": "",
         "code": "",
         "reason": "",
         "step": "validate",
@@ -77,6 +78,13 @@ def test_the_same_content_anywhere_is_the_same_title_and_the_key_text_never_matt
     assert a.title_id == b.title_id
     other, _ = verdict(found=Upload('"ffff"', 10_000, "v1", {}, MP4))
     assert other.title_id != a.title_id
+
+
+def test_metadata_protection_is_the_titles_choice_when_valid():
+    chosen, _ = verdict(found=upload(metadata={"protection": "aes-128"}))
+    assert (chosen.ok, chosen.as_dict()["protection"]) == (True, "aes-128")
+    default, _ = verdict(found=upload())
+    assert default.as_dict()["protection"] == ""  # the environment's default applies
 
 
 def test_metadata_title_id_and_title_are_used_when_valid():
@@ -108,6 +116,8 @@ def test_metadata_title_id_and_title_are_used_when_valid():
          "the title-id metadata '../../vod/other' does not match"),
         ("incoming/film.mp4", upload(metadata={"title-id": "*"}), "invalid_title_id", "does not match"),
         ("incoming/film.mp4", upload(metadata={"title": "bad\x07bell"}), "invalid_metadata", "the title metadata"),
+        ("incoming/film.mp4", upload(metadata={"protection": "drm"}), "invalid_protection",
+         "the protection metadata 'drm' is not one of none, aes-128, speke"),
         ("incoming/film.mp4", upload(version="v2"), "superseded", "replaced by a newer upload"),
     ],
 )  # fmt: skip

@@ -3,13 +3,18 @@ a failure in words. Its settings are built here from the dev configuration the w
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import json
+import logging
+import re
 from typing import Any
 
 import pytest
 from ingest_workflow.explain import explain
 from ingest_workflow.handler import handler
 from ingest_workflow.plan import RefusedError, first_rung, fitted, plan
+from ingest_workflow.protection import ContentKey
 from ingest_workflow.record import record
 from ingest_workflow.settings import ConfigurationError, Settings
 
@@ -221,3 +226,79 @@ def test_settings_must_be_there():
         Settings.from_env({})
     with pytest.raises(ConfigurationError, match="one template per rung"):
         Settings.from_env({"INGEST_SETTINGS": json.dumps({**json.loads(ENV["INGEST_SETTINGS"]), "templates": []})})
+
+
+PROTECTED = dataclasses.replace(SETTINGS, protection="aes-128")
+
+
+def test_an_aes128_title_gets_a_fresh_key_the_hls_template_and_only_hls_published():
+    first = plan(PROTECTED, SOURCE, probe(1280, 720))
+    second = plan(PROTECTED, SOURCE, probe(1280, 720))
+    assert first["protection"] == "aes-128"
+    assert first["jobTemplate"] == "showrunner-dev-ingest-720p-aes128"
+    stored = first["contentKey"]
+    assert stored["titleId"] == SOURCE["titleId"]
+    assert re.fullmatch(r"[0-9a-f]{32}", stored["keyId"])
+    key = base64.b64decode(stored["key"])
+    assert len(key) == 16
+    # Every plan draws a new key and key ID (a re-ingest re-keys the title).
+    assert (second["contentKey"]["keyId"], second["contentKey"]["key"]) != (stored["keyId"], stored["key"])
+    package = first["outputGroups"][0]["OutputGroupSettings"]["HlsGroupSettings"]
+    assert package["Destination"] == f"s3://content-bucket/vod/{SOURCE['titleId']}/hls"
+    assert package["Encryption"]["StaticKeyProvider"] == {
+        "KeyFormat": "identity",
+        "KeyFormatVersions": "1",
+        "StaticKeyValue": key.hex(),
+        "Url": f"keys/{stored['keyId']}",
+    }
+    assert first["publish"] == {
+        "hls": {
+            "copySource": f"content-bucket/vod/{SOURCE['titleId']}/hls.m3u8",
+            "key": f"vod/{SOURCE['titleId']}/master.m3u8",
+        }
+    }
+    assert first["unpublish"] == [{"Key": f"vod/{SOURCE['titleId']}/master.m3u8"}]
+    recorded = record(first, {"Job": {"Id": "j"}})
+    assert recorded["formats"] == [{"S": "hls"}]
+    assert recorded["protection"] == "aes-128"
+
+
+def test_the_key_comes_from_the_random_source_it_is_given():
+    draws = iter([bytes(range(16)), bytes(range(16, 32))])
+    planned = plan(PROTECTED, SOURCE, probe(), new_key=lambda: ContentKey.fresh(lambda n: next(draws)))
+    assert planned["contentKey"]["key"] == base64.b64encode(bytes(range(16))).decode()
+    assert planned["contentKey"]["keyId"] == bytes(range(16, 32)).hex()
+    assert "key=" not in repr(ContentKey.fresh())  # its repr never shows the key
+
+
+def test_a_clear_title_has_no_key_and_publishes_both_formats():
+    planned = plan(SETTINGS, SOURCE, probe())
+    assert planned["protection"] == "none"
+    assert "contentKey" not in planned
+    assert "Encryption" not in planned["outputGroups"][0]["OutputGroupSettings"]["CmafGroupSettings"]
+    assert sorted(planned["publish"]) == ["dash", "hls"]
+    assert record(planned, {"Job": {"Id": "j"}})["formats"] == [{"S": "hls"}, {"S": "dash"}]
+
+
+def test_the_handler_never_logs_the_key(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture):
+    settings = json.loads(ENV["INGEST_SETTINGS"])
+    monkeypatch.setenv("INGEST_SETTINGS", json.dumps({**settings, "protection": "aes-128"}))
+    with caplog.at_level(logging.DEBUG):
+        planned = handler({"op": "plan", "source": SOURCE, "probe": probe()}, None)
+    key = base64.b64decode(planned["contentKey"]["key"])
+    logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+    assert planned["titleId"] in logged
+    for form in (key.hex(), planned["contentKey"]["key"], key.hex().upper()):
+        assert form not in logged
+
+
+def test_the_uploads_own_protection_wins_over_the_environments_default():
+    assert plan(SETTINGS, {**SOURCE, "protection": "aes-128"}, probe())["protection"] == "aes-128"
+    assert "contentKey" not in plan(PROTECTED, {**SOURCE, "protection": "none"}, probe())
+    assert plan(PROTECTED, {**SOURCE, "protection": ""}, probe())["protection"] == "aes-128"  # none chosen
+    with pytest.raises(RefusedError) as refused:
+        plan(SETTINGS, {**SOURCE, "protection": "speke"}, probe())  # dev has no SPEKE provider
+    assert refused.value.code == "no_key_provider"
+    with pytest.raises(RefusedError) as refused:
+        plan(SETTINGS, {**SOURCE, "protection": "rot13"}, probe())
+    assert refused.value.code == "invalid_protection"

@@ -182,3 +182,17 @@ def test_an_attribute_list_with_two_uris_gets_both():
 def test_playlist_without_uris_is_byte_identical():
     source = "#EXTM3U\n#EXT-X-VERSION:3\n\n#EXT-X-ENDLIST"
     assert rewrite(source) == source
+
+
+@pytest.mark.parametrize(
+    ("path", "uri"),
+    [(f"/vod/{TITLE}/hls_360p.m3u8", "keys/" + "ab" * 16), (MEDIA, "../keys/" + "ab" * 16)],
+    ids=["pipeline", "sample"],
+)
+def test_the_key_service_uri_of_an_aes128_title_gets_the_token(path: str, uri: str):
+    """The key URI the pipeline and the sample write (relative, inside the title: /vod/<titleId>/keys/<keyId>)."""
+    source = f'#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI="{uri}",IV=0x00000000000000000000000000000001\nseg-1.ts\n'
+    assert rewrite(source, path) == (
+        f'#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI="{uri}?{TOKEN}",IV=0x00000000000000000000000000000001\n'
+        f"seg-1.ts?{TOKEN}\n"
+    )

@@ -82,3 +82,52 @@ def _rung(**changes: Any) -> list[dict[str, Any]]:
 )
 def test_bad_ingest_values(ingest: dict[str, Any], message: str):
     check_bad_input("ingest", {"dev": {"ingest": ingest}}, message)
+
+
+SPEKE = {
+    "url": "https://abcdefghij.execute-api.us-east-1.amazonaws.com/prod/copyProtection",
+    "api_arn": "arn:aws:execute-api:us-east-1:123456789012:abcdefghij/prod/POST/copyProtection",
+}
+
+
+def test_protection_defaults_off_in_dev_on_with_built_in_keys_in_staging_and_prod():
+    config = load_config()
+    assert [config[env].ingest.protection.default for env in ("dev", "staging", "prod")] == [
+        "none",
+        "aes-128",
+        "aes-128",
+    ]
+    assert config["prod"].ingest.protection.speke is None
+
+
+def test_a_speke_provider_defaults_to_widevine_and_playready_in_dash_and_fairplay_in_hls():
+    config = load_config(overrides={"dev": {"ingest": {"protection": {"default": "speke", "speke": SPEKE}}}})
+    speke = config["dev"].ingest.protection.speke
+    assert speke is not None
+    assert speke.dash_system_ids == ["edef8ba9-79d6-4ace-a3c8-27dcd51d21ed", "9a04f079-9840-4286-ab92-e65be0885f95"]
+    assert speke.hls_system_ids == ["94ce86fb-07ff-4f43-adb8-93d2fa968ca2"]
+
+
+@pytest.mark.parametrize(
+    ("protection", "message"),
+    [
+        ({"default": "speke"}, "protection.speke: protection.default is 'speke': set speke.url and speke.api_arn"),
+        ({"default": "drm"}, "protection.default: Input should be 'none', 'aes-128' or 'speke'"),
+        (
+            {"speke": {**SPEKE, "url": "http://keys.example.com/speke"}},
+            "dev.ingest.protection.speke.url: must be the provider's https:// URL",
+        ),
+        ({"speke": {**SPEKE, "api_arn": "arn:aws:iam::123456789012:role/x"}}, "must be the provider's execute-api ARN"),
+        (
+            {"speke": {**SPEKE, "dash_system_ids": ["00000000-0000-0000-0000-000000000000"]}},
+            "is not a DRM system ID this pipeline signals (one of: Widevine edef8ba9",
+        ),
+        (
+            {"speke": {**SPEKE, "dash_system_ids": ["94ce86fb-07ff-4f43-adb8-93d2fa968ca2"]}},
+            "FairPlay (94ce86fb-07ff-4f43-adb8-93d2fa968ca2) is signalled in HLS only",
+        ),
+        ({"speke": {**SPEKE, "dash_system_ids": [], "hls_system_ids": []}}, "must serve at least one DRM system"),
+    ],
+)
+def test_bad_protection_values(protection: dict[str, Any], message: str):
+    check_bad_input("ingest", {"dev": {"ingest": {"protection": protection}}}, message)

@@ -8,6 +8,7 @@ model does not state; each is shown failing on a broken copy of a real document.
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -45,13 +46,21 @@ def h264(settings: dict[str, Any], output: int = 0) -> dict[str, Any]:
 def test_every_template_of_every_environment_is_valid(environment: str):
     ingest = load_config()[environment].ingest
     variants = template_variants(environment, ingest)
-    assert [v.name for v in variants] == [f"showrunner-{environment}-ingest-{r.name}" for r in ingest.ladder]
+    assert [v.name for v in variants] == [
+        f"showrunner-{environment}-ingest-{r.name}{suffix}" for suffix in ("", "-aes128") for r in ingest.ladder
+    ]
     for variant in variants:
-        assert problems("CreateJobTemplate", request(job_template_settings(ingest, list(variant.rungs)))) == []
+        settings = job_template_settings(ingest, list(variant.rungs), variant.protection)
+        assert problems("CreateJobTemplate", request(settings)) == []
+        kinds = [group["OutputGroupSettings"]["Type"] for group in settings["OutputGroups"]]
+        package = "HLS_GROUP_SETTINGS" if variant.name.endswith("-aes128") else "CMAF_GROUP_SETTINGS"
+        assert kinds == [package, "FILE_GROUP_SETTINGS"]
+        # No template holds a key: the job adds a protected title's encryption.
+        assert "Encryption" not in json.dumps(settings)
 
 
 def test_templates_are_the_tails_of_the_ladder():
-    variants = template_variants("dev", INGEST)
+    variants = [v for v in template_variants("dev", INGEST) if v.protection == "none"]
     assert [[r.name for r in v.rungs] for v in variants] == [
         ["1080p", "720p", "540p", "360p", "240p"],
         ["720p", "540p", "360p", "240p"],

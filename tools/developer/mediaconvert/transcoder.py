@@ -18,6 +18,10 @@ so the two executors cannot drift apart silently.
   names them, ``<base><NameModifier>...``, and an HLS I-frame-only playlist is written per
   video output with ``IFrameOnlyManifest: INCLUDE`` (byte ranges of each fragment's
   ``moof`` and first frame, ``bmff.py``).
+* HLS group -> one ffmpeg run with the HLS muxer (MPEG-TS segments, a variant stream per
+  output, the audio as an alternate rendition); with ``Encryption`` (AES128, STATIC_KEY),
+  ffmpeg's ``-hls_key_info_file`` encrypts every segment with the job's key and writes the
+  key URI (``StaticKeyProvider.Url``) into the playlists.
 * File group, ``FRAME_CAPTURE`` -> JPEGs ``<base><NameModifier>.NNNNNNN.jpg``: the first
   frame, then one every ``FramerateDenominator / FramerateNumerator`` seconds, at most
   ``MaxCaptures``.
@@ -134,7 +138,33 @@ SCHEMA: dict[str, Any] = {
             "Name": str,
             "CustomName": str,
             "OutputGroupSettings": {
-                "Type": frozenset({"CMAF_GROUP_SETTINGS", "FILE_GROUP_SETTINGS"}),
+                "Type": frozenset({"CMAF_GROUP_SETTINGS", "HLS_GROUP_SETTINGS", "FILE_GROUP_SETTINGS"}),
+                "HlsGroupSettings": {
+                    "Destination": str,
+                    "SegmentControl": frozenset({"SEGMENTED_FILES"}),
+                    "SegmentLength": int,
+                    "SegmentLengthControl": frozenset({"GOP_MULTIPLE"}),
+                    "MinSegmentLength": frozenset({0}),
+                    "ManifestDurationFormat": frozenset({"FLOATING_POINT"}),
+                    "ManifestCompression": frozenset({"NONE"}),
+                    "ClientCache": IGNORED,
+                    "CodecSpecification": frozenset({"RFC_6381"}),
+                    "StreamInfResolution": frozenset({"INCLUDE"}),
+                    "OutputSelection": frozenset({"MANIFESTS_AND_SEGMENTS"}),
+                    "DirectoryStructure": frozenset({"SINGLE_DIRECTORY"}),
+                    "ProgramDateTime": frozenset({"EXCLUDE"}),
+                    "Encryption": {
+                        "EncryptionMethod": frozenset({"AES128"}),
+                        "Type": frozenset({"STATIC_KEY"}),
+                        "InitializationVectorInManifest": frozenset({"EXCLUDE"}),
+                        "StaticKeyProvider": {
+                            "KeyFormat": frozenset({"identity"}),
+                            "KeyFormatVersions": frozenset({"1"}),
+                            "StaticKeyValue": str,
+                            "Url": str,
+                        },
+                    },
+                },
                 "CmafGroupSettings": {
                     "Destination": str,
                     "WriteHlsManifest": frozenset({"ENABLED", "DISABLED"}),
@@ -156,8 +186,16 @@ SCHEMA: dict[str, Any] = {
             "Outputs": [
                 {
                     "NameModifier": str,
+                    "OutputSettings": {
+                        "HlsSettings": {
+                            "AudioRenditionSets": str,
+                            "IFrameOnlyManifest": frozenset({"EXCLUDE"}),
+                            "AudioGroupId": str,
+                            "AudioTrackType": frozenset({"ALTERNATE_AUDIO_AUTO_SELECT_DEFAULT"}),
+                        }
+                    },
                     "ContainerSettings": {
-                        "Container": frozenset({"CMFC", "RAW"}),
+                        "Container": frozenset({"CMFC", "RAW", "M3U8"}),
                         "CmfcSettings": {
                             "IFrameOnlyManifest": frozenset({"INCLUDE", "EXCLUDE"}),
                             "AudioRenditionSets": str,
@@ -283,7 +321,14 @@ def _failure(stderr: str) -> JobError:
     return JobError(1076, f"Source Read Error: the transcoder could not read the whole input ({first.strip()[:200]})")
 
 
+_GROUP_SETTINGS = {
+    "CMAF_GROUP_SETTINGS": "CmafGroupSettings",
+    "HLS_GROUP_SETTINGS": "HlsGroupSettings",
+    "FILE_GROUP_SETTINGS": "FileGroupSettings",
+}
+AUDIO_GROUP_LOCAL = "audio_aac"
 CONTENT_TYPES = {
+    ".ts": "video/mp2t",
     ".m3u8": "application/vnd.apple.mpegurl",
     ".mpd": "application/dash+xml",
     ".mp4": "video/mp4",
@@ -301,14 +346,15 @@ class _Rendition:
     iframes: bool = False
 
 
-def _cmaf(
-    group: dict[str, Any], source: Source, workdir: Path, upload: Callable[[Path, str], None]
-) -> list[dict[str, Any]]:
-    cmaf = group["OutputGroupSettings"]["CmafGroupSettings"]
-    bucket_prefix = cmaf["Destination"]
-    base = bucket_prefix.rsplit("/", 1)[1]
-    out = workdir / "cmaf"
-    out.mkdir()
+@dataclass
+class _Encode:
+    """The ffmpeg arguments that encode a group's outputs (the same for CMAF and HLS groups)."""
+
+    command: list[str]
+    renditions: list[_Rendition]
+
+
+def _encode(group: dict[str, Any], source: Source) -> _Encode:
     renditions: list[_Rendition] = []
     filters, maps, codec_args = [], [], []
     videos = [o for o in group["Outputs"] if "VideoDescription" in o]
@@ -355,6 +401,19 @@ def _cmaf(
         if not scene_cut:
             command += ["-sc_threshold", "0"]
     command += codec_args
+    return _Encode(command, renditions)
+
+
+def _cmaf(
+    group: dict[str, Any], source: Source, workdir: Path, upload: Callable[[Path, str], None]
+) -> list[dict[str, Any]]:
+    cmaf = group["OutputGroupSettings"]["CmafGroupSettings"]
+    bucket_prefix = cmaf["Destination"]
+    base = bucket_prefix.rsplit("/", 1)[1]
+    out = workdir / "cmaf"
+    out.mkdir()
+    encode = _encode(group, source)
+    command, renditions = encode.command, encode.renditions
     sets = " ".join(
         f"id={n},streams={kind[0]}"
         for n, kind in enumerate(k for k in ("video", "audio") if any(r.kind == k for r in renditions))
@@ -380,6 +439,65 @@ def _cmaf(
             upload(path, f"{base}_partial_{path.name}")
         raise _failure(result.stderr)
     return _package(out, base, renditions, cmaf, upload)
+
+
+def _hls(
+    group: dict[str, Any], source: Source, workdir: Path, upload: Callable[[Path, str], None]
+) -> list[dict[str, Any]]:
+    """An Apple HLS group: MPEG-TS segments, ``<base><modifier>.m3u8`` per output, ``<base>.m3u8`` master; with
+    ``Encryption`` (AES128, STATIC_KEY), every segment encrypted whole with that key (AES-128-CBC, PKCS#7),
+    the IV the segment's media sequence number (what a player uses when MediaConvert leaves the IV out,
+    ``InitializationVectorInManifest: EXCLUDE``; ffmpeg writes that same value as ``IV=``), and
+    ``EXT-X-KEY:METHOD=AES-128,URI="<Url>"`` in each media playlist, as MediaConvert does."""
+    hls = group["OutputGroupSettings"]["HlsGroupSettings"]
+    base = hls["Destination"].rsplit("/", 1)[1]
+    out = workdir / "hls"
+    out.mkdir()
+    encode = _encode(group, source)
+    command, renditions = encode.command, encode.renditions
+    streams = []
+    for rendition in renditions:
+        kind = "v" if rendition.kind == "video" else "a"
+        number = rendition.index if kind == "v" else rendition.index - sum(r.kind == "video" for r in renditions)
+        default = ",default:yes" if kind == "a" else ""
+        streams.append(f"{kind}:{number},agroup:{AUDIO_GROUP_LOCAL}{default},name:{rendition.modifier}")
+    command += [
+        "-f", "hls",
+        "-hls_time", str(hls["SegmentLength"]),
+        "-hls_playlist_type", "vod",
+        "-hls_segment_type", "mpegts",
+        "-start_number", "1",
+        "-master_pl_name", f"{base}.m3u8",
+        "-var_stream_map", " ".join(streams),
+        "-hls_segment_filename", str(out / f"{base}%v_%05d.ts"),
+    ]  # fmt: skip
+    encryption = hls.get("Encryption")
+    if encryption is not None:
+        provider = encryption["StaticKeyProvider"]
+        key = bytes.fromhex(provider["StaticKeyValue"])
+        if len(key) != 16:
+            raise JobError(1030, "StaticKeyValue must be 32 hexadecimal digits")
+        key_file = workdir / "content.key"  # removed with the workdir when the job ends
+        key_file.write_bytes(key)
+        (workdir / "key_info").write_text(f"{provider['Url']}\n{key_file}\n")
+        command += ["-hls_key_info_file", str(workdir / "key_info")]
+    command.append(str(out / f"{base}%v.m3u8"))
+    result = _run(command)
+    if result.returncode != 0 or result.stderr.strip():
+        for path in sorted(out.glob("*.ts")):
+            upload(path, f"{base}_partial_{path.name}")
+        raise _failure(result.stderr)
+    details = []
+    for rendition in renditions:
+        playlist = (out / f"{base}{rendition.modifier}.m3u8").read_text()
+        seconds = sum(float(m) for m in re.findall(r"#EXTINF:([\d.]+)", playlist))
+        detail: dict[str, Any] = {"DurationInMs": round(seconds * 1000)}
+        if rendition.kind == "video":
+            detail["VideoDetails"] = {"WidthInPx": rendition.width, "HeightInPx": rendition.height}
+        details.append(detail)
+    for path in sorted(out.iterdir()):
+        upload(path, path.name)
+    return details
 
 
 def _segment_name(base: str, rendition: _Rendition, number: str) -> str:
@@ -549,11 +667,7 @@ def run_job(
         groups = []
         for group in settings["OutputGroups"]:
             kind = group["OutputGroupSettings"]["Type"]
-            destination = (
-                group["OutputGroupSettings"]
-                .get("CmafGroupSettings" if kind == "CMAF_GROUP_SETTINGS" else "FileGroupSettings", {})
-                .get("Destination")
-            )
+            destination = group["OutputGroupSettings"].get(_GROUP_SETTINGS[kind], {}).get("Destination")
             if not destination:
                 raise JobError(1040, f"output group {group.get('Name')} has no destination")
             bucket, key = _s3_location(destination)
@@ -572,6 +686,8 @@ def run_job(
 
             if kind == "CMAF_GROUP_SETTINGS":
                 groups.append({"OutputDetails": _cmaf(group, source, workdir, upload)})
+            elif kind == "HLS_GROUP_SETTINGS":
+                groups.append({"OutputDetails": _hls(group, source, workdir, upload)})
             else:
                 groups.append({"OutputDetails": _frame_captures(group, source, workdir, upload)})
     except JobError as error:

@@ -169,7 +169,7 @@ class Diagram:
         graph = graphviz.Digraph(self.title)
         # newrank: rank the whole graph at once, clusters included. Graphviz 2.43's default per-cluster ranking
         # stops with "trouble in init_rank" on dev's graph once the Analytics stack holds the rows table, loader
-        # and API (edges into and out of several clusters); newrank lays it out.
+        # and API, and on prod's once the key service joined the Edge stack; newrank lays them out.
         graph.attr(
             rankdir="LR",
             newrank="true",

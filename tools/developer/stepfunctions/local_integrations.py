@@ -17,6 +17,7 @@ for ``interpreter.run``:
 
 from __future__ import annotations
 
+import base64
 import importlib
 import json
 import os
@@ -57,6 +58,22 @@ def _environment(variables: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def _wire_binaries(value: Any) -> Any:
+    """Step Functions hands DynamoDB the task's JSON as the wire request, where a binary (``B``, ``BS``) is
+    base64 text; boto3 takes bytes and base64-encodes them itself, so decode them first (else DynamoDB would
+    store the base64 text as the bytes)."""
+    if isinstance(value, dict):
+        converted = {key: _wire_binaries(item) for key, item in value.items()}
+        if set(value) == {"B"} and isinstance(value["B"], str):
+            converted["B"] = base64.b64decode(value["B"], validate=True)
+        elif set(value) == {"BS"} and isinstance(value["BS"], list):
+            converted["BS"] = [base64.b64decode(item, validate=True) for item in value["BS"]]
+        return converted
+    if isinstance(value, list):
+        return [_wire_binaries(item) for item in value]
+    return value
 
 
 @dataclass
@@ -100,7 +117,7 @@ class LocalIntegrations:
 
         def call(task: Task) -> Any:
             try:
-                answer = getattr(self.clients("dynamodb"), method)(**task.parameters)
+                answer = getattr(self.clients("dynamodb"), method)(**_wire_binaries(task.parameters))
             except Exception as exc:
                 failure = _client_error(exc, errors)
                 if failure is None:

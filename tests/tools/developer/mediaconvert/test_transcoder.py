@@ -271,3 +271,75 @@ def test_frame_captures_are_the_first_frame_then_one_every_interval(s3: Any, sou
         "frame_thumb.0000001.jpg",
         "frame_thumb.0000002.jpg",
     ]
+
+
+KEY = bytes.fromhex("000102030405060708090a0b0c0d0e0f")
+KEY_ID = "ab" * 16
+
+
+def encrypted_request(key: str) -> dict[str, Any]:
+    request = job_request(key)
+    request["JobTemplate"] = "showrunner-dev-ingest-360p-aes128"
+    request["Settings"]["OutputGroups"][0] = {
+        "OutputGroupSettings": {
+            "HlsGroupSettings": {
+                "Destination": f"s3://content/vod/{TITLE}/hls",
+                "Encryption": {
+                    "EncryptionMethod": "AES128",
+                    "Type": "STATIC_KEY",
+                    "InitializationVectorInManifest": "EXCLUDE",
+                    "StaticKeyProvider": {
+                        "KeyFormat": "identity",
+                        "KeyFormatVersions": "1",
+                        "StaticKeyValue": KEY.hex(),
+                        "Url": f"keys/{KEY_ID}",
+                    },
+                },
+            }
+        }
+    }
+    return request
+
+
+def test_an_aes128_hls_job_encrypts_every_segment_with_the_jobs_key(s3: Any, sources: dict[str, Path], tmp_path: Path):
+    """The HLS group of an aes-128 title: whole-segment AES-128, key URI from the job, playable only with the key."""
+    variant = next(v for v in template_variants("dev", INGEST) if v.name == "showrunner-dev-ingest-360p-aes128")
+    settings = job_template_settings(INGEST, list(variant.rungs), variant.protection)
+    key = f"incoming/{sources['film'].name}"
+    s3.put_object(Bucket="ingest", Key=key, Body=sources["film"].read_bytes())
+    job = run_job(encrypted_request(key), settings, s3, tmp_path / "work", region="us-east-1", account="123456789012")
+    assert job["Status"] == "COMPLETE"
+    assert conforms({"Job": job}, "GetJob") == []
+    assert not (tmp_path / "work").exists()  # the key file went with the job's working directory
+    written = {k.removeprefix(f"vod/{TITLE}/") for k in keys(s3)}
+    assert {"hls.m3u8", "hls_360p.m3u8", "hls_240p.m3u8", "hls_audio.m3u8"} <= written
+    segments = sorted(k for k in written if k.endswith(".ts"))
+    assert segments
+    title = download(s3, tmp_path / "out")
+    for playlist in ("hls_360p.m3u8", "hls_240p.m3u8", "hls_audio.m3u8"):
+        assert f'#EXT-X-KEY:METHOD=AES-128,URI="keys/{KEY_ID}"' in (title / playlist).read_text()
+    # No segment is a transport stream anymore (TS packets start 0x47 every 188 bytes), and none holds the key.
+    for name in segments:
+        data = (title / name).read_bytes()
+        assert len(data) % 16 == 0
+        assert not (data[0] == 0x47 and data[188] == 0x47), name
+        assert KEY not in data
+    # With the key where the playlists say it is, ffmpeg decodes every frame of every rendition.
+    (title / "keys").mkdir()
+    (title / "keys" / KEY_ID).write_bytes(KEY)
+    for stream in ("0:v:0", "0:v:1"):
+        decoded = subprocess.run(
+            ["ffmpeg", "-nostdin", "-v", "error", "-allowed_extensions", "ALL", "-i", str(title / "hls.m3u8"),
+             "-map", stream, "-f", "framecrc", "-"],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert decoded.returncode == 0, decoded.stderr
+        assert len([x for x in decoded.stdout.splitlines() if x and not x.startswith("#")]) == SECONDS * FPS
+    # With a wrong key, nothing decodes.
+    (title / "keys" / KEY_ID).write_bytes(bytes(16))
+    wrong = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(title / "hls_360p.m3u8"), "-map", "0:v:0", "-f", "framecrc",
+         "-"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert len([x for x in wrong.stdout.splitlines() if x and not x.startswith("#")]) < SECONDS * FPS // 2
