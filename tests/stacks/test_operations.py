@@ -443,7 +443,7 @@ def test_every_alarm_notifies_the_alerts_topic_when_it_fires_and_clears(synthesi
             "nightly-run-failed",
         )
     )
-    assert len(names) == {"dev": 19, "staging": 22, "prod": 22}[env]
+    assert len(names) == {"dev": 21, "staging": 24, "prod": 24}[env]
     topic = _alerts_topic(synthesized, env)
     for alarm in alarms.values():
         props = alarm["Properties"]
