@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from stacks.constructs.encrypted_table import encrypted_table
 from stacks.constructs.props import EnvironmentProps
 
 # Partition key titleId, sort key keyId (32 hex digits); the attribute ``key`` holds the 16 bytes.
@@ -27,24 +26,10 @@ class ContentKeyStore(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, env: EnvironmentProps) -> None:
         super().__init__(scope, construct_id)
-        self.key = kms.Key(
+        self.key, self.table = encrypted_table(
             self,
-            "Key",
+            env,
             description=f"Showrunner {env.name}: encrypts the content keys of protected titles",
-            enable_key_rotation=True,
-            pending_window=Duration.days(30 if env.retain_data else 7),
-            removal_policy=env.removal_policy,
-        )
-        self.table = dynamodb.TableV2(
-            self,
-            "Table",
             partition_key=dynamodb.Attribute(name=TITLE_KEY, type=dynamodb.AttributeType.STRING),
             sort_key=dynamodb.Attribute(name=KEY_ID, type=dynamodb.AttributeType.STRING),
-            billing=dynamodb.Billing.on_demand(),
-            encryption=dynamodb.TableEncryptionV2.customer_managed_key(self.key),
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            deletion_protection=env.retain_data,
-            removal_policy=env.removal_policy,
         )
