@@ -27,11 +27,12 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
+from fnmatch import translate
+from functools import cache, cached_property
 from typing import Any
 
 from aws_cdk import Acknowledgment, App, CfnElement, CfnResource, Stack, Stage, Validations
-from constructs import IConstruct
+from constructs import Construct, IConstruct
 
 from stacks.config import EnvironmentConfig
 
@@ -133,8 +134,21 @@ Constructs = Mapping[str, IConstruct]
 
 
 def walk(root: IConstruct) -> dict[str, IConstruct]:
-    """Every construct under ``root`` by its path, read once: each ``node.path`` is a jsii round trip."""
-    return {construct.node.path: construct for construct in root.node.find_all()}
+    """Every construct under ``root`` by its path, read once.
+
+    Each read is a jsii round trip: ``to_string()`` tells a construct's path in one (``node.path``
+    takes two: the node, then its path).
+    """
+    root_first = root.node.find_all()  # pre-order; the root's to_string() is "<root>" for an app
+    return {root.node.path: root} | {_path(construct): construct for construct in root_first[1:]}
+
+
+def _path(construct: IConstruct) -> str:
+    if not isinstance(construct, Construct):
+        return construct.node.path
+    text = construct.to_string()
+    # A CloudFormation resource adds its type: "<path> [AWS::S3::Bucket]".
+    return text.rpartition(" [")[0] if isinstance(construct, CfnResource) else text
 
 
 def make_unique_id(components: list[str]) -> str:
@@ -182,17 +196,18 @@ def reference(consumer: Stack, producer: IConstruct, attribute: str) -> str:
 _PLACEHOLDER = re.compile(r"\{(?P<name>env|region|replica_region|ref:(?P<path>[^{}]+)\.(?P<attribute>\w+))\}")
 
 
-def render_rule(rule: str, stack: Stack, config: EnvironmentConfig, constructs: Constructs) -> str:
-    """``rule`` with its placeholders filled in for ``stack`` of the environment ``config``."""
-    stage_path = stack.node.path.rsplit("/", 1)[0]
+def render_rule(rule: str, target: Target, constructs: Constructs) -> str:
+    """``rule`` with its placeholders filled in for ``target``'s stack and environment."""
+    stage_path = target.path.rsplit("/", 1)[0]
+    config = target.config
 
     def fill(match: re.Match[str]) -> str:
         name = match["name"]
         if match["path"] is not None:
-            target = constructs.get(f"{stage_path}/{match['path']}")
-            if target is None:
+            producer = constructs.get(f"{stage_path}/{match['path']}")
+            if producer is None:
                 raise StaleAcknowledgmentError(f"{rule} names {match['path']}, which {stage_path} does not have")
-            return reference(stack, target, match["attribute"])
+            return reference(target.stack, producer, match["attribute"])
         settings = {"env": config.name, "region": config.region, "replica_region": config.edge.replica_region or ""}
         return settings[name]
 
@@ -205,10 +220,27 @@ class Target:
     config: EnvironmentConfig
     acks: tuple[Ack, ...]
 
+    @cached_property
+    def path(self) -> str:
+        return self.stack.node.path
 
-def _matches(constructs: Constructs, target: Target, ack: Ack) -> list[IConstruct]:
-    pattern = f"{target.stack.node.path}/{ack.path}"
-    return [construct for path, construct in constructs.items() if fnmatchcase(path, pattern)]
+
+_GLOB = re.compile(r"[*?\[]")
+
+
+@cache
+def _pattern(path: str) -> re.Pattern[str] | None:
+    """``path`` as a compiled ``fnmatch`` pattern, or None when it names one construct."""
+    return re.compile(translate(path)) if _GLOB.search(path) else None
+
+
+def _matches(within: Constructs, ack: Ack) -> list[IConstruct]:
+    """The constructs of one stack (by path relative to it) that ``ack`` names."""
+    pattern = _pattern(ack.path)
+    if pattern is None:
+        found = within.get(ack.path)
+        return [] if found is None else [found]
+    return [construct for path, construct in within.items() if pattern.match(path)]
 
 
 def _applied(
@@ -218,8 +250,10 @@ def _applied(
     environment is stale, and an error."""
     matched: dict[Ack, bool] = {}
     for target in targets:
+        prefix = target.path + "/"
+        within = {path[len(prefix) :]: c for path, c in constructs.items() if path.startswith(prefix)}
         for ack in target.acks:
-            found = _matches(constructs, target, ack)
+            found = _matches(within, ack)
             matched[ack] = matched.get(ack, False) or bool(found)
             if ack.when is None or ack.when(target.config):
                 for construct in found:
@@ -231,21 +265,25 @@ def _applied(
 
 def acknowledge(constructs: Constructs, targets: Iterable[Target]) -> None:
     def apply(construct: IConstruct, ack: Ack, target: Target) -> None:
-        rule = render_rule(ack.rule, target.stack, target.config, constructs)
+        rule = render_rule(ack.rule, target, constructs)
         Validations.of(construct).acknowledge(Acknowledgment(id=rule, reason=ack.reason))
 
     _applied(constructs, targets, "cdk-nag acknowledgment", apply)
 
 
 def skip_checkov(constructs: Constructs, targets: Iterable[Target]) -> None:
-    def apply(construct: IConstruct, skip: Ack, target: Target) -> None:
-        if not isinstance(construct, CfnResource):
-            raise TypeError(f"checkov skip {skip.rule} must name a CloudFormation resource, not {construct.node.path}")
-        existing: Any = construct.get_metadata(CHECKOV_METADATA_KEY) or {"skip": []}
-        entries = [*existing["skip"], {"id": skip.rule, "comment": skip.reason}]
-        construct.add_metadata(CHECKOV_METADATA_KEY, {"skip": entries})
+    """Write each resource's skips into its metadata, once per resource, after any it already has."""
+    skips: dict[CfnResource, list[dict[str, str]]] = {}
 
-    _applied(constructs, targets, "checkov skip", apply)
+    def collect(construct: IConstruct, skip: Ack, target: Target) -> None:
+        if not isinstance(construct, CfnResource):
+            raise TypeError(f"checkov skip {skip.rule} must name a CloudFormation resource, not {_path(construct)}")
+        skips.setdefault(construct, []).append({"id": skip.rule, "comment": skip.reason})
+
+    _applied(constructs, targets, "checkov skip", collect)
+    for resource, entries in skips.items():
+        existing: Any = resource.get_metadata(CHECKOV_METADATA_KEY) or {"skip": []}
+        resource.add_metadata(CHECKOV_METADATA_KEY, {"skip": [*existing["skip"], *entries]})
 
 
 def _stacks(app: App) -> list[tuple[Stack, EnvironmentConfig]]:

@@ -22,6 +22,9 @@ from tools.developer.assembly import load_stacks
 # jsii runs on the pinned Node 22 from node_modules (make setup), as it does under make.
 os.environ["PATH"] = f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ.get('PATH', '')}"
 
+# As app.py: no built-in CloudFormation validation in the apps tests build (cfn-lint runs on the assembly).
+os.environ["CDK_VALIDATION"] = "false"
+
 # Fake credentials and region for moto and boto3, set before any client exists.
 os.environ.update(FAKE_ENVIRONMENT)
 os.environ.pop("AWS_PROFILE", None)

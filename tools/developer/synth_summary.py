@@ -3,16 +3,23 @@
 Exits non-zero when cdk-nag reported an unacknowledged finding or cfn-lint
 reported an error or an unlisted warning (the ignore list, with reasons, is
 ``.cfnlintrc.yaml``).
+
+cfn-lint's findings for a template depend only on the template's bytes, cfn-lint's version
+(its rules and resource schemas), ``.cfnlintrc.yaml`` and our rules (``tools/developer/cfn_rules``),
+so they are kept in ``build/cfn-lint/`` under the SHA-256 of all of those: a synth that changed
+one stack lints only that stack's templates again, and an unchanged assembly none.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
 import sys
 from collections import Counter
+from importlib.metadata import version
 from pathlib import Path
 
 from tools.developer.assembly import StackArtifact, load_stacks, validation_failures
@@ -21,13 +28,52 @@ RESOURCE_LIMIT = 500
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_cfn_lint(stacks: list[StackArtifact]) -> list[dict[str, object]]:
+CACHE = ROOT / "build" / "cfn-lint"
+CONFIG = ROOT / ".cfnlintrc.yaml"
+RULES = ROOT / "tools" / "developer" / "cfn_rules"
+
+
+def lint_inputs(config: Path = CONFIG, rules: Path = RULES) -> bytes:
+    """What, besides a template, decides cfn-lint's findings on it: its version, its settings, our rules."""
+    digest = hashlib.sha256(f"cfn-lint {version('cfn-lint')} python {sys.version_info[:2]}\0".encode())
+    digest.update(config.read_bytes())
+    for rule in sorted(rules.rglob("*.py")):
+        digest.update(f"\0{rule.relative_to(rules).as_posix()}\0".encode() + rule.read_bytes())
+    return digest.digest()
+
+
+def run_cfn_lint(
+    stacks: list[StackArtifact], *, cache: Path | None = CACHE, inputs: bytes | None = None
+) -> list[dict[str, object]]:
     """cfn-lint every template (settings from .cfnlintrc.yaml); returns its JSON findings.
 
-    The templates are split across one cfn-lint process per CPU: each template is linted on its
-    own, so the split changes nothing but the time.
+    A template whose findings ``cache`` holds for the same ``inputs`` (``lint_inputs()``) is not
+    linted again. The others are split across one cfn-lint process per CPU: each template is
+    linted on its own, so the split changes nothing but the time.
     """
     templates = [str(s.template_path) for s in stacks]
+    findings: dict[str, list[dict[str, object]]] = {}
+    stored: dict[str, Path] = {}
+    if cache is not None:
+        digest = inputs if inputs is not None else lint_inputs()
+        for template in templates:
+            stored[template] = cache / f"{hashlib.sha256(digest + Path(template).read_bytes()).hexdigest()}.json"
+            if stored[template].is_file():
+                findings[template] = [{**f, "Filename": template} for f in json.loads(stored[template].read_text())]
+    fresh = _lint([t for t in templates if t not in findings])
+    findings.update(fresh)
+    for template in fresh.keys() & stored.keys():
+        stored[template].parent.mkdir(parents=True, exist_ok=True)
+        partial = stored[template].with_name(f".{stored[template].name}.{os.getpid()}")
+        partial.write_text(json.dumps(fresh[template]))
+        partial.replace(stored[template])
+    return [finding for template in templates for finding in findings[template]]
+
+
+def _lint(templates: list[str]) -> dict[str, list[dict[str, object]]]:
+    """cfn-lint's findings on each of ``templates`` (an empty list for a clean one)."""
+    if not templates:
+        return {}
     workers = max(1, min(os.cpu_count() or 1, len(templates)))
     command = [str(Path(sys.executable).with_name("cfn-lint")), "--format", "json", "--"]
     processes = [
@@ -40,13 +86,13 @@ def run_cfn_lint(stacks: list[StackArtifact]) -> list[dict[str, object]]:
         )
         for index in range(workers)
     ]
-    findings: list[dict[str, object]] = []
+    findings: dict[str, list[dict[str, object]]] = {template: [] for template in templates}
     for process in processes:
         stdout, stderr = process.communicate()
         if process.returncode & 1:  # exit codes are a bitmask of error=2, warning=4, info=8; 1 means it crashed
             raise SystemExit(f"cfn-lint failed to run (exit {process.returncode}): {stderr.strip()}")
-        if stdout.strip():
-            findings.extend(json.loads(stdout))
+        for finding in json.loads(stdout) if stdout.strip() else []:
+            findings[str(finding["Filename"])].append(finding)
     return findings
 
 
