@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from fnmatch import translate
 from functools import cache, cached_property
-from typing import Any
+from typing import Any, cast
 
 from aws_cdk import Acknowledgment, App, CfnElement, CfnResource, Stack, Stage, Validations
 from constructs import Construct, IConstruct
@@ -144,11 +144,13 @@ def walk(root: IConstruct) -> dict[str, IConstruct]:
 
 
 def _path(construct: IConstruct) -> str:
-    if not isinstance(construct, Construct):
+    # The classes by their MRO: isinstance() against these ABCs checks every L1 class the first time.
+    classes = type(construct).__mro__
+    if Construct not in classes:
         return construct.node.path
-    text = construct.to_string()
+    text = cast(Construct, construct).to_string()
     # A CloudFormation resource adds its type: "<path> [AWS::S3::Bucket]".
-    return text.rpartition(" [")[0] if isinstance(construct, CfnResource) else text
+    return text.rpartition(" [")[0] if CfnResource in classes else text
 
 
 def make_unique_id(components: list[str]) -> str:
