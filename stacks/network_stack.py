@@ -12,12 +12,6 @@ from constructs import Construct
 from stacks.base_stack import ShowrunnerStack
 from stacks.compliance import Ack
 
-_PINNED_AZS = (
-    "Availability zones are pinned in configuration (availability_zones) on purpose: synth stays "
-    "offline with no AZ lookup, and every environment's subnet layout is reviewable in the template."
-)
-
-
 class NetworkStack(ShowrunnerStack):
     """A VPC across the configured AZs.
 
@@ -32,8 +26,6 @@ class NetworkStack(ShowrunnerStack):
     """
 
     acknowledgments = (
-        Ack("Vpc/*Subnet*/Subnet", "CloudFormation-Validate::W3010", _PINNED_AZS),
-        Ack("Vpc/publicSubnet*/NatInstance/Resource", "CloudFormation-Validate::W3010", _PINNED_AZS),
         Ack(
             "Vpc/publicSubnet*/NatInstance/Resource",
             "AwsSolutions-EC28",

@@ -182,8 +182,9 @@ def _findings(f: Findings) -> list[str]:
         lines.append("")
     if f.validation_acknowledged:
         lines += [
-            f"CDK's own template validation (cfn-lint rules run during synth): {len(f.validation_acknowledged)} "
-            "acknowledged, beside the stacks or by aws-cdk-lib itself:",
+            f"CDK's own warnings and validations: {len(f.validation_acknowledged)} acknowledged, beside the "
+            "stacks or by aws-cdk-lib itself (app.py turns CDK's built-in template validation off: make synth "
+            "runs cfn-lint):",
             "",
         ]
         by_reason: dict[tuple[str, str], int] = {}
