@@ -116,8 +116,10 @@ class BadLicenceRequestError(Exception):
 def licence_request(event: Mapping[str, Any]) -> list[str]:
     """The KIDs (32 lowercase hex digits each, distinct, in order) a Clear Key licence request asks for."""
     body = event.get("body") or ""
-    if not isinstance(body, str):
-        raise BadLicenceRequestError("bad_body", "the body must be the CDM's JSON licence request")
+    if not isinstance(body, str) or len(body) > 2 * MAX_BODY:  # bounded before any decoding (base64: 4/3)
+        raise BadLicenceRequestError(
+            "bad_body", f"the body must be the CDM's JSON licence request, at most {MAX_BODY} bytes"
+        )
     try:
         raw = base64.b64decode(body, validate=True) if event.get("isBase64Encoded") else body.encode("utf-8")
     except ValueError:

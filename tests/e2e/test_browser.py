@@ -233,47 +233,56 @@ def test_shaka_player_plays_cenc_dash_with_the_clear_key_licence_in_headless_chr
             TableName=os.environ["CONTENT_KEYS_TABLE"],
             Item={"titleId": {"S": DASH_TITLE}, "keyId": {"S": key_id}, "key": {"B": key}, "scheme": {"S": scheme}},
         )
-    playback.edge.site.update(
-        {
-            "/test/clearkey.html": PAGES / "clearkey.html",
-            "/test/clearkey.js": PAGES / "clearkey.js",
-            "/test/shaka-player.compiled.js": SHAKA_PLAYER,
-        }
-    )
-    dash = playback.issue(DASH_TITLE)["dash"]
-    src = playback.edge.local(dash)
-    licence = f"{playback.edge.base_url}/vod/{DASH_TITLE}/keys/clearkey?{dash.split('?', 1)[1]}"
-    since = len(playback.edge.log.requests)
-    fragment = f"src={quote(src, safe='')}&licence={quote(licence, safe='')}"
-    with Chromium(_chromium(), tmp_path / "profile", extra_arguments=(_resolver(playback),)) as browser:
-        session = browser.open(f"{playback.edge.base_url}/test/clearkey.html#{fragment}")
-        samples: list[dict[str, object]] = []
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                state = browser.evaluate(session, DASH_STATE)
-            except DevToolsError:  # the page is still loading
+    pages = {
+        "/test/clearkey.html": PAGES / "clearkey.html",
+        "/test/clearkey.js": PAGES / "clearkey.js",
+        "/test/shaka-player.compiled.js": SHAKA_PLAYER,
+    }
+    try:
+        playback.edge.site.update(pages)
+        dash = playback.issue(DASH_TITLE)["dash"]
+        src = playback.edge.local(dash)
+        licence = f"{playback.edge.base_url}/vod/{DASH_TITLE}/keys/clearkey?{dash.split('?', 1)[1]}"
+        since = len(playback.edge.log.requests)
+        fragment = f"src={quote(src, safe='')}&licence={quote(licence, safe='')}"
+        with Chromium(_chromium(), tmp_path / "profile", extra_arguments=(_resolver(playback),)) as browser:
+            session = browser.open(f"{playback.edge.base_url}/test/clearkey.html#{fragment}")
+            samples: list[dict[str, object]] = []
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    state = browser.evaluate(session, DASH_STATE)
+                except DevToolsError:  # the page is still loading
+                    time.sleep(0.2)
+                    continue
+                samples.append(state)
+                if (
+                    state["error"]
+                    or str(state["status"]).startswith("Error")
+                    or float(state["currentTime"]) >= (TITLE_SECONDS - 1)
+                ):
+                    break
                 time.sleep(0.2)
-                continue
-            samples.append(state)
-            if (
-                state["error"]
-                or str(state["status"]).startswith("Error")
-                or float(state["currentTime"]) >= (TITLE_SECONDS - 1)
-            ):
-                break
-            time.sleep(0.2)
-    assert samples, "the page never answered"
-    final = samples[-1]
-    assert final["error"] is None, final
-    assert not str(final["status"]).startswith("Error"), final
-    assert final["mediaKeys"] is True  # EME: the Clear Key CDM decrypted, not a clear stream
-    assert float(str(final["currentTime"])) >= TITLE_SECONDS - 1, final
-    assert int(str(final["decodedFrames"])) >= 24 * (TITLE_SECONDS - 2), final
-    served = playback.edge.log.requests[since:]
-    assert (f"/vod/{DASH_TITLE}/keys/clearkey", 200) in served, served
-    assert any(path.startswith(f"/vod/{DASH_TITLE}/dash/chunk-") for path, _ in served)
-    assert {status for _, status in served} <= {200, 206}, served
+        assert samples, "the page never answered"
+        final = samples[-1]
+        assert final["error"] is None, final
+        assert not str(final["status"]).startswith("Error"), final
+        assert final["mediaKeys"] is True  # EME: the Clear Key CDM decrypted, not a clear stream
+        assert float(str(final["currentTime"])) >= TITLE_SECONDS - 1, final
+        assert int(str(final["decodedFrames"])) >= 24 * (TITLE_SECONDS - 2), final
+        served = playback.edge.log.requests[since:]
+        assert (f"/vod/{DASH_TITLE}/keys/clearkey", 200) in served, served
+        assert any(path.startswith(f"/vod/{DASH_TITLE}/dash/chunk-") for path, _ in served)
+        assert {status for _, status in served} <= {200, 206}, served
+    finally:  # the other tests of this module see the site and the catalog as the fixture made them
+        for path in pages:
+            del playback.edge.site[path]
+        client("dynamodb").delete_item(TableName=playback.table, Key={"titleId": {"S": DASH_TITLE}})
+        for key_id in (DASH_HLS_KEY_ID, DASH_KEY_ID):
+            client("dynamodb").delete_item(
+                TableName=os.environ["CONTENT_KEYS_TABLE"],
+                Key={"titleId": {"S": DASH_TITLE}, "keyId": {"S": key_id}},
+            )
     print(f"\nShaka Player, cenc sample: currentTime {final['currentTime']}, frames {final['decodedFrames']}")
 
 

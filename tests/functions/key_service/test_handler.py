@@ -212,6 +212,7 @@ def test_the_licence_is_a_json_web_key_set_with_exactly_the_dash_key_never_cache
         ("a persistent session", {"body": licence_body(DASH_KEY_ID, session="persistent-license")},
          (400, "unsupported_session_type", None)),
         ("a body over 1 KiB", {"body": b'{"kids": ["' + b"A" * 1100 + b'"]}'}, (400, "bad_body", None)),
+        ("a body of 100 KB, refused before decoding", {"body": b"{" * 100_000}, (400, "bad_body", None)),
         ("a GET", {"method": "GET"}, (405, "method_not_allowed", None)),
     ],
 )  # fmt: skip
