@@ -53,7 +53,7 @@ class EdgeStack(ShowrunnerStack):
 
     | path | origin | access |
     |---|---|---|
-    | ``/vod/*/keys/*`` | key-service Function URL (OAC, SigV4), never cached | trusted key group |
+    | ``/vod/*/keys/*`` | key service Function URL (OAC, SigV4), no cache; GET key, POST licence | trusted key group |
     | ``/vod/*.m3u8``, ``/vod/*.mpd`` | manifest-rewriter Function URL (OAC, SigV4) | trusted key group |
     | ``/vod/*`` | content bucket (OAC); prod: origin group failing over to the replica | trusted key group |
     | ``/playback/*``, ``/catalog(/*)``, ``/trending``, ``/me/*``, ``/events`` | the HTTP API | JWT at the API |
@@ -261,11 +261,13 @@ class EdgeStack(ShowrunnerStack):
         api_get = behavior(api, allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS, **dynamic)
         # The key service: the viewer's one token covers it (inside the title), checked here like a segment's; never
         # cached; the token (query or cookies) and CloudFront-Viewer-Country forwarded, Host not (a Function URL
-        # answers only to its own).
+        # answers only to its own). POST is the Clear Key licence (keys/clearkey): CloudFront offers no
+        # GET+HEAD+POST set, so every method reaches the function, which answers 405 to the others; through OAC a
+        # POST must carry its body's SHA-256 in x-amz-content-sha256, which this policy forwards.
         keys = behavior(
             origins.FunctionUrlOrigin.with_origin_access_control(self.key_service.function_url),
             trusted_key_groups=key_groups,
-            allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+            allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
             cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
             origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
             compress=False,

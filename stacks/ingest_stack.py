@@ -13,6 +13,7 @@ from constructs import Construct
 from stacks.base_stack import ShowrunnerStack
 from stacks.compliance import Ack
 from stacks.config.mediaconvert import (
+    DASH_BASE,
     HLS_BASE,
     IMAGES_BASE,
     PACKAGE_BASE,
@@ -38,13 +39,13 @@ _READ_SOURCES = (
     "wildcard is the upload's name under that prefix of the ingest bucket, nothing else in it."
 )
 _PACKAGES = (
-    "MediaConvert writes a title's package and images under vod/<titleId>/ (cmaf* for CMAF, hls* for an aes-128 "
-    "title's HLS, images/*), the titleId known only when the workflow runs: the role may write those three patterns "
-    "and nothing else, not even the published manifests master.m3u8 and manifest.mpd."
+    "MediaConvert writes a title's package and images under vod/<titleId>/ (cmaf* for CMAF, hls* and dash* for an "
+    "aes-128 title's HLS and DASH, images/*), the titleId known only when the workflow runs: the role may write "
+    "those four patterns and nothing else, not even the published manifests master.m3u8 and manifest.mpd."
 )
 _PUBLISH = (
-    "Once a job succeeded, the workflow copies that title's vod/<titleId>/cmaf.m3u8 and cmaf.mpd (hls.m3u8 for an "
-    "aes-128 title) to master.m3u8 "
+    "Once a job succeeded, the workflow copies that title's vod/<titleId>/cmaf.m3u8 and cmaf.mpd (hls.m3u8 and "
+    "dash.mpd for an aes-128 title) to master.m3u8 "
     "and manifest.mpd (and deletes those two on a failed publish); the wildcard is the titleId, which exists only "
     "at run time."
 )
@@ -66,7 +67,7 @@ class IngestStack(ShowrunnerStack):
         Ack("Transcoding/Role/DefaultPolicy/Resource", f"AwsSolutions-IAM5[Resource::{_SOURCES}]", _READ_SOURCES),
         *(
             Ack("Transcoding/Role/DefaultPolicy/Resource", f"AwsSolutions-IAM5[Resource::{_CONTENT}/{key}]", _PACKAGES)
-            for key in ("vod/*/cmaf*", "vod/*/hls*", "vod/*/images/*")
+            for key in ("vod/*/cmaf*", "vod/*/hls*", "vod/*/dash*", "vod/*/images/*")
         ),
         Ack(
             "Workflow/ValidateFunctionRole/DefaultPolicy/Resource",
@@ -89,6 +90,7 @@ class IngestStack(ShowrunnerStack):
                 "vod/*/cmaf.m3u8",
                 "vod/*/cmaf.mpd",
                 "vod/*/hls.m3u8",
+                "vod/*/dash.mpd",
                 "vod/*/master.m3u8",
                 "vod/*/manifest.mpd",
             )
@@ -222,7 +224,12 @@ class IngestStack(ShowrunnerStack):
                 acceleration_mode=acceleration_mode(ingest),
                 concurrent_jobs=ingest.queue_concurrent_jobs,
                 read_prefix=INGEST_PREFIX,
-                write_patterns=(f"vod/*/{PACKAGE_BASE}*", f"vod/*/{HLS_BASE}*", f"vod/*/{images}/*"),
+                write_patterns=(
+                    f"vod/*/{PACKAGE_BASE}*",
+                    f"vod/*/{HLS_BASE}*",
+                    f"vod/*/{DASH_BASE}*",
+                    f"vod/*/{images}/*",
+                ),
                 speke_api_arn=ingest.protection.speke.api_arn if ingest.protection.speke else None,
             ),
             ingest_bucket=self.ingest_bucket,
@@ -241,6 +248,7 @@ class IngestStack(ShowrunnerStack):
                 package_manifests=(
                     *(f"vod/*/{package}" for package, _ in PUBLISHED_MANIFESTS.values()),
                     f"vod/*/{HLS_BASE}.m3u8",
+                    f"vod/*/{DASH_BASE}.mpd",
                 ),
                 published_manifests=tuple(f"vod/*/{published}" for _, published in PUBLISHED_MANIFESTS.values()),
             ),

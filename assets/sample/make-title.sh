@@ -3,27 +3,40 @@
 # packaged as HLS (master playlist, two video renditions, one audio rendition, fMP4
 # with EXT-X-MAP) and as DASH (SegmentTemplate), ready to upload under vod/<titleId>/.
 #
-#   assets/sample/make-title.sh OUT_DIR [SECONDS] [--aes-128 KEY_FILE KEY_ID]
+#   assets/sample/make-title.sh OUT_DIR [SECONDS] [--aes-128 KEY_FILE KEY_ID [--cenc KEY_FILE KEY_ID]]
 #
-# With --aes-128, the title is what the ingest pipeline makes of an aes-128 title
-# (docs/operations.md, "Content protection"): HLS only, MPEG-TS segments each encrypted
-# whole with AES-128 under the 16 bytes of KEY_FILE, the key URI keys/KEY_ID (relative:
+# With --aes-128, the title is the HLS of an aes-128 title as the ingest pipeline makes it
+# (docs/operations.md, "Content protection"): MPEG-TS segments each encrypted whole with
+# AES-128 under the 16 bytes of KEY_FILE, the key URI keys/KEY_ID (relative:
 # /vod/<titleId>/keys/KEY_ID, the key service); store the key with KEY_ID in the
-# content-keys table. No DASH.
+# content-keys table. No DASH, unless --cenc gives the DASH key (another one: never the HLS
+# key): then manifest.mpd and dash/, Common Encryption cenc under that key with KEY_ID as
+# the KID, packaged by Shaka Packager from npm (make setup installs it); store it with
+# scheme cenc, and the key service's Clear Key licence releases it.
 #
 # The end-to-end tests (tests/e2e/) make their title with this script; README.md
 # ("Play the sample title") shows how to upload it and get a signed URL.
 set -euo pipefail
 
-usage() { echo "usage: $0 OUT_DIR [SECONDS (1-600, default 4)] [--aes-128 KEY_FILE KEY_ID]" >&2; exit 2; }
+usage() {
+  echo "usage: $0 OUT_DIR [SECONDS (1-600, default 4)] [--aes-128 KEY_FILE KEY_ID [--cenc KEY_FILE KEY_ID]]" >&2
+  exit 2
+}
 key_file=""
 key_id=""
+cenc_file=""
+cenc_id=""
 args=()
 while [ $# -gt 0 ]; do
   if [ "$1" = "--aes-128" ]; then
     [ $# -ge 3 ] || usage
     key_file=$2
     key_id=$3
+    shift 3
+  elif [ "$1" = "--cenc" ]; then
+    [ $# -ge 3 ] || usage
+    cenc_file=$2
+    cenc_id=$3
     shift 3
   else
     args+=("$1")
@@ -34,15 +47,26 @@ if [ ${#args[@]} -lt 1 ] || [ ${#args[@]} -gt 2 ]; then usage; fi
 out=${args[0]}
 seconds=${args[1]:-4}
 if ! [[ "$seconds" =~ ^[1-9][0-9]{0,2}$ ]] || [ "$seconds" -gt 600 ]; then usage; fi
-if [ -n "$key_file" ]; then
-  if ! [[ "$key_id" =~ ^[0-9a-f]{32}$ ]]; then
+check_key() {  # KEY_FILE KEY_ID
+  if ! [[ "$2" =~ ^[0-9a-f]{32}$ ]]; then
     echo "$0: KEY_ID must be 32 lowercase hexadecimal digits" >&2
     exit 2
   fi
-  if [ ! -f "$key_file" ] || [ "$(stat -c %s "$key_file")" -ne 16 ]; then
+  if [ ! -f "$1" ] || [ "$(stat -c %s "$1")" -ne 16 ]; then
     echo "$0: KEY_FILE must be a file of exactly 16 bytes" >&2
     exit 2
   fi
+}
+if [ -n "$key_file" ]; then check_key "$key_file" "$key_id"; fi
+packager="$(cd "$(dirname "$0")/../.." && pwd)/node_modules/shaka-packager/bin/packager-linux-x64"
+if [ -n "$cenc_file" ]; then
+  [ -n "$key_file" ] || { echo "$0: --cenc goes with --aes-128 (the DASH of an aes-128 title)" >&2; exit 2; }
+  check_key "$cenc_file" "$cenc_id"
+  if [ "$cenc_id" = "$key_id" ] || cmp -s "$cenc_file" "$key_file"; then
+    echo "$0: the DASH key and its KID must not be the HLS key's" >&2
+    exit 2
+  fi
+  [ -x "$packager" ] || { echo "$0: $packager is missing (make setup installs shaka-packager)" >&2; exit 1; }
 fi
 command -v ffmpeg >/dev/null || { echo "$0: ffmpeg is not installed (Debian: apt-get install ffmpeg)" >&2; exit 1; }
 if [ -e "$out" ] && [ -n "$(ls -A "$out")" ]; then
@@ -76,6 +100,19 @@ if [ -n "$key_file" ]; then
     -var_stream_map "v:0,agroup:audio,name:180p v:1,agroup:audio,name:90p a:0,agroup:audio,name:audio,default:yes" \
     "$out/%v/index.m3u8"
   echo "$out: $seconds s, HLS (master.m3u8) encrypted with AES-128, key URI keys/$key_id"
+  if [ -n "$cenc_file" ]; then
+    # DASH, cenc (AES-CTR, every sample, no clear lead) under the second key, its KID in tenc and the MPD.
+    mkdir "$out/dash"
+    ( cd "$out" && "$packager" \
+        "in=$work/mezzanine.mp4,stream=0,init_segment=dash/init-180p.m4s,segment_template=dash/chunk-180p-\$Number%05d\$.m4s" \
+        "in=$work/mezzanine.mp4,stream=1,init_segment=dash/init-90p.m4s,segment_template=dash/chunk-90p-\$Number%05d\$.m4s" \
+        "in=$work/mezzanine.mp4,stream=2,init_segment=dash/init-audio.m4s,segment_template=dash/chunk-audio-\$Number%05d\$.m4s" \
+        --enable_raw_key_encryption --keys "label=:key_id=$cenc_id:key=$(od -An -tx1 "$cenc_file" | tr -d ' \n')" \
+        --protection_scheme cenc --protection_systems CommonSystem --clear_lead 0 \
+        --segment_duration 1 --generate_static_live_mpd --mpd_output manifest.mpd ) > "$work/packager.log" 2>&1 \
+      || { grep -v "key=" "$work/packager.log" >&2; exit 1; }
+    echo "$out: and DASH (manifest.mpd) encrypted with cenc, KID $cenc_id"
+  fi
   exit 0
 fi
 

@@ -12,9 +12,10 @@ workflow before this step). The plan:
 * gives the job its title's destinations (each output group's, by position) and the
   keys the workflow publishes afterwards, the poster and the thumbnails;
 * protects it as the environment says (``settings.protection``, ``protection.py``): an
-  ``aes-128`` title gets a fresh content key (``contentKey``, which the workflow stores
-  before the job starts), the HLS template of its tail of the ladder and only HLS
-  published; a ``speke`` title gets the provider in its CMAF group.
+  ``aes-128`` title gets two fresh content keys (``contentKey`` for HLS AES-128 and
+  ``dashKey`` for DASH ``cenc``, which the workflow stores before the job starts), the
+  protected template of its tail of the ladder (an HLS group and a DASH-only CMAF group),
+  and both published; a ``speke`` title gets the provider in its CMAF group.
 """
 
 from __future__ import annotations
@@ -26,7 +27,16 @@ from typing import Any
 
 from cloudfront_token.policy import TITLE_ID
 
-from ingest_workflow.protection import AES_128, PROTECTIONS, SPEKE, ContentKey, hls_encryption, speke_encryption
+from ingest_workflow.protection import (
+    AES_128,
+    CENC_SCHEME,
+    PROTECTIONS,
+    SPEKE,
+    ContentKey,
+    cenc_encryption,
+    hls_encryption,
+    speke_encryption,
+)
 from ingest_workflow.settings import Layout, Rung, Settings
 
 
@@ -158,18 +168,38 @@ def plan(
     package: dict[str, Any] = {"CmafGroupSettings": {"Destination": f"s3://{bucket}/{keys['package']}"}}
     template = settings.templates[start]
     extra: dict[str, Any] = {}
+    dash_group: list[dict[str, Any]] = []
+    dash_key_id = ""
     if protection == AES_128:
-        content_key = new_key()
+        content_key, dash_key = new_key(), new_key()
+        if content_key.key == dash_key.key or content_key.key_id == dash_key.key_id:
+            raise ValueError("the HLS and DASH keys of a title must differ")
         hls_package = f"{keys['prefix']}/{settings.hls_base}"
+        dash_package = f"{keys['prefix']}/{settings.dash_base}"
         package = {
             "HlsGroupSettings": {
                 "Destination": f"s3://{bucket}/{hls_package}",
                 "Encryption": hls_encryption(content_key),
             }
         }
+        dash_group = [
+            {
+                "OutputGroupSettings": {
+                    "CmafGroupSettings": {
+                        "Destination": f"s3://{bucket}/{dash_package}",
+                        "Encryption": cenc_encryption(dash_key),
+                    }
+                }
+            }
+        ]
         template = settings.protected_templates[start]
-        publish = {"hls": {"copySource": f"{bucket}/{hls_package}.m3u8", "key": keys["hls"]}}
+        publish = {
+            "hls": {"copySource": f"{bucket}/{hls_package}.m3u8", "key": keys["hls"]},
+            "dash": {"copySource": f"{bucket}/{dash_package}.mpd", "key": keys["dash"]},
+        }
         extra["contentKey"] = {"titleId": title_id, **content_key.stored()}
+        extra["dashKey"] = {"titleId": title_id, **dash_key.stored(CENC_SCHEME)}
+        dash_key_id = dash_key.key_id
     elif protection == SPEKE:
         if settings.speke is None:
             raise RefusedError(
@@ -191,7 +221,10 @@ def plan(
         "outputGroups": [
             {"OutputGroupSettings": package},
             {"OutputGroupSettings": {"FileGroupSettings": {"Destination": f"s3://{bucket}/{keys['images']}"}}},
+            *dash_group,
         ],
+        # The KID of the DASH key, for the job's UserMetadata (MediaConvert's StaticKeyProvider has no KID field).
+        "dashKeyId": dash_key_id,
         "renditions": renditions,
         "source": {
             "width": source.width,
@@ -206,7 +239,7 @@ def plan(
         # A queue wait, then MediaConvert usually runs faster than real time; a stuck job is cancelled.
         "timeoutSeconds": 3600 + 3 * math.ceil(source.duration_seconds),
         # What the workflow copies once the job succeeded: the package's manifests to the published names
-        # (an aes-128 title publishes HLS only), and what it deletes if publishing fails midway.
+        # (an aes-128 title's from its HLS and its DASH group), and what it deletes if publishing fails midway.
         "publish": publish,
         "unpublish": [{"Key": entry["key"]} for entry in publish.values()],
         "poster": f"{keys['images']}{layout.poster}.{poster_index:07d}.jpg",

@@ -6,6 +6,13 @@
   segment's media sequence number, as HLS defines when the playlist gives none) and names
   ``keys/<keyId>`` as the key URI, relative to the playlists: ``/vod/<titleId>/keys/<keyId>``
   on whatever domain serves the title, which is the key service's behavior.
+  The same title also gets a second, separate key and key ID for DASH (never the HLS key in
+  another mode): the job's DASH-only CMAF group encrypts with Common Encryption ``cenc``
+  (AES-128-CTR, ``CmafGroupSettings.Encryption`` ``STATIC_KEY``/``AES_CTR``), stored with
+  ``scheme: cenc``; viewers get it from the key service's Clear Key licence endpoint
+  (``keys/clearkey``). MediaConvert's ``StaticKeyProvider`` has no key ID field, so the job
+  names the key ID in its ``UserMetadata`` (``dashKeyId``), which the local executor writes
+  as the KID; docs/operations.md says how to check the KID a real job wrote.
 * ``speke``: the job's CMAF group asks the configured SPEKE v2 provider for the keys, with
   the titleId as the resource ID (MediaConvert's ``SpekeKeyProviderCmaf``); no key passes
   through the workflow.
@@ -26,6 +33,8 @@ NONE, AES_128, SPEKE = "none", "aes-128", "speke"
 PROTECTIONS = (NONE, AES_128, SPEKE)
 KEY_ID = re.compile(r"[0-9a-f]{32}")
 KEY_BYTES = 16
+HLS_SCHEME, CENC_SCHEME = "aes-128", "cenc"  # the content-keys row's ``scheme``: which endpoint may release it
+CLEARKEY_URI = "keys/clearkey"  # the Clear Key licence endpoint, relative to the title's manifests
 
 
 @dataclass(frozen=True)
@@ -44,9 +53,9 @@ class ContentKey:
         """The key URI the playlists carry, relative to them: the key service inside the title."""
         return f"keys/{self.key_id}"
 
-    def stored(self) -> dict[str, str]:
-        """What the workflow's StoreKey step writes (the key as base64, DynamoDB's binary in JSON)."""
-        return {"keyId": self.key_id, "key": base64.b64encode(self.key).decode("ascii")}
+    def stored(self, scheme: str = HLS_SCHEME) -> dict[str, str]:
+        """What the workflow's StoreKey steps write (the key as base64, DynamoDB's binary in JSON)."""
+        return {"keyId": self.key_id, "key": base64.b64encode(self.key).decode("ascii"), "scheme": scheme}
 
 
 def hls_encryption(key: ContentKey) -> dict[str, Any]:
@@ -61,6 +70,16 @@ def hls_encryption(key: ContentKey) -> dict[str, Any]:
             "StaticKeyValue": key.key.hex(),
             "Url": key.key_uri(),
         },
+    }
+
+
+def cenc_encryption(key: ContentKey) -> dict[str, Any]:
+    """``CmafGroupSettings.Encryption`` of the DASH-only group: Common Encryption ``cenc`` (AES-CTR) with this
+    static key; ``Url`` is the licence server, relative to the manifest (the key service's Clear Key endpoint)."""
+    return {
+        "EncryptionMethod": "AES_CTR",
+        "Type": "STATIC_KEY",
+        "StaticKeyProvider": {"StaticKeyValue": key.key.hex(), "Url": CLEARKEY_URI},
     }
 
 

@@ -42,8 +42,9 @@ class Settings:
     content_bucket: str
     ladder: tuple[Rung, ...]
     templates: tuple[str, ...]  # templates[k] encodes ladder[k:]
-    protected_templates: tuple[str, ...]  # the same, with an HLS group for AES-128 (aes-128 titles)
+    protected_templates: tuple[str, ...]  # the same, with HLS AES-128 and DASH cenc groups (aes-128 titles)
     hls_base: str  # that HLS group's destination base: <hls_base>.m3u8
+    dash_base: str  # the protected templates' DASH-only CMAF group's destination base: <dash_base>.mpd
     protection: str  # what a title gets: none, aes-128 or speke (ingest_workflow/protection.py)
     speke: dict[str, Any] | None  # the SPEKE v2 provider: url, dashSystemIds, hlsSystemIds, videoPreset, audioPreset
     layout: Layout
@@ -64,6 +65,7 @@ class Settings:
                 templates=tuple(str(name) for name in raw["templates"]),
                 protected_templates=tuple(str(name) for name in raw["protectedTemplates"]),
                 hls_base=str(raw["hlsBase"]),
+                dash_base=str(raw["dashBase"]),
                 protection=str(raw["protection"]),
                 speke=dict(raw["speke"]) if raw.get("speke") is not None else None,
                 layout=Layout(**{key: str(value) for key, value in raw["layout"].items()}),

@@ -13,7 +13,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from entitlement.rules import InvalidTitleError, Title
 
-from key_service.service import StoreUnavailableError
+from key_service.service import HLS_SCHEME, StoredKey, StoreUnavailableError
 
 LOGGER = logging.getLogger(__name__)
 
@@ -57,16 +57,19 @@ class ContentKeys:
         self._client = client
         self._table = table
 
-    def __call__(self, title_id: str, key_id: str) -> bytes | None:
+    def __call__(self, title_id: str, key_id: str) -> StoredKey | None:
         try:
             item = self._client.get_item(
                 TableName=self._table,
                 Key={"titleId": {"S": title_id}, "keyId": {"S": key_id}},
-                ProjectionExpression="#key",
-                ExpressionAttributeNames={"#key": "key"},
+                ProjectionExpression="#key, #scheme",
+                ExpressionAttributeNames={"#key": "key", "#scheme": "scheme"},
             ).get("Item")
         except (ClientError, BotoCoreError) as exc:
             LOGGER.error("content key GetItem %s failed: %s", title_id, _code(exc))
             raise StoreUnavailableError("key_store_unavailable") from None
         value = (item or {}).get("key", {}).get("B")
-        return bytes(value) if isinstance(value, (bytes, bytearray)) else None
+        if not isinstance(value, (bytes, bytearray)):
+            return None
+        # A row without a scheme predates DASH keys: an HLS key.
+        return StoredKey(key=bytes(value), scheme=str((item or {}).get("scheme", {}).get("S") or HLS_SCHEME))

@@ -29,8 +29,12 @@ Protected titles (``stacks/config/protection.py``):
 * ``aes-128`` titles use the ``-aes128`` templates: an Apple HLS group (``hls.m3u8``,
   ``hls_<rung>.m3u8``, MPEG-TS segments) in place of the CMAF group, and the job adds
   whole-segment AES-128 with a static key (``HlsGroupSettings.Encryption``: the title's
-  content key and the key URI ``keys/<keyId>``, relative to the playlists, so on the
-  distribution's domain inside the title). No template holds a key: only the job does.
+  HLS content key and the key URI ``keys/<keyId>``, relative to the playlists, so on the
+  distribution's domain inside the title). A third group, CMAF writing the DASH manifest
+  only (``dash.mpd``, ``dash_<rung>_init.mp4`` and segments), which the job encrypts with
+  Common Encryption (``CmafGroupSettings.Encryption``: ``STATIC_KEY``, ``AES_CTR``, i.e.
+  ``cenc``) under the title's separate DASH content key; viewers get that key from the
+  key service's Clear Key licence endpoint. No template holds a key: only the job does.
 * ``speke`` titles use the clear templates and the job adds ``CmafGroupSettings.Encryption``
   with the provider (``SpekeKeyProviderCmaf``).
 
@@ -50,6 +54,7 @@ from stacks.config.ingest import IngestConfig, Rung
 # The output group destinations, relative to vod/<titleId>/, and what MediaConvert makes of them.
 PACKAGE_BASE = "cmaf"
 HLS_BASE = "hls"  # the HLS group's destination base (aes-128 titles)
+DASH_BASE = "dash"  # the encrypted DASH-only CMAF group's destination base (aes-128 titles)
 IMAGES_BASE = "images/frame"
 POSTER_MODIFIER = "_poster"
 THUMBNAIL_MODIFIER = "_thumb"
@@ -60,6 +65,7 @@ PUBLISHED_MANIFESTS = {"hls": ("cmaf.m3u8", "master.m3u8"), "dash": ("cmaf.mpd",
 PROTECTED_TEMPLATE_SUFFIX = "-aes128"
 # Output group order: a job's overrides line up with the template's groups by position.
 CMAF_GROUP, IMAGES_GROUP = 0, 1
+DASH_GROUP = 2  # aes-128 templates only: after the images, so the first two positions mean the same everywhere
 POSTER_CAPTURES = 2  # the first frame, and the one at poster_at_seconds
 AUDIO_SELECTOR = "Audio Selector 1"
 
@@ -224,11 +230,9 @@ def _hls_group(ingest: IngestConfig, rungs: list[Rung]) -> dict[str, Any]:
     }
 
 
-def job_template_settings(ingest: IngestConfig, rungs: list[Rung], protection: str = "none") -> dict[str, Any]:
-    """``JobTemplateSettings`` for ``rungs`` (a tail of the ladder): one CMAF group and one image group;
-    for ``aes-128`` titles, an HLS group in the CMAF group's place (the job adds the encryption)."""
-    cmaf = {
-        "WriteHlsManifest": "ENABLED",
+def _cmaf_settings(ingest: IngestConfig, *, hls: bool) -> dict[str, Any]:
+    return {
+        "WriteHlsManifest": "ENABLED" if hls else "DISABLED",
         "WriteDashManifest": "ENABLED",
         "SegmentControl": "SEGMENTED_FILES",
         "SegmentLength": ingest.segment_seconds,
@@ -242,38 +246,62 @@ def job_template_settings(ingest: IngestConfig, rungs: list[Rung], protection: s
         "MpdProfile": "MAIN_PROFILE",
         "WriteSegmentTimelineInRepresentation": "ENABLED",
     }
+
+
+def _dash_output(output: dict[str, Any]) -> dict[str, Any]:
+    """A CMAF output for the DASH-only group: the same stream, without the HLS signalling (no HLS is written)."""
+    return {**output, "ContainerSettings": {"Container": "CMFC"}}
+
+
+def _dash_group(ingest: IngestConfig, rungs: list[Rung]) -> dict[str, Any]:
+    """A CMAF group writing the DASH manifest only, which the job encrypts with ``cenc`` (``aes-128`` titles)."""
+    return {
+        "Name": "CMAF",
+        "CustomName": "abr-dash",
+        "OutputGroupSettings": {"Type": "CMAF_GROUP_SETTINGS", "CmafGroupSettings": _cmaf_settings(ingest, hls=False)},
+        "Outputs": [
+            *(_dash_output(_video_output(rung, ingest)) for rung in rungs),
+            _dash_output(_audio_output(ingest)),
+        ],
+    }
+
+
+def job_template_settings(ingest: IngestConfig, rungs: list[Rung], protection: str = "none") -> dict[str, Any]:
+    """``JobTemplateSettings`` for ``rungs`` (a tail of the ladder): one CMAF group and one image group;
+    for ``aes-128`` titles, an HLS group in the CMAF group's place and a DASH-only CMAF group after the images
+    (the job adds both groups' encryption)."""
     package = (
         _hls_group(ingest, rungs)
         if protection == "aes-128"
         else {
             "Name": "CMAF",
             "CustomName": "abr",
-            "OutputGroupSettings": {"Type": "CMAF_GROUP_SETTINGS", "CmafGroupSettings": cmaf},
+            "OutputGroupSettings": {
+                "Type": "CMAF_GROUP_SETTINGS",
+                "CmafGroupSettings": _cmaf_settings(ingest, hls=True),
+            },
             "Outputs": [*(_video_output(rung, ingest) for rung in rungs), _audio_output(ingest)],
         }
     )
-    return {
-        "TimecodeConfig": {"Source": "ZEROBASED"},
-        "Inputs": [input_settings()],
-        "OutputGroups": [
-            package,
-            {
-                "Name": "File Group",
-                "CustomName": "images",
-                "OutputGroupSettings": {"Type": "FILE_GROUP_SETTINGS", "FileGroupSettings": {}},
-                "Outputs": [
-                    _frame_capture(POSTER_MODIFIER, ingest.poster_width, ingest.poster_at_seconds, POSTER_CAPTURES, 90),
-                    _frame_capture(
-                        THUMBNAIL_MODIFIER,
-                        ingest.thumbnail_width,
-                        ingest.thumbnail_interval_seconds,
-                        thumbnail_captures(ingest),
-                        80,
-                    ),
-                ],
-            },
+    images = {
+        "Name": "File Group",
+        "CustomName": "images",
+        "OutputGroupSettings": {"Type": "FILE_GROUP_SETTINGS", "FileGroupSettings": {}},
+        "Outputs": [
+            _frame_capture(POSTER_MODIFIER, ingest.poster_width, ingest.poster_at_seconds, POSTER_CAPTURES, 90),
+            _frame_capture(
+                THUMBNAIL_MODIFIER,
+                ingest.thumbnail_width,
+                ingest.thumbnail_interval_seconds,
+                thumbnail_captures(ingest),
+                80,
+            ),
         ],
     }
+    groups = [package, images]
+    if protection == "aes-128":
+        groups.append(_dash_group(ingest, rungs))
+    return {"TimecodeConfig": {"Source": "ZEROBASED"}, "Inputs": [input_settings()], "OutputGroups": groups}
 
 
 @dataclass(frozen=True)
@@ -282,7 +310,7 @@ class TemplateVariant:
 
     name: str
     rungs: tuple[Rung, ...]
-    protection: str = "none"  # "none" (CMAF; speke jobs add their encryption) or "aes-128" (HLS group)
+    protection: str = "none"  # "none" (CMAF; speke jobs add their encryption) or "aes-128" (HLS and DASH groups)
 
 
 def template_name(environment: str, top: Rung) -> str:
@@ -328,6 +356,7 @@ def workflow_settings(environment: str, ingest: IngestConfig, content_bucket: st
             "templates": [v.name for v in template_variants(environment, ingest) if v.protection == "none"],
             "protectedTemplates": [v.name for v in template_variants(environment, ingest) if v.protection == "aes-128"],
             "hlsBase": HLS_BASE,
+            "dashBase": DASH_BASE,
             "protection": ingest.protection.default,
             "speke": None
             if ingest.protection.speke is None

@@ -4,13 +4,13 @@
   ``protection``:
 
   - ``none``: clear CMAF (HLS and DASH over the same fMP4 segments), signed URLs only;
-  - ``aes-128``: built-in keys. The pipeline makes a fresh 16-byte content key per title,
-    stores it in the content-keys table (DynamoDB, encrypted under its own KMS key) and
-    packages HLS with whole-segment AES-128 whose key URI is the key service
-    (``/vod/<titleId>/keys/<keyId>`` on the distribution's domain). DASH is not published
-    for such a title: MediaConvert's DASH group takes keys only from SPEKE, and a browser
-    plays DASH Common Encryption only through EME with a licence, which is what ``speke``
-    is for;
+  - ``aes-128``: built-in keys. The pipeline makes two fresh 16-byte content keys per title,
+    stores them in the content-keys table (DynamoDB, encrypted under its own KMS key), packages
+    HLS with whole-segment AES-128 under the first, whose key URI is the key service
+    (``/vod/<titleId>/keys/<keyId>`` on the distribution's domain), and DASH with Common
+    Encryption ``cenc`` under the second (a CMAF group writing the DASH manifest only,
+    ``STATIC_KEY`` and ``AES_CTR``). Browsers play that DASH through EME's W3C Clear Key,
+    whose licence is the key service's ``POST /vod/<titleId>/keys/clearkey``;
   - ``speke``: a DRM key provider (SPEKE v2) supplies the keys: one CMAF group encrypted
     with ``SpekeKeyProviderCmaf`` for the configured DRM systems (HLS and DASH).
 

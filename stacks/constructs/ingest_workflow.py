@@ -11,8 +11,9 @@ start one). The state machine, with native integrations wherever they exist:
 3. ``Probe`` (MediaConvert ``Probe``, the SDK integration): the source's tracks, size, duration.
 4. ``Plan`` (function ``ingest_workflow``): the rungs worth encoding (never upscaled), so the job
    template, and the title's destinations; or a refusal (too long, no video or audio track...).
-   An ``aes-128`` title also gets its fresh content key, which ``StoreKey`` (DynamoDB PutItem,
-   never overwriting) writes to the content-keys table before the job that uses it starts.
+   An ``aes-128`` title also gets its fresh content keys, HLS and DASH, which ``StoreKey`` and
+   ``StoreDashKey`` (DynamoDB PutItem each, never overwriting) write to the content-keys table
+   before the job that uses them starts.
 5. ``Transcode`` (``mediaconvert:createJob.sync``): waits for the job, within a timeout from the
    source's duration (a stuck job is cancelled).
 6. ``Record`` (function): the job's renditions and duration as the item's attributes.
@@ -434,7 +435,12 @@ class IngestWorkflow(Construct):
                 "AccelerationSettings": {"Mode": props.acceleration_mode},
                 "StatusUpdateInterval": "SECONDS_60",
                 "BillingTagsSource": "QUEUE",
-                "UserMetadata": {"titleId.$": "$.source.titleId", "execution.$": "$$.Execution.Id"},
+                # dashKeyId: the KID of an aes-128 title's DASH key ("" otherwise): StaticKeyProvider has no KID field.
+                "UserMetadata": {
+                    "titleId.$": "$.source.titleId",
+                    "execution.$": "$$.Execution.Id",
+                    "dashKeyId.$": "$.plan.dashKeyId",
+                },
                 "Settings": {
                     "Inputs": [
                         {
@@ -565,22 +571,30 @@ class IngestWorkflow(Construct):
             .when(sfn.Condition.boolean_equals("$.source.ok", True), claim)
             .otherwise(refusal("Rejected", "$.source"))
         )
-        # An aes-128 title's content key is stored before the job that encrypts with it starts, never replaced.
-        store_key = tasks.DynamoPutItem(
-            self,
-            "StoreKey",
-            table=content_keys,
-            item={
-                "titleId": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$.plan.contentKey.titleId")),
-                "keyId": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$.plan.contentKey.keyId")),
-                "key": tasks.DynamoAttributeValue.from_binary(sfn.JsonPath.string_at("$.plan.contentKey.key")),
-                "createdAt": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$$.State.EnteredTime")),
-            },
-            condition_expression="attribute_not_exists(keyId)",
-            result_path=DISCARD,
-        )
+
+        # An aes-128 title's content keys are stored before the job that encrypts with them starts, never replaced.
+        def store(construct_id: str, path: str) -> tasks.DynamoPutItem:
+            return tasks.DynamoPutItem(
+                self,
+                construct_id,
+                table=content_keys,
+                item={
+                    "titleId": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at(f"{path}.titleId")),
+                    "keyId": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at(f"{path}.keyId")),
+                    "key": tasks.DynamoAttributeValue.from_binary(sfn.JsonPath.string_at(f"{path}.key")),
+                    "scheme": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at(f"{path}.scheme")),
+                    "createdAt": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$$.State.EnteredTime")),
+                },
+                condition_expression="attribute_not_exists(keyId)",
+                result_path=DISCARD,
+            )
+
+        store_key = store("StoreKey", "$.plan.contentKey")
+        store_dash_key = store("StoreDashKey", "$.plan.dashKey")
+        catch(store_dash_key, "store_dash_key")
+        store_key.next(store_dash_key)
         catch(store_key, "store_key")
-        store_key.next(transcode)
+        store_dash_key.next(transcode)
         claim.next(probe).next(plan).next(
             sfn.Choice(self, "Plannable?")
             .when(

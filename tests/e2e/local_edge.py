@@ -9,7 +9,9 @@ the ``/vod/*`` behaviors of ``stacks/edge_stack.py``:
 * ``/vod/*.m3u8`` and ``/vod/*.mpd`` go to the manifest rewriter's handler,
   called in-process with a Lambda Function URL (payload v2.0) event that holds
   what the synthesized manifest behavior forwards (``Forwarding``);
-* ``/vod/*/keys/*`` (after the same signature check) goes to the key service's handler,
+* ``/vod/*/keys/*`` (after the same signature check) goes to the key service's handler (a POST, the
+  Clear Key licence, only with the body's SHA-256 in ``x-amz-content-sha256``, as origin access control
+  to a Function URL requires),
   in-process, with a Function URL event holding what the synthesized behavior's managed
   AllViewerExceptHostHeader policy forwards: the query string, every cookie and
   ``CloudFront-Viewer-Country``; its response is sent as CloudFront sends a behavior with
@@ -41,6 +43,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import hashlib
 import ipaddress
 import re
 import ssl
@@ -256,7 +259,7 @@ class LocalEdge:
             return 403, {"Content-Type": "text/xml"}, b"<Error><Code>AccessDenied</Code></Error>\n"
         source = "query" if request.signed_url() else "cookie"
         if self.key_service is not None and KEYS_PATH.fullmatch(path):
-            status, response_headers, body = self._key(method, path, query, headers)
+            status, response_headers, body = self._key(method, path, query, headers, body)
         elif path.endswith(MANIFEST_SUFFIXES):
             status, response_headers, body = self._manifest(method, path, query, cookies, headers)
         else:
@@ -283,8 +286,16 @@ class LocalEdge:
         data = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode("utf-8")
         return int(response["statusCode"]), dict(response.get("headers", {})), data
 
-    def _key(self, method: str, path: str, query: str, headers: Mapping[str, str]) -> Response:
+    def _key(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes = b"") -> Response:
         assert self.key_service is not None
+        if method in ("POST", "PUT"):
+            # Origin access control signs the request to the Function URL with the viewer's payload hash: Lambda
+            # takes no unsigned payload, so a POST without x-amz-content-sha256 (the body's SHA-256, hex) or with
+            # another body's hash fails the signature check (CloudFront developer guide, "Restrict access to an
+            # AWS Lambda function URL origin").
+            lower = {name.lower(): value for name, value in headers.items()}
+            if lower.get("x-amz-content-sha256", "").lower() != hashlib.sha256(body).hexdigest():
+                return 403, {"Content-Type": "application/json"}, b'{"Message":"Forbidden"}'
         raw_cookies = [c.strip() for c in (headers.get("Cookie") or "").split(";") if c.strip()]
         event = function_url_event(
             path,
@@ -292,10 +303,11 @@ class LocalEdge:
             method=method,
             headers={"cloudfront-viewer-country": self.viewer_country},
             cookies=raw_cookies or None,
+            body=body if method in ("POST", "PUT") else None,
         )
         response = self.key_service(event, None)
-        body = response.get("body", "")
-        data = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode("utf-8")
+        answer = response.get("body", "")
+        data = base64.b64decode(answer) if response.get("isBase64Encoded") else answer.encode("utf-8")
         return int(response["statusCode"]), dict(response.get("headers", {})), data
 
     def _site(self, path: str) -> Response:

@@ -34,6 +34,7 @@ import signed_url.handler
 from moto import mock_aws
 
 from stacks.config import load_config
+from tests.e2e import cenc
 from tests.e2e.conftest import INGEST_LIMIT_GIB, SigningKeyPair, deploy_playback
 from tests.e2e.local_edge import LocalEdge, self_signed_certificate
 from tests.e2e.test_playback import Decoded, fetch, play, play_each
@@ -41,6 +42,7 @@ from tests.support.aws import client
 from tests.support.events import playback_event
 from tests.support.media import FPS, make_source, truncate
 from tools.developer.assembly import StackArtifact
+from tools.developer.mediaconvert import bmff
 from tools.developer.moto_models.base import ResourceModel
 from tools.developer.moto_models.events import STARTED
 from tools.developer.stepfunctions.interpreter import Execution, run
@@ -476,10 +478,12 @@ PROTECTED_TITLE = "e2e-protected-film"
 PROTECTED_PATH = [
     *HAPPY_PATH[: HAPPY_PATH.index("Plannable?") + 1],
     "StoreKey",
+    "StoreDashKey",
     "Transcode",
     "Record",
     "PublishHls",
     "Dash?",
+    "PublishDash",
     "Publish",
     "Published",
 ]
@@ -489,7 +493,9 @@ PROTECTED_PATH = [
 class Protected:
     ingested: Ingested
     key_id: str
-    key: bytes
+    key: bytes  # the HLS AES-128 key
+    dash_key_id: str
+    dash_key: bytes  # the DASH cenc key
 
 
 @pytest.fixture(scope="module")
@@ -522,24 +528,36 @@ def protected(pipeline: Pipeline, sources: dict[str, bytes]) -> Protected:
         KeyConditionExpression="titleId = :t",
         ExpressionAttributeValues={":t": {"S": PROTECTED_TITLE}},
     )["Items"]
-    (item,) = items
-    return Protected(ingested, item["keyId"]["S"], bytes(item["key"]["B"]))
+    by_scheme = {item["scheme"]["S"]: item for item in items}
+    assert sorted(by_scheme) == ["aes-128", "cenc"], items  # two keys, each row saying which endpoint releases it
+    hls, dash = by_scheme["aes-128"], by_scheme["cenc"]
+    return Protected(ingested, hls["keyId"]["S"], bytes(hls["key"]["B"]), dash["keyId"]["S"], bytes(dash["key"]["B"]))
 
 
-def test_a_protected_title_stores_its_key_before_the_job_and_publishes_hls_only(
+def test_a_protected_title_stores_both_keys_before_the_job_and_publishes_hls_and_dash(
     pipeline: Pipeline, protected: Protected
 ):
     assert protected.ingested.execution.path == PROTECTED_PATH
-    assert len(protected.key) == 16
+    assert len(protected.key) == len(protected.dash_key) == 16
+    assert protected.key != protected.dash_key
+    assert protected.key_id != protected.dash_key_id
     item = pipeline.item(PROTECTED_TITLE)
     assert item is not None
-    assert (item["status"], item["protection"], item["formats"]) == ("published", "aes-128", ["hls"])
-    assert item["manifests"] == {"hls": f"vod/{PROTECTED_TITLE}/master.m3u8"}
+    assert (item["status"], item["protection"], item["formats"]) == ("published", "aes-128", ["hls", "dash"])
+    assert item["manifests"] == {
+        "hls": f"vod/{PROTECTED_TITLE}/master.m3u8",
+        "dash": f"vod/{PROTECTED_TITLE}/manifest.mpd",
+    }
     job = pipeline.integrations.jobs[-1]
     assert job["JobTemplate"] == "showrunner-dev-ingest-360p-aes128"
     hls = job["Settings"]["OutputGroups"][0]["OutputGroupSettings"]["HlsGroupSettings"]
     assert hls["Encryption"]["StaticKeyProvider"]["Url"] == f"keys/{protected.key_id}"
-    assert not pipeline.exists(pipeline.content_bucket, f"vod/{PROTECTED_TITLE}/manifest.mpd")
+    dash = job["Settings"]["OutputGroups"][2]["OutputGroupSettings"]["CmafGroupSettings"]
+    assert (dash["WriteHlsManifest"], dash["WriteDashManifest"]) == ("DISABLED", "ENABLED")
+    assert (dash["Encryption"]["Type"], dash["Encryption"]["EncryptionMethod"]) == ("STATIC_KEY", "AES_CTR")
+    assert dash["Encryption"]["StaticKeyProvider"]["Url"] == "keys/clearkey"
+    assert job["UserMetadata"]["dashKeyId"] == protected.dash_key_id
+    assert pipeline.exists(pipeline.content_bucket, f"vod/{PROTECTED_TITLE}/manifest.mpd")
 
 
 def _content_objects(pipeline: Pipeline, prefix: str) -> dict[str, bytes]:
@@ -552,8 +570,7 @@ def _content_objects(pipeline: Pipeline, prefix: str) -> dict[str, bytes]:
 def test_the_key_is_nowhere_in_the_content_bucket_and_no_segment_is_clear(pipeline: Pipeline, protected: Protected):
     objects = _content_objects(pipeline, "vod/")
     assert any(key.startswith(f"vod/{PROTECTED_TITLE}/") for key in objects)
-    forms = [protected.key, protected.key.hex().encode(), protected.key.hex().upper().encode()]
-    forms.append(base64.b64encode(protected.key))
+    forms = [form.encode() if isinstance(form, str) else form for form in _key_forms(protected)]
     for key, data in objects.items():
         for form in forms:
             assert form not in data, key
@@ -569,7 +586,6 @@ def test_ffmpeg_plays_every_rendition_through_the_edge_fetching_the_key_from_the
 ):
     issued = pipeline.issue(PROTECTED_TITLE)
     assert issued["status"] == 200, issued
-    assert "dash" not in issued
     since = len(pipeline.edge.log.requests)
     decoded = play(pipeline.edge.local(issued["hls"]))
     _assert_every_frame(decoded)
@@ -598,6 +614,144 @@ def test_the_segments_fetched_alone_do_not_decode(pipeline: Pipeline, protected:
         )  # fmt: skip
         frames = [line for line in result.stdout.splitlines() if line and not line.startswith("#")]
         assert result.returncode != 0 or frames == [], f"segment {uri} decoded {len(frames)} frames without its key"
+
+
+def _key_forms(protected: Protected) -> list[str | bytes]:
+    """Both keys in every form they travel in: bytes, hex, base64, base64url (the Clear Key licence's)."""
+    forms: list[str | bytes] = []
+    for key in (protected.key, protected.dash_key):
+        forms += [key, key.hex(), key.hex().upper(), base64.b64encode(key).decode(), cenc.b64url(key)]
+    return forms
+
+
+# --- the protected title's DASH: cenc, the Clear Key licence ------------------------------------------------------
+
+
+def _dash(pipeline: Pipeline) -> tuple[str, bytes, str]:
+    """The published MPD through the edge (rewritten, tokenized), its URL, and the viewer's token query."""
+    issued = pipeline.issue(PROTECTED_TITLE)
+    assert issued["status"] == 200, issued
+    url = pipeline.edge.local(issued["dash"])
+    status, mpd = fetch(url)
+    assert status == 200
+    return url, mpd, issued["dash"].split("?", 1)[1]
+
+
+def _licence_url(pipeline: Pipeline, query: str, title: str = PROTECTED_TITLE) -> str:
+    return f"{pipeline.edge.base_url}/vod/{title}/keys/clearkey" + (f"?{query}" if query else "")
+
+
+def test_every_dash_segment_is_cenc_under_the_stored_kid_and_the_mpd_signals_it(
+    pipeline: Pipeline, protected: Protected
+):
+    url, mpd, _ = _dash(pipeline)
+    assert cenc.default_kids(mpd) == [protected.dash_key_id] * 2  # video and audio adaptation sets
+    objects = _content_objects(pipeline, f"vod/{PROTECTED_TITLE}/dash")
+    inits = {k: v for k, v in objects.items() if k.endswith("_init.mp4")}
+    media = {k: v for k, v in objects.items() if k.endswith(".mp4") and k not in inits}
+    assert sorted(inits) == [f"vod/{PROTECTED_TITLE}/dash_{name}_init.mp4" for name in ("240p", "360p", "audio")]
+    for key, data in inits.items():
+        assert bmff.protection(data) == bmff.Protection("cenc", protected.dash_key_id, True), key
+    assert len(media) >= 3 * 2  # 8 s in 6 s segments, per rendition
+    for key, data in media.items():
+        fragments, encrypted = bmff.encrypted_fragments(data)
+        assert fragments >= 1
+        assert encrypted == fragments, f"{key}: {fragments - encrypted} fragments without sample encryption"
+    assert len(cenc.representations(mpd, url)) == 3
+
+
+def test_ffmpeg_plays_every_dash_rendition_with_the_key_from_the_clear_key_licence(
+    pipeline: Pipeline, protected: Protected, tmp_path: Path
+):
+    url, mpd, query = _dash(pipeline)
+    since = len(pipeline.edge.log.requests)
+    (kid,) = set(cenc.default_kids(mpd))
+    status, headers, answer = cenc.post(_licence_url(pipeline, query), cenc.licence_request(kid))
+    assert status == 200, answer
+    assert headers["Cache-Control"] == "no-store"
+    keys = cenc.licence_keys(answer)
+    assert list(keys) == [kid]
+    merged = Decoded(kinds={}, frames={}, seconds={}, sizes={})
+    for index, representation in enumerate(cenc.representations(mpd, url)):
+        clear = cenc.decrypt(cenc.download(representation, tmp_path), representation.kind, kid, keys[kid])
+        decoded = play(str(clear))
+        assert list(decoded.kinds) == [0], decoded
+        merged.kinds[index], merged.frames[index] = decoded.kinds[0], decoded.frames[0]
+        merged.seconds[index] = decoded.seconds[0]
+        if 0 in decoded.sizes:
+            merged.sizes[index] = decoded.sizes[0]
+    _assert_every_frame(merged)
+    FRAMES["protected-dash"] = {merged.sizes.get(i, "audio"): merged.frames[i] for i in merged.kinds}
+    requests = pipeline.edge.log.requests[since:]
+    assert (f"/vod/{PROTECTED_TITLE}/keys/clearkey", 200) in requests  # the licence, through the signature check
+    assert all(status == 200 for _, status in requests), requests
+
+
+def test_the_dash_segments_do_not_decode_without_the_key(pipeline: Pipeline, protected: Protected, tmp_path: Path):
+    url, mpd, _ = _dash(pipeline)
+    for representation in cenc.representations(mpd, url):
+        encrypted = cenc.download(representation, tmp_path)
+        result = subprocess.run(
+            ["ffmpeg", "-nostdin", "-v", "error", "-i", str(encrypted), "-f", "framecrc", "-"],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert result.returncode != 0 or result.stderr != "", f"{representation.init} decoded cleanly without its key"
+
+
+def test_the_clear_key_licence_refuses(pipeline: Pipeline, protected: Protected, published: Ingested):
+    """Every refusal through the edge, each never cacheable and without the key; the function's own refusals
+    (another protected title's KID, every malformed body) are in tests/functions/key_service."""
+    _, _, own = _dash(pipeline)
+    other = pipeline.issue(published.title_id)["hls"].split("?", 1)[1]
+    body = cenc.licence_request(protected.dash_key_id)
+    outcomes = {
+        "no token": cenc.post(_licence_url(pipeline, ""), body),
+        "another title's token": cenc.post(_licence_url(pipeline, other), body),
+        "another title's path and token": cenc.post(_licence_url(pipeline, other, published.title_id), body),
+        "the HLS key's ID": cenc.post(_licence_url(pipeline, own), cenc.licence_request(protected.key_id)),
+        "an unknown KID": cenc.post(_licence_url(pipeline, own), cenc.licence_request("0" * 32)),
+        "a body that is not JSON": cenc.post(_licence_url(pipeline, own), b"kids"),
+        "a KID that is not base64url": cenc.post(_licence_url(pipeline, own), b'{"kids":["***"]}'),
+        "no payload hash (OAC)": cenc.post(_licence_url(pipeline, own), body, signed_payload=False),
+    }
+    pipeline.edge.frozen_at = time.time() + 10 * 86400
+    try:
+        outcomes["an expired token"] = cenc.post(_licence_url(pipeline, own), body)
+    finally:
+        pipeline.edge.frozen_at = None
+    table = client("dynamodb")
+    table.update_item(
+        TableName=pipeline.table,
+        Key={"titleId": {"S": PROTECTED_TITLE}},
+        UpdateExpression="SET countries = :c",
+        ExpressionAttributeValues={":c": {"L": [{"S": "FR"}]}},
+    )
+    pipeline.edge.viewer_country = "US"
+    try:
+        outcomes["a viewer outside the title's countries"] = cenc.post(_licence_url(pipeline, own), body)
+    finally:
+        table.update_item(
+            TableName=pipeline.table, Key={"titleId": {"S": PROTECTED_TITLE}}, UpdateExpression="REMOVE countries"
+        )
+    answered = {case: (status, _code(answer)) for case, (status, _, answer) in outcomes.items()}
+    assert answered == {
+        "no token": (403, "AccessDenied"),
+        "another title's token": (403, "AccessDenied"),
+        "another title's path and token": (404, "not_found"),  # a clear title has no DASH key
+        "the HLS key's ID": (404, "not_found"),
+        "an unknown KID": (404, "not_found"),
+        "a body that is not JSON": (400, "bad_body"),
+        "a KID that is not base64url": (400, "bad_kid"),
+        "no payload hash (OAC)": (403, "Forbidden"),
+        "an expired token": (403, "AccessDenied"),
+        "a viewer outside the title's countries": (403, "not_entitled:country_not_allowed"),
+    }
+    REFUSALS.update({f"licence: {case}": f"{status} {code}" for case, (status, code) in answered.items()})
+    for case, (_, headers, answer) in outcomes.items():
+        assert protected.dash_key not in answer, case
+        assert cenc.b64url(protected.dash_key).encode() not in answer, case
+        if headers.get("Content-Type") == "application/json" and case != "no payload hash (OAC)":
+            assert headers["Cache-Control"] == "no-store", case
 
 
 def _key_request(pipeline: Pipeline, query: str, key_id: str, title: str = PROTECTED_TITLE) -> tuple[int, bytes]:
@@ -688,18 +842,19 @@ def test_the_key_appears_in_no_log_line_and_no_template(
 ):
     """After the protected title's ingest, its plays and the refusals: every log line any handler wrote, and every
     template of the deployed stage, scanned for the key in each form it travels in (bytes, hex, base64)."""
-    key = protected.key
-    forms = [key.hex(), key.hex().upper(), base64.b64encode(key).decode()]
+    forms = [form for form in _key_forms(protected) if isinstance(form, str)]
     assert len(LOG.lines) > 50  # the scan saw the runs
     assert any(PROTECTED_TITLE in line for line in LOG.lines)
     assert any(protected.key_id in line for line in LOG.lines)  # what the key service released, by ID
+    assert any(protected.dash_key_id in line for line in LOG.lines)
     for line in LOG.lines:
         for form in forms:
             assert form not in line
     templates = [artifact.template_path.read_bytes() for artifact in dev_stage]
     assert len(templates) > 10
     for template in templates:
-        assert key not in template
+        assert protected.key not in template
+        assert protected.dash_key not in template
         for form in forms:
             assert form.encode() not in template
         assert b"StaticKeyValue" not in template  # no template carries a static key at all
@@ -709,6 +864,8 @@ def _code(body: bytes) -> str:
     if body.startswith(b"<Error>"):
         return body.split(b"<Code>")[1].split(b"</Code>")[0].decode()
     document = json.loads(body)
+    if "Message" in document:  # Lambda's own answer to a request whose signature it refused
+        return str(document["Message"])
     return str(document["error"]) + (f":{document['reason']}" if "reason" in document else "")
 
 

@@ -49,7 +49,9 @@ _DIMENSIONS = re.compile(r"#dimensions (\d+): (\d+x\d+)")
 
 def play(url: str, *, headers: str | None = None, stream: str = "0") -> Decoded:
     """``ffmpeg -i <url>``: decode ``stream`` (default: every stream of every rendition); any error fails."""
-    command = ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-xerror", "-tls_verify", "0"]
+    command = ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-xerror"]
+    if url.startswith("https:"):
+        command += ["-tls_verify", "0"]
     if headers:
         command += ["-headers", headers]
     command += ["-i", url, "-map", stream, "-fps_mode", "passthrough", "-f", "framecrc", "-"]

@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 from defusedxml import ElementTree
 
+from tests.e2e import cenc
 from tests.e2e.conftest import MAKE_TITLE, PROTECTED_KEY_ID, TITLE_SECONDS, ProtectedSample
+from tests.e2e.test_playback import play
+from tools.developer.mediaconvert import bmff
 
 MPD = "{urn:mpeg:dash:schema:mpd:2011}"
 
@@ -73,7 +76,7 @@ def test_a_non_empty_directory_is_left_alone(tmp_path: Path) -> None:
     assert (tmp_path / "keep.txt").read_text() == "mine"
 
 
-def test_the_encrypted_sample_is_hls_only_every_segment_encrypted_under_its_key(
+def test_the_encrypted_sample_without_cenc_is_hls_only_every_segment_encrypted_under_its_key(
     protected_sample: ProtectedSample,
 ) -> None:
     out = protected_sample.path
@@ -109,6 +112,70 @@ def test_bad_encryption_arguments_are_refused(tmp_path: Path, key_bytes: int, ke
         text=True,
         check=False,
     )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert not out.exists()
+
+
+CENC_KEY_ID = "c0" * 16
+
+
+def _keys(tmp_path: Path) -> tuple[Path, Path]:
+    hls, dash = tmp_path / "hls.key", tmp_path / "dash.key"
+    hls.write_bytes(bytes(range(16)))
+    dash.write_bytes(bytes(range(16, 32)))
+    return hls, dash
+
+
+def test_with_cenc_the_encrypted_sample_has_dash_every_segment_cenc_under_the_second_key(tmp_path: Path) -> None:
+    hls_key, dash_key = _keys(tmp_path)
+    out = tmp_path / "title"
+    subprocess.run(
+        [str(MAKE_TITLE), str(out), "4", "--aes-128", str(hls_key), PROTECTED_KEY_ID, "--cenc", str(dash_key),
+         CENC_KEY_ID],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    mpd = (out / "manifest.mpd").read_bytes()
+    assert cenc.default_kids(mpd) == [CENC_KEY_ID] * 2
+    representations = cenc.representations(mpd, (out / "manifest.mpd").as_uri())
+    assert sorted(r.kind for r in representations) == ["audio", "video", "video"]
+    key = dash_key.read_bytes()
+    for representation in representations:
+        init = Path(representation.init.removeprefix("file://"))
+        assert bmff.protection(init.read_bytes()) == bmff.Protection("cenc", CENC_KEY_ID, True)
+        media = [Path(url.removeprefix("file://")) for url in representation.media]
+        assert len(media) == TITLE_SECONDS
+        for segment in media:
+            fragments, encrypted = bmff.encrypted_fragments(segment.read_bytes())
+            assert fragments == encrypted >= 1, segment
+        joined = tmp_path / f"{representation.kind}-{representation.id}.mp4"
+        joined.write_bytes(b"".join(p.read_bytes() for p in [init, *media]))
+        decoded = play(str(cenc.decrypt(joined, representation.kind, CENC_KEY_ID, key)))
+        if representation.kind == "video":
+            assert decoded.frames[0] == TITLE_SECONDS * 24
+        else:
+            assert decoded.seconds[0] == pytest.approx(TITLE_SECONDS, abs=0.05)
+    for path in out.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            for secret in (key, hls_key.read_bytes(), key.hex().encode()):
+                assert secret not in data, path
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--cenc", "{dash}", CENC_KEY_ID], "--cenc goes with --aes-128"),
+        (["--aes-128", "{hls}", PROTECTED_KEY_ID, "--cenc", "{hls}", CENC_KEY_ID], "must not be the HLS key's"),
+        (["--aes-128", "{hls}", PROTECTED_KEY_ID, "--cenc", "{dash}", PROTECTED_KEY_ID], "must not be the HLS key's"),
+        (["--aes-128", "{hls}", PROTECTED_KEY_ID, "--cenc", "{dash}", "XYZ"], "KEY_ID must be 32 lowercase"),
+    ],
+)
+def test_bad_cenc_arguments_are_refused(tmp_path: Path, arguments: list[str], message: str) -> None:
+    hls_key, dash_key = _keys(tmp_path)
+    out = tmp_path / "out"
+    filled = [a.format(hls=hls_key, dash=dash_key) for a in arguments]
+    result = subprocess.run([str(MAKE_TITLE), str(out), "4", *filled], capture_output=True, text=True, check=False)
     assert result.returncode == 2
     assert message in result.stderr
     assert not out.exists()

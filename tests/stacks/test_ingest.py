@@ -151,6 +151,7 @@ def test_the_mediaconvert_role_reads_incoming_and_writes_the_package_only(synthe
             "s3:PutObject",
             [
                 f"${{{env}-Storage/ContentBucket52D4B12C.Arn}}/vod/*/cmaf*",
+                f"${{{env}-Storage/ContentBucket52D4B12C.Arn}}/vod/*/dash*",
                 f"${{{env}-Storage/ContentBucket52D4B12C.Arn}}/vod/*/hls*",
                 f"${{{env}-Storage/ContentBucket52D4B12C.Arn}}/vod/*/images/*",
             ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 FUNCTION_URL_HOST = "rewriter.lambda-url.us-east-1.on.aws"
@@ -88,6 +89,7 @@ def function_url_event(
     method: str = "GET",
     headers: dict[str, str] | None = None,
     cookies: list[str] | None = None,
+    body: bytes | None = None,
 ) -> dict[str, Any]:
     """A Function URL request as CloudFront forwards a viewer's through origin access control."""
     event: dict[str, Any] = {
@@ -101,4 +103,7 @@ def function_url_event(
     }
     if cookies:
         event["cookies"] = cookies
+    if body is not None:  # a Function URL hands a body to the function base64-encoded unless it is text
+        event["body"] = base64.b64encode(body).decode("ascii")
+        event["isBase64Encoded"] = True
     return event

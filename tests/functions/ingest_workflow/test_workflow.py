@@ -231,7 +231,7 @@ def test_settings_must_be_there():
 PROTECTED = dataclasses.replace(SETTINGS, protection="aes-128")
 
 
-def test_an_aes128_title_gets_a_fresh_key_the_hls_template_and_only_hls_published():
+def test_an_aes128_title_gets_fresh_hls_and_dash_keys_the_protected_template_and_both_formats():
     first = plan(PROTECTED, SOURCE, probe(1280, 720))
     second = plan(PROTECTED, SOURCE, probe(1280, 720))
     assert first["protection"] == "aes-128"
@@ -251,23 +251,56 @@ def test_an_aes128_title_gets_a_fresh_key_the_hls_template_and_only_hls_publishe
         "StaticKeyValue": key.hex(),
         "Url": f"keys/{stored['keyId']}",
     }
+    assert stored["scheme"] == "aes-128"
+    # A separate DASH key (never the HLS key in another mode), cenc in a DASH-only CMAF group after the images.
+    dash = first["dashKey"]
+    assert (dash["titleId"], dash["scheme"]) == (SOURCE["titleId"], "cenc")
+    assert re.fullmatch(r"[0-9a-f]{32}", dash["keyId"])
+    assert dash["keyId"] != stored["keyId"]
+    dash_key = base64.b64decode(dash["key"])
+    assert len(dash_key) == 16
+    assert dash_key != key
+    assert first["dashKeyId"] == dash["keyId"]
+    assert second["dashKey"]["key"] != dash["key"]
+    assert len(first["outputGroups"]) == 3
+    cmaf = first["outputGroups"][2]["OutputGroupSettings"]["CmafGroupSettings"]
+    assert cmaf == {
+        "Destination": f"s3://content-bucket/vod/{SOURCE['titleId']}/dash",
+        "Encryption": {
+            "EncryptionMethod": "AES_CTR",
+            "Type": "STATIC_KEY",
+            "StaticKeyProvider": {"StaticKeyValue": dash_key.hex(), "Url": "keys/clearkey"},
+        },
+    }
     assert first["publish"] == {
         "hls": {
             "copySource": f"content-bucket/vod/{SOURCE['titleId']}/hls.m3u8",
             "key": f"vod/{SOURCE['titleId']}/master.m3u8",
-        }
+        },
+        "dash": {
+            "copySource": f"content-bucket/vod/{SOURCE['titleId']}/dash.mpd",
+            "key": f"vod/{SOURCE['titleId']}/manifest.mpd",
+        },
     }
-    assert first["unpublish"] == [{"Key": f"vod/{SOURCE['titleId']}/master.m3u8"}]
+    assert first["unpublish"] == [
+        {"Key": f"vod/{SOURCE['titleId']}/master.m3u8"},
+        {"Key": f"vod/{SOURCE['titleId']}/manifest.mpd"},
+    ]
     recorded = record(first, {"Job": {"Id": "j"}})
-    assert recorded["formats"] == [{"S": "hls"}]
+    assert recorded["formats"] == [{"S": "hls"}, {"S": "dash"}]
     assert recorded["protection"] == "aes-128"
 
 
 def test_the_key_comes_from_the_random_source_it_is_given():
-    draws = iter([bytes(range(16)), bytes(range(16, 32))])
+    draws = iter([bytes(range(16)), bytes(range(16, 32)), bytes(range(32, 48)), bytes(range(48, 64))])
     planned = plan(PROTECTED, SOURCE, probe(), new_key=lambda: ContentKey.fresh(lambda n: next(draws)))
     assert planned["contentKey"]["key"] == base64.b64encode(bytes(range(16))).decode()
     assert planned["contentKey"]["keyId"] == bytes(range(16, 32)).hex()
+    assert planned["dashKey"]["key"] == base64.b64encode(bytes(range(32, 48))).decode()
+    assert planned["dashKey"]["keyId"] == bytes(range(48, 64)).hex()
+    same = iter([bytes(range(16))] * 4)  # a random source that repeats itself: no title gets one key twice
+    with pytest.raises(ValueError, match="must differ"):
+        plan(PROTECTED, SOURCE, probe(), new_key=lambda: ContentKey.fresh(lambda n: next(same)))
     assert "key=" not in repr(ContentKey.fresh())  # its repr never shows the key
 
 
@@ -275,6 +308,9 @@ def test_a_clear_title_has_no_key_and_publishes_both_formats():
     planned = plan(SETTINGS, SOURCE, probe())
     assert planned["protection"] == "none"
     assert "contentKey" not in planned
+    assert "dashKey" not in planned
+    assert planned["dashKeyId"] == ""
+    assert len(planned["outputGroups"]) == 2
     assert "Encryption" not in planned["outputGroups"][0]["OutputGroupSettings"]["CmafGroupSettings"]
     assert sorted(planned["publish"]) == ["dash", "hls"]
     assert record(planned, {"Job": {"Id": "j"}})["formats"] == [{"S": "hls"}, {"S": "dash"}]
@@ -285,11 +321,12 @@ def test_the_handler_never_logs_the_key(monkeypatch: pytest.MonkeyPatch, caplog:
     monkeypatch.setenv("INGEST_SETTINGS", json.dumps({**settings, "protection": "aes-128"}))
     with caplog.at_level(logging.DEBUG):
         planned = handler({"op": "plan", "source": SOURCE, "probe": probe()}, None)
-    key = base64.b64decode(planned["contentKey"]["key"])
     logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
     assert planned["titleId"] in logged
-    for form in (key.hex(), planned["contentKey"]["key"], key.hex().upper()):
-        assert form not in logged
+    for stored in (planned["contentKey"], planned["dashKey"]):
+        key = base64.b64decode(stored["key"])
+        for form in (key.hex(), stored["key"], key.hex().upper()):
+            assert form not in logged
 
 
 def test_the_uploads_own_protection_wins_over_the_environments_default():

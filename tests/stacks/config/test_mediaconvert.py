@@ -16,6 +16,7 @@ import pytest
 from stacks.config import load_config
 from stacks.config.mediaconvert import (
     AUDIO_GROUP,
+    DASH_GROUP,
     job_template_settings,
     template_name,
     template_variants,
@@ -53,8 +54,16 @@ def test_every_template_of_every_environment_is_valid(environment: str):
         settings = job_template_settings(ingest, list(variant.rungs), variant.protection)
         assert problems("CreateJobTemplate", request(settings)) == []
         kinds = [group["OutputGroupSettings"]["Type"] for group in settings["OutputGroups"]]
-        package = "HLS_GROUP_SETTINGS" if variant.name.endswith("-aes128") else "CMAF_GROUP_SETTINGS"
-        assert kinds == [package, "FILE_GROUP_SETTINGS"]
+        if variant.name.endswith("-aes128"):
+            # HLS AES-128, the images, then a DASH-only CMAF group (cenc, added by the job).
+            assert kinds == ["HLS_GROUP_SETTINGS", "FILE_GROUP_SETTINGS", "CMAF_GROUP_SETTINGS"]
+            dash = settings["OutputGroups"][DASH_GROUP]["OutputGroupSettings"]["CmafGroupSettings"]
+            assert (dash["WriteHlsManifest"], dash["WriteDashManifest"]) == ("DISABLED", "ENABLED")
+            outputs = settings["OutputGroups"][DASH_GROUP]["Outputs"]
+            assert [o["NameModifier"] for o in outputs] == [f"_{r.name}" for r in variant.rungs] + ["_audio"]
+            assert all(o["ContainerSettings"] == {"Container": "CMFC"} for o in outputs)
+        else:
+            assert kinds == ["CMAF_GROUP_SETTINGS", "FILE_GROUP_SETTINGS"]
         # No template holds a key: the job adds a protected title's encryption.
         assert "Encryption" not in json.dumps(settings)
 

@@ -154,3 +154,39 @@ def fragments(segment: bytes) -> list[Fragment]:
             )
         )
     return found
+
+
+# Sample entries' fixed fields before their child boxes (ISO/IEC 14496-12, 12.1.3 and 12.2.3).
+_SAMPLE_ENTRY_FIELDS = {b"encv": 78, b"enca": 28}
+
+
+@dataclass(frozen=True)
+class Protection:
+    scheme: str  # schm's scheme_type: "cenc", "cbcs", ...
+    key_id: str  # tenc's default_KID, 32 hex digits
+    protected: bool  # tenc's default_isProtected
+
+
+def protection(init: bytes) -> Protection | None:
+    """The Common Encryption signalling of an init segment's (only) track, or None if its samples are clear
+    (ISO/IEC 23001-7: stsd's ``encv``/``enca`` entry, ``sinf`` with ``schm`` and ``schi/tenc``)."""
+    stsd = find(init, [b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stsd"])
+    if stsd is None:
+        raise ValueError("init segment without moov/trak/mdia/minf/stbl/stsd")
+    entry = next(boxes(init, stsd.body + 8, stsd.end))  # after version, flags and entry_count
+    if entry.kind not in _SAMPLE_ENTRY_FIELDS:
+        return None
+    sinf = next(b for b in boxes(init, entry.body + _SAMPLE_ENTRY_FIELDS[entry.kind], entry.end) if b.kind == b"sinf")
+    schm = next(b for b in boxes(init, sinf.body, sinf.end) if b.kind == b"schm")
+    schi = next(b for b in boxes(init, sinf.body, sinf.end) if b.kind == b"schi")
+    tenc = next(b for b in boxes(init, schi.body, schi.end) if b.kind == b"tenc")
+    scheme = init[schm.body + 4 : schm.body + 8].decode("ascii")
+    is_protected = init[tenc.body + 6] == 1  # after version/flags and two reserved (or pattern) bytes
+    return Protection(scheme, init[tenc.body + 8 : tenc.body + 24].hex(), is_protected)
+
+
+def encrypted_fragments(segment: bytes) -> tuple[int, int]:
+    """(fragments, fragments with sample encryption information: ``senc`` in their ``traf``)."""
+    moofs = [box for box in boxes(segment) if box.kind == b"moof"]
+    with_senc = sum(find(segment, [b"traf", b"senc"], moof.body, moof.end) is not None for moof in moofs)
+    return len(moofs), with_senc

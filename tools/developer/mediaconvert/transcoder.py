@@ -18,6 +18,18 @@ so the two executors cannot drift apart silently.
   names them, ``<base><NameModifier>...``, and an HLS I-frame-only playlist is written per
   video output with ``IFrameOnlyManifest: INCLUDE`` (byte ranges of each fragment's
   ``moof`` and first frame, ``bmff.py``).
+* CMAF group with ``Encryption`` (``STATIC_KEY``, ``AES_CTR``: Common Encryption ``cenc``),
+  which must write the DASH manifest only (``WriteHlsManifest: DISABLED``; this executor does
+  not signal encrypted fMP4 in HLS): the renditions are encoded as above, then each clear
+  rendition is packaged by Shaka Packager (npm ``shaka-packager``, pinned in package.json)
+  with ``--enable_raw_key_encryption --protection_scheme cenc --clear_lead 0`` under the
+  job's ``StaticKeyValue``, every sample encrypted, the same segment and fragment lengths,
+  writing ``<base>.mpd`` and ``<base><NameModifier>_init.mp4`` / ``_NNNNN.mp4``. The MPD
+  signals ``urn:mpeg:dash:mp4protection:2011`` with ``cenc:default_KID`` and the common
+  system's PSSH (``1077efec-...``, which carries the KID for a Clear Key CDM). MediaConvert's
+  ``StaticKeyProvider`` has no KID field: the job's ``UserMetadata.dashKeyId`` names it, and
+  a job without one is refused. (Debian's ffmpeg 5.1 writes fragmented CENC that its own
+  demuxer cannot read back, so ffmpeg does not encrypt.)
 * HLS group -> one ffmpeg run with the HLS muxer (MPEG-TS segments, a variant stream per
   output, the audio as an alternate rendition); with ``Encryption`` (AES128, STATIC_KEY),
   ffmpeg's ``-hls_key_info_file`` encrypts every segment with the job's key and writes the
@@ -45,6 +57,9 @@ from tools.developer.mediaconvert.probe import ProbeError, probe
 
 FFMPEG_TIMEOUT = 600
 X264_PRESET = "veryfast"
+# Shaka Packager's prebuilt binary from npm (package.json pins shaka-packager).
+PACKAGER = Path(__file__).resolve().parents[3] / "node_modules" / "shaka-packager" / "bin" / "packager-linux-x64"
+KID = re.compile(r"[0-9a-f]{32}")
 
 
 class JobError(Exception):
@@ -180,6 +195,11 @@ SCHEMA: dict[str, Any] = {
                     "StreamInfResolution": frozenset({"INCLUDE"}),
                     "MpdProfile": frozenset({"MAIN_PROFILE"}),
                     "WriteSegmentTimelineInRepresentation": frozenset({"ENABLED"}),
+                    "Encryption": {
+                        "EncryptionMethod": frozenset({"AES_CTR"}),
+                        "Type": frozenset({"STATIC_KEY"}),
+                        "StaticKeyProvider": {"StaticKeyValue": str, "Url": str},
+                    },
                 },
                 "FileGroupSettings": {"Destination": str},
             },
@@ -405,12 +425,18 @@ def _encode(group: dict[str, Any], source: Source) -> _Encode:
 
 
 def _cmaf(
-    group: dict[str, Any], source: Source, workdir: Path, upload: Callable[[Path, str], None]
+    group: dict[str, Any],
+    source: Source,
+    workdir: Path,
+    upload: Callable[[Path, str], None],
+    metadata: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     cmaf = group["OutputGroupSettings"]["CmafGroupSettings"]
     bucket_prefix = cmaf["Destination"]
     base = bucket_prefix.rsplit("/", 1)[1]
-    out = workdir / "cmaf"
+    encryption = cmaf.get("Encryption")
+    cenc = _cenc_key(encryption, cmaf, metadata or {}) if encryption is not None else None
+    out = workdir / f"cmaf-{base}"
     out.mkdir()
     encode = _encode(group, source)
     command, renditions = encode.command, encode.renditions
@@ -438,7 +464,88 @@ def _cmaf(
         for path in sorted(out.glob("r*_*.m4s")):
             upload(path, f"{base}_partial_{path.name}")
         raise _failure(result.stderr)
+    if cenc is not None:
+        return _package_cenc(out, base, renditions, cmaf, cenc, workdir, upload)
     return _package(out, base, renditions, cmaf, upload)
+
+
+@dataclass(frozen=True)
+class _CencKey:
+    key_id: str
+    key: str  # 32 hex digits; never logged
+
+
+def _cenc_key(encryption: dict[str, Any], cmaf: dict[str, Any], metadata: dict[str, str]) -> _CencKey:
+    """The static key and KID of an encrypted CMAF group, or a refusal for what this executor cannot honour."""
+    if cmaf.get("WriteHlsManifest") != "DISABLED" or cmaf.get("WriteDashManifest") != "ENABLED":
+        raise UnsupportedSettingError(
+            "CmafGroupSettings.Encryption: the local transcoder encrypts DASH-only CMAF groups "
+            "(WriteHlsManifest DISABLED, WriteDashManifest ENABLED)"
+        )
+    key = encryption["StaticKeyProvider"]["StaticKeyValue"]
+    if not re.fullmatch(r"[0-9a-fA-F]{32}", key):
+        raise JobError(1030, "StaticKeyValue must be 32 hexadecimal digits")
+    key_id = metadata.get("dashKeyId", "")
+    if not KID.fullmatch(key_id):
+        raise UnsupportedSettingError(
+            "CmafGroupSettings.Encryption STATIC_KEY: MediaConvert's StaticKeyProvider has no KID; the local "
+            "transcoder needs it in the job's UserMetadata.dashKeyId (32 lowercase hex digits)"
+        )
+    return _CencKey(key_id=key_id, key=key.lower())
+
+
+def _package_cenc(
+    out: Path,
+    base: str,
+    renditions: list[_Rendition],
+    cmaf: dict[str, Any],
+    cenc: _CencKey,
+    workdir: Path,
+    upload: Callable[[Path, str], None],
+) -> list[dict[str, Any]]:
+    """Package ffmpeg's clear renditions with Shaka Packager: cenc (AES-CTR), every sample, DASH only."""
+    if not PACKAGER.is_file():
+        raise RuntimeError(f"{PACKAGER} is missing: run make setup (npm ci installs shaka-packager)")
+    packaged = workdir / f"cenc-{base}"
+    packaged.mkdir()
+    streams = []
+    details = []
+    for rendition in renditions:
+        clear = workdir / f"clear-{base}{rendition.modifier}.mp4"
+        segments = sorted(out.glob(f"r{rendition.index}_*.m4s"))
+        clear.write_bytes(b"".join(p.read_bytes() for p in [out / f"r{rendition.index}_init.mp4", *segments]))
+        name = f"{base}{rendition.modifier}"
+        streams.append(
+            f"in={clear},stream={rendition.kind},init_segment={packaged / name}_init.mp4,"
+            f"segment_template={packaged / name}_$Number%05d$.mp4"
+        )
+        seconds = sum(
+            float(m) for m in re.findall(r"#EXTINF:([\d.]+)", (out / f"media_{rendition.index}.m3u8").read_text())
+        )
+        detail: dict[str, Any] = {"DurationInMs": round(seconds * 1000)}
+        if rendition.kind == "video":
+            detail["VideoDetails"] = {"WidthInPx": rendition.width, "HeightInPx": rendition.height}
+        details.append(detail)
+    command = [
+        str(PACKAGER), *streams,
+        "--enable_raw_key_encryption",
+        "--keys", f"label=:key_id={cenc.key_id}:key={cenc.key}",
+        "--protection_scheme", "cenc",
+        "--protection_systems", "CommonSystem",
+        "--clear_lead", "0",
+        "--segment_duration", str(cmaf["SegmentLength"]),
+        "--fragment_duration", str(cmaf["FragmentLength"]),
+        "--generate_static_live_mpd",
+        "--mpd_output", str(packaged / f"{base}.mpd"),
+    ]  # fmt: skip
+    result = _run(command)
+    if result.returncode != 0:
+        lines = [line for line in result.stderr.splitlines() if " E" in line[:6] or "Error" in line]
+        first = (lines or ["packager failed"])[0].replace(cenc.key, "<key>")
+        raise JobError(1999, f"packaging failed: {first[:200]}")
+    for path in sorted(packaged.iterdir()):
+        upload(path, path.name)
+    return details
 
 
 def _hls(
@@ -685,7 +792,7 @@ def run_job(
                     raise JobError(1401, f"Amazon S3 denied writing s3://{bucket}/{prefix}{name}") from exc
 
             if kind == "CMAF_GROUP_SETTINGS":
-                groups.append({"OutputDetails": _cmaf(group, source, workdir, upload)})
+                groups.append({"OutputDetails": _cmaf(group, source, workdir, upload, job["UserMetadata"])})
             elif kind == "HLS_GROUP_SETTINGS":
                 groups.append({"OutputDetails": _hls(group, source, workdir, upload)})
             else:

@@ -20,7 +20,9 @@ from moto import mock_aws
 
 from stacks.config import load_config
 from stacks.config.mediaconvert import job_template_settings, template_variants
+from tests.e2e import cenc
 from tests.support.media import FPS, make_source, truncate
+from tools.developer.mediaconvert import bmff
 from tools.developer.mediaconvert.merge import merged
 from tools.developer.mediaconvert.probe import ProbeError, probe
 from tools.developer.mediaconvert.transcoder import (
@@ -275,6 +277,8 @@ def test_frame_captures_are_the_first_frame_then_one_every_interval(s3: Any, sou
 
 KEY = bytes.fromhex("000102030405060708090a0b0c0d0e0f")
 KEY_ID = "ab" * 16
+DASH_KEY = bytes.fromhex("f0e0d0c0b0a090807060504030201000")
+DASH_KEY_ID = "cd" * 16
 
 
 def encrypted_request(key: str) -> dict[str, Any]:
@@ -298,6 +302,21 @@ def encrypted_request(key: str) -> dict[str, Any]:
             }
         }
     }
+    request["Settings"]["OutputGroups"].append(
+        {
+            "OutputGroupSettings": {
+                "CmafGroupSettings": {
+                    "Destination": f"s3://content/vod/{TITLE}/dash",
+                    "Encryption": {
+                        "EncryptionMethod": "AES_CTR",
+                        "Type": "STATIC_KEY",
+                        "StaticKeyProvider": {"StaticKeyValue": DASH_KEY.hex(), "Url": "keys/clearkey"},
+                    },
+                }
+            }
+        }
+    )
+    request["UserMetadata"] = {"titleId": TITLE, "dashKeyId": DASH_KEY_ID}
     return request
 
 
@@ -343,3 +362,67 @@ def test_an_aes128_hls_job_encrypts_every_segment_with_the_jobs_key(s3: Any, sou
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert len([x for x in wrong.stdout.splitlines() if x and not x.startswith("#")]) < SECONDS * FPS // 2
+
+
+def test_an_aes128_jobs_dash_group_is_cenc_under_its_own_key_and_kid(s3: Any, sources: dict[str, Path], tmp_path: Path):
+    """The DASH-only CMAF group of an aes-128 title: Shaka Packager's cenc, every fragment, the job's KID, no HLS."""
+    variant = next(v for v in template_variants("dev", INGEST) if v.name == "showrunner-dev-ingest-360p-aes128")
+    settings = job_template_settings(INGEST, list(variant.rungs), variant.protection)
+    key = f"incoming/{sources['film'].name}"
+    s3.put_object(Bucket="ingest", Key=key, Body=sources["film"].read_bytes())
+    job = run_job(encrypted_request(key), settings, s3, tmp_path / "work", region="us-east-1", account="123456789012")
+    assert conforms({"Job": job}, "GetJob") == []
+    written = {k.removeprefix(f"vod/{TITLE}/") for k in keys(s3) if k.startswith(f"vod/{TITLE}/dash")}
+    assert {"dash.mpd", "dash_360p_init.mp4", "dash_240p_init.mp4", "dash_audio_init.mp4"} <= written
+    assert not [name for name in written if name.endswith(".m3u8")]  # WriteHlsManifest: DISABLED
+    assert [len(details) for details in (g["OutputDetails"] for g in job["OutputGroupDetails"])] == [3, 2, 3]
+    title = download(s3, tmp_path / "out")
+    for name in ("dash_360p", "dash_240p", "dash_audio"):
+        init = (title / f"{name}_init.mp4").read_bytes()
+        assert bmff.protection(init) == bmff.Protection("cenc", DASH_KEY_ID, True)
+        media = sorted(title.glob(f"{name}_0*.mp4"))
+        assert media
+        for segment in media:
+            data = segment.read_bytes()
+            fragments, encrypted = bmff.encrypted_fragments(data)
+            assert fragments == encrypted >= 1, segment.name
+            assert DASH_KEY not in data
+            assert KEY not in data
+        # The right key decrypts to every frame; the HLS key (or no key) does not.
+        joined = tmp_path / f"{name}.mp4"
+        joined.write_bytes(init + b"".join(p.read_bytes() for p in media))
+        kind = "audio" if name.endswith("audio") else "video"
+        clear = cenc.decrypt(joined, kind, DASH_KEY_ID, DASH_KEY)
+        if kind == "video":
+            assert len(frames(clear, "0:v:0")) == SECONDS * FPS
+        else:  # AAC frames of 1024 samples at 48 kHz, the encoder's priming frame included
+            assert abs(len(frames(clear, "0:a:0")) - SECONDS * 48000 / 1024) <= 2
+        wrong = cenc.decrypt(joined, kind, DASH_KEY_ID, KEY)
+        result = subprocess.run(
+            ["ffmpeg", "-nostdin", "-v", "error", "-i", str(wrong), "-f", "framecrc", "-"],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert result.returncode != 0 or result.stderr != "", f"{name} decoded cleanly under the wrong key"
+    mpd = (title / "dash.mpd").read_bytes()
+    assert cenc.default_kids(mpd) == [DASH_KEY_ID] * 2
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda r, g: r["UserMetadata"].pop("dashKeyId"), "UserMetadata.dashKeyId"),
+        (lambda r, g: g.update(WriteHlsManifest="ENABLED"), "DASH-only"),
+        (lambda r, g: g["Encryption"].update(EncryptionMethod="SAMPLE_AES"), "SAMPLE_AES"),
+    ],
+)
+def test_an_encrypted_cmaf_group_it_cannot_honour_is_refused(
+    s3: Any, sources: dict[str, Path], tmp_path: Path, change: Any, message: str
+):
+    variant = next(v for v in template_variants("dev", INGEST) if v.name == "showrunner-dev-ingest-360p-aes128")
+    settings = job_template_settings(INGEST, list(variant.rungs), variant.protection)
+    key = f"incoming/{sources['film'].name}"
+    s3.put_object(Bucket="ingest", Key=key, Body=sources["film"].read_bytes())
+    request = encrypted_request(key)
+    change(request, request["Settings"]["OutputGroups"][2]["OutputGroupSettings"]["CmafGroupSettings"])
+    with pytest.raises(UnsupportedSettingError, match=message):
+        run_job(request, settings, s3, tmp_path / "work", region="us-east-1", account="123456789012")
