@@ -12,6 +12,7 @@ from constructs import Construct
 from stacks.base_stack import ShowrunnerStack
 from stacks.compliance import Ack
 
+
 class NetworkStack(ShowrunnerStack):
     """A VPC across the configured AZs.
 
