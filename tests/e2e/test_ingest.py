@@ -24,6 +24,7 @@ import logging
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -698,6 +699,31 @@ def test_the_dash_segments_do_not_decode_without_the_key(pipeline: Pipeline, pro
         assert result.returncode != 0 or result.stderr != "", f"{representation.init} decoded cleanly without its key"
 
 
+@contextmanager
+def _past_the_tokens_expiry(pipeline: Pipeline) -> Iterator[None]:
+    pipeline.edge.frozen_at = time.time() + 10 * 86400  # the edge's clock, past the token's expiry
+    try:
+        yield
+    finally:
+        pipeline.edge.frozen_at = None
+
+
+@contextmanager
+def _a_us_viewer_of_a_title_only_in_france(pipeline: Pipeline) -> Iterator[None]:
+    table, key = client("dynamodb"), {"titleId": {"S": PROTECTED_TITLE}}
+    table.update_item(
+        TableName=pipeline.table,
+        Key=key,
+        UpdateExpression="SET countries = :c",
+        ExpressionAttributeValues={":c": {"L": [{"S": "FR"}]}},
+    )
+    pipeline.edge.viewer_country = "US"
+    try:
+        yield
+    finally:
+        table.update_item(TableName=pipeline.table, Key=key, UpdateExpression="REMOVE countries")
+
+
 def test_the_clear_key_licence_refuses(pipeline: Pipeline, protected: Protected, published: Ingested):
     """Every refusal through the edge, each never cacheable and without the key; the function's own refusals
     (another protected title's KID, every malformed body) are in tests/functions/key_service."""
@@ -714,25 +740,10 @@ def test_the_clear_key_licence_refuses(pipeline: Pipeline, protected: Protected,
         "a KID that is not base64url": cenc.post(_licence_url(pipeline, own), b'{"kids":["***"]}'),
         "no payload hash (OAC)": cenc.post(_licence_url(pipeline, own), body, signed_payload=False),
     }
-    pipeline.edge.frozen_at = time.time() + 10 * 86400
-    try:
+    with _past_the_tokens_expiry(pipeline):
         outcomes["an expired token"] = cenc.post(_licence_url(pipeline, own), body)
-    finally:
-        pipeline.edge.frozen_at = None
-    table = client("dynamodb")
-    table.update_item(
-        TableName=pipeline.table,
-        Key={"titleId": {"S": PROTECTED_TITLE}},
-        UpdateExpression="SET countries = :c",
-        ExpressionAttributeValues={":c": {"L": [{"S": "FR"}]}},
-    )
-    pipeline.edge.viewer_country = "US"
-    try:
+    with _a_us_viewer_of_a_title_only_in_france(pipeline):
         outcomes["a viewer outside the title's countries"] = cenc.post(_licence_url(pipeline, own), body)
-    finally:
-        table.update_item(
-            TableName=pipeline.table, Key={"titleId": {"S": PROTECTED_TITLE}}, UpdateExpression="REMOVE countries"
-        )
     answered = {case: (status, _code(answer)) for case, (status, _, answer) in outcomes.items()}
     assert answered == {
         "no token": (403, "AccessDenied"),
@@ -779,11 +790,8 @@ def test_the_key_service_refuses(pipeline: Pipeline, protected: Protected, publi
     # Another title's key ID, under that other title's path with its own token: the clear title has no key.
     outcomes["another title's path"] = _key_request(pipeline, other, protected.key_id, published.title_id)
     outcomes["an unknown key ID"] = _key_request(pipeline, own, "0" * 32)
-    pipeline.edge.frozen_at = time.time() + 10 * 86400  # the edge's clock, past the token's expiry
-    try:
+    with _past_the_tokens_expiry(pipeline):
         outcomes["an expired token"] = _key_request(pipeline, own, protected.key_id)
-    finally:
-        pipeline.edge.frozen_at = None
     table = client("dynamodb")
     table.update_item(
         TableName=pipeline.table,
@@ -803,18 +811,8 @@ def test_the_key_service_refuses(pipeline: Pipeline, protected: Protected, publi
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues={":p": {"S": "published"}},
         )
-    table.update_item(
-        TableName=pipeline.table,
-        Key={"titleId": {"S": PROTECTED_TITLE}},
-        UpdateExpression="SET countries = :c",
-        ExpressionAttributeValues={":c": {"L": [{"S": "FR"}]}},
-    )
-    try:
+    with _a_us_viewer_of_a_title_only_in_france(pipeline):
         outcomes["a viewer outside the title's countries"] = _key_request(pipeline, own, protected.key_id)
-    finally:
-        table.update_item(
-            TableName=pipeline.table, Key={"titleId": {"S": PROTECTED_TITLE}}, UpdateExpression="REMOVE countries"
-        )
     # A viewer whose plan does not cover the title never gets a token to ask with (ingested titles are premium).
     free = signed_url.handler.handler(playback_event(PROTECTED_TITLE, "free-viewer", groups="[plan-free]"), None)
     outcomes["a viewer whose plan is too low (at the issuer)"] = (free["statusCode"], free["body"].encode())

@@ -320,13 +320,18 @@ def encrypted_request(key: str) -> dict[str, Any]:
     return request
 
 
-def test_an_aes128_hls_job_encrypts_every_segment_with_the_jobs_key(s3: Any, sources: dict[str, Path], tmp_path: Path):
-    """The HLS group of an aes-128 title: whole-segment AES-128, key URI from the job, playable only with the key."""
+def _run_encrypted_job(s3: Any, sources: dict[str, Path], tmp_path: Path) -> dict[str, Any]:
+    """The film through dev's 360p aes-128 template, with the job's keys (``encrypted_request``)."""
     variant = next(v for v in template_variants("dev", INGEST) if v.name == "showrunner-dev-ingest-360p-aes128")
     settings = job_template_settings(INGEST, list(variant.rungs), variant.protection)
     key = f"incoming/{sources['film'].name}"
     s3.put_object(Bucket="ingest", Key=key, Body=sources["film"].read_bytes())
-    job = run_job(encrypted_request(key), settings, s3, tmp_path / "work", region="us-east-1", account="123456789012")
+    return run_job(encrypted_request(key), settings, s3, tmp_path / "work", region="us-east-1", account="123456789012")
+
+
+def test_an_aes128_hls_job_encrypts_every_segment_with_the_jobs_key(s3: Any, sources: dict[str, Path], tmp_path: Path):
+    """The HLS group of an aes-128 title: whole-segment AES-128, key URI from the job, playable only with the key."""
+    job = _run_encrypted_job(s3, sources, tmp_path)
     assert job["Status"] == "COMPLETE"
     assert conforms({"Job": job}, "GetJob") == []
     assert not (tmp_path / "work").exists()  # the key file went with the job's working directory
@@ -366,11 +371,7 @@ def test_an_aes128_hls_job_encrypts_every_segment_with_the_jobs_key(s3: Any, sou
 
 def test_an_aes128_jobs_dash_group_is_cenc_under_its_own_key_and_kid(s3: Any, sources: dict[str, Path], tmp_path: Path):
     """The DASH-only CMAF group of an aes-128 title: Shaka Packager's cenc, every fragment, the job's KID, no HLS."""
-    variant = next(v for v in template_variants("dev", INGEST) if v.name == "showrunner-dev-ingest-360p-aes128")
-    settings = job_template_settings(INGEST, list(variant.rungs), variant.protection)
-    key = f"incoming/{sources['film'].name}"
-    s3.put_object(Bucket="ingest", Key=key, Body=sources["film"].read_bytes())
-    job = run_job(encrypted_request(key), settings, s3, tmp_path / "work", region="us-east-1", account="123456789012")
+    job = _run_encrypted_job(s3, sources, tmp_path)
     assert conforms({"Job": job}, "GetJob") == []
     written = {k.removeprefix(f"vod/{TITLE}/") for k in keys(s3) if k.startswith(f"vod/{TITLE}/dash")}
     assert {"dash.mpd", "dash_360p_init.mp4", "dash_240p_init.mp4", "dash_audio_init.mp4"} <= written
