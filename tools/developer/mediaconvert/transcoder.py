@@ -42,9 +42,11 @@ so the two executors cannot drift apart silently.
 from __future__ import annotations
 
 import math
+import platform
 import re
 import shutil
 import subprocess
+import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,8 +59,11 @@ from tools.developer.mediaconvert.probe import ProbeError, probe
 
 FFMPEG_TIMEOUT = 600
 X264_PRESET = "veryfast"
-# Shaka Packager's prebuilt binary from npm (package.json pins shaka-packager).
-PACKAGER = Path(__file__).resolve().parents[3] / "node_modules" / "shaka-packager" / "bin" / "packager-linux-x64"
+# Shaka Packager's prebuilt binary from npm (package.json pins shaka-packager), named by OS and CPU
+# as the package names them (packager-linux-x64, packager-osx-arm64, ...).
+_OS = {"linux": "linux", "darwin": "osx"}.get(sys.platform, sys.platform)
+_CPU = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64"}.get(platform.machine().lower(), platform.machine())
+PACKAGER = Path(__file__).resolve().parents[3] / "node_modules" / "shaka-packager" / "bin" / f"packager-{_OS}-{_CPU}"
 KID = re.compile(r"[0-9a-f]{32}")
 
 
