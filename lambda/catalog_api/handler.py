@@ -6,17 +6,12 @@ then), and keeps it, with its page cache, for the container's lifetime.
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import Any
 
-from showrunner_common.container import PerContainer
-from showrunner_common.responses import error
+from showrunner_common.container import PerContainer, serve
 
-from catalog_api.service import CachedQuery, CatalogService, ConfigurationError, Settings
-
-LOGGER = logging.getLogger(__name__)
-LOGGER.setLevel(logging.INFO)
+from catalog_api.service import CachedQuery, CatalogService, Settings
 
 
 def _build() -> CatalogService:
@@ -33,12 +28,7 @@ _service = PerContainer(_build)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    try:
-        service = _service.get()
-    except ConfigurationError as exc:
-        LOGGER.error("misconfigured: %s", exc)
-        return error(503, "not_configured", "the catalog is not configured")
-    return service.handle(event)
+    return serve(_service, event, "the catalog")
 
 
 def reset() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from cloudfront_token.policy import TITLE_ID, is_title_id
 from entitlement.rules import country_from_headers
+from showrunner_common.container import NotConfiguredError
 from showrunner_common.responses import error, json_response
 
 from catalog_api.listing import BadRequestError, Query, decode_cursor, page, page_size, visible
@@ -23,7 +24,7 @@ class CatalogUnavailableError(Exception):
     """DynamoDB failed; answered 503 ``catalog_unavailable``."""
 
 
-class ConfigurationError(ValueError):
+class ConfigurationError(NotConfiguredError):
     pass
 
 

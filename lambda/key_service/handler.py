@@ -11,20 +11,13 @@ import os
 import time
 from typing import Any
 
-from showrunner_common.container import PerContainer
-from showrunner_common.responses import error
+from showrunner_common.container import NotConfiguredError, PerContainer, serve
 
 from key_service.service import KeyService
 
-LOGGER = logging.getLogger(__name__)
-LOGGER.setLevel(logging.INFO)
 # botocore logs response bodies at DEBUG, and a GetItem body here is a content key.
 for _name in ("botocore", "boto3", "urllib3"):
     logging.getLogger(_name).setLevel(logging.WARNING)
-
-
-class NotConfiguredError(Exception):
-    pass
 
 
 def _build() -> KeyService:
@@ -43,12 +36,7 @@ _service = PerContainer(_build)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    try:
-        service = _service.get()
-    except NotConfiguredError as exc:
-        LOGGER.error("misconfigured: %s", exc)
-        return error(503, "not_configured", "the key service is not configured")
-    return service.handle(event)
+    return serve(_service, event, "the key service")
 
 
 def reset() -> None:

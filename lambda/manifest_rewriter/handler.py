@@ -7,17 +7,12 @@ lifetime, with the ETag cache.
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import Any
 
-from showrunner_common.container import PerContainer
-from showrunner_common.responses import error
+from showrunner_common.container import NotConfiguredError, PerContainer, serve
 
 from manifest_rewriter.service import ManifestService
-
-LOGGER = logging.getLogger(__name__)
-LOGGER.setLevel(logging.INFO)
 
 # MANIFEST_FRESH_SECONDS: how long a manifest is answered from memory; at most CloudFront's longest
 # manifest TTL (edge.manifest_max_ttl_seconds, itself at most 60). Unset: every request asks S3.
@@ -29,10 +24,6 @@ def _fresh_seconds() -> int | None:
     if not (value.isascii() and value.isdigit()) or int(value) > MAX_FRESH_SECONDS:
         return None
     return int(value)
-
-
-class NotConfiguredError(Exception):
-    pass
 
 
 def _build() -> ManifestService:
@@ -53,12 +44,7 @@ _service = PerContainer(_build)  # one service per container, with its cache
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    try:
-        service = _service.get()
-    except NotConfiguredError as exc:
-        LOGGER.error("misconfigured: %s", exc)
-        return error(503, "not_configured", "the rewriter is not configured")
-    return service.handle(event)
+    return serve(_service, event, "the rewriter")
 
 
 def reset() -> None:

@@ -12,19 +12,12 @@ import logging
 import os
 from typing import Any
 
-from showrunner_common.container import PerContainer
-from showrunner_common.responses import error
+from showrunner_common.container import NotConfiguredError, PerContainer, serve
 
 from rows_api.service import Rows
 
-LOGGER = logging.getLogger(__name__)
-LOGGER.setLevel(logging.INFO)
 for _name in ("botocore", "boto3", "urllib3"):
     logging.getLogger(_name).setLevel(logging.WARNING)
-
-
-class NotConfiguredError(Exception):
-    pass
 
 
 def _build() -> Rows:
@@ -43,12 +36,7 @@ _rows = PerContainer(_build)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    try:
-        rows = _rows.get()
-    except NotConfiguredError as exc:
-        LOGGER.error("misconfigured: %s", exc)
-        return error(503, "not_configured", "the rows are not configured")
-    return rows.handle(event)
+    return serve(_rows, event, "the rows")
 
 
 def reset() -> None:

@@ -1,12 +1,24 @@
-"""What a Lambda container builds once and keeps: clients, keys, caches."""
+"""What a Lambda container builds once and keeps: clients, keys, caches; and the answer when it cannot."""
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Callable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, Protocol, TypeVar
 
+from showrunner_common.responses import error
+
+LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+class NotConfiguredError(ValueError):
+    """The function's environment is missing or invalid: its requests are answered 503 ``not_configured``."""
+
+
+class Service(Protocol):
+    def handle(self, event: Mapping[str, Any]) -> dict[str, Any]: ...
 
 
 class PerContainer(Generic[T]):
@@ -32,3 +44,14 @@ class PerContainer(Generic[T]):
 
     def reset(self) -> None:
         self._value = None
+
+
+def serve(service: PerContainer[Any], event: Mapping[str, Any], what: str) -> dict[str, Any]:
+    """``service``'s answer to ``event``; 503 ``not_configured`` ("<what> is not configured") while the
+    container's environment cannot build it (logged, with the reason, on each request)."""
+    try:
+        built: Service = service.get()
+    except NotConfiguredError as exc:
+        LOGGER.error("misconfigured: %s", exc)
+        return error(503, "not_configured", f"{what} is not configured")
+    return built.handle(event)

@@ -11,13 +11,10 @@ import logging
 import os
 from typing import Any
 
-from showrunner_common.container import PerContainer
-from showrunner_common.responses import error
+from showrunner_common.container import PerContainer, serve
 
-from signed_url.issuer import ConfigurationError, Issuer, Settings, TitleCatalog
+from signed_url.issuer import Issuer, Settings, TitleCatalog
 
-LOGGER = logging.getLogger(__name__)
-LOGGER.setLevel(logging.INFO)
 # botocore logs response bodies at DEBUG, and a GetSecretValue body is the private key: whatever
 # the function's log level, botocore stays at WARNING here.
 for _name in ("botocore", "boto3", "urllib3"):
@@ -40,12 +37,7 @@ _issuer = PerContainer(_build)  # one Issuer per container, with its caches
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    try:
-        issuer = _issuer.get()
-    except ConfigurationError as exc:
-        LOGGER.error("misconfigured: %s", exc)
-        return error(503, "not_configured", "playback is not configured")
-    return issuer.handle(event)
+    return serve(_issuer, event, "playback")
 
 
 def reset() -> None:

@@ -26,6 +26,7 @@ from typing import Any
 from cloudfront_token.policy import DOMAIN, KEY_PAIR_ID, TITLE_ID, is_title_id, title_resource
 from cloudfront_token.signer import Signer
 from entitlement.rules import MESSAGES, NOT_PUBLISHED, InvalidTitleError, Title, Viewer, decide
+from showrunner_common.container import NotConfiguredError
 from showrunner_common.responses import JSON_HEADERS, error
 
 LOGGER = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ class ServiceUnavailableError(Exception):
         self.code = code
 
 
-class ConfigurationError(ValueError):
+class ConfigurationError(NotConfiguredError):
     pass
 
 
