@@ -28,7 +28,8 @@ def next_version(
     outdir: Path, target: Path, env: str, display_name: str, edit: Callable[[dict[str, Any]], None]
 ) -> Path:
     """A copy of the cloud assembly with one stack's template edited (and its template asset re-hashed)."""
-    shutil.copytree(outdir, target, symlinks=True)
+    # Another worker's CDK CLI may hold (and drop) a read.<pid>.<n>.lock in the shared cloud assembly meanwhile.
+    shutil.copytree(outdir, target, symlinks=True, ignore=shutil.ignore_patterns("*.lock"))
     stage = target / f"assembly-{env}"
     manifest = json.loads((stage / "manifest.json").read_text())
     artifact_id, artifact = next(
