@@ -27,6 +27,9 @@ os.environ["CDK_VALIDATION"] = "false"
 
 # Fake credentials and region for moto and boto3, set before any client exists.
 os.environ.update(FAKE_ENVIRONMENT)
+# moto's EC2 backend otherwise registers some 1,300 public AMIs (each with a volume and a snapshot) in
+# every region it starts: a third of the chaos-monkey suite's time. No test launches one of them.
+os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
 os.environ.pop("AWS_PROFILE", None)
 
 

@@ -3,6 +3,11 @@
 ``local[2]``, two shuffle partitions, ANSI mode on (Spark 4's default; EMR 7's Spark 3.5 has it off,
 and the jobs work either way), no UI, and the machine's time zone set to Los Angeles, so a job
 that depended on the machine's zone instead of UTC would show it.
+
+The JVM is tuned for a run of seconds on a small machine, not for a cluster: only the quick JIT
+tier (C1) and the serial collector. That cuts a local job's time by about a quarter (the trending
+job's test 10.3 s to 8.0 s on the 2-core VM). C1's frames are larger, so the threads get an 8 MiB
+stack: ALS's deep lineage overflowed the default 1 MiB under C1 (``StackOverflowError``).
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ def spark_submit(
         "spark.sql.ansi.enabled=true",
         "--conf",
         "spark.ui.enabled=false",
+        "--conf",
+        "spark.driver.extraJavaOptions=-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss8m",  # local[2]: one JVM
         *(["--py-files", ",".join(str(p) for p in py_files)] if py_files else []),
         str(script),
         *args,

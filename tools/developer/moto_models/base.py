@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import threading
 import uuid
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
@@ -88,6 +89,18 @@ _STUBBER = _InProcessStubber()
 _STUBBER.enabled = True
 
 
+_SESSION_LOCK = threading.Lock()
+
+
+@functools.cache
+def _session() -> boto3.session.Session:
+    """One session for every client: each new session reads botocore's endpoint and service models again."""
+    return boto3.session.Session(
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106 (moto accepts any key; nothing leaves the process)
+    )
+
+
 @functools.cache
 def aws_client(service: str, region: str) -> Any:
     """A boto3 client whose every request is served by moto's backends in this process.
@@ -95,13 +108,9 @@ def aws_client(service: str, region: str) -> Any:
     It works whether or not ``mock_aws`` is active (inside an embedded
     ``moto_server`` too), and ignores ``AWS_ENDPOINT_URL``.
     """
-    session = boto3.session.Session(
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",  # noqa: S106 (moto accepts any key; nothing leaves the process)
-        region_name=region,
-    )
     config = Config(ignore_configured_endpoint_urls=True, retries={"max_attempts": 1})  # type: ignore[call-arg]
-    client: Any = session.client(service, config=config)  # type: ignore[call-overload]
+    with _SESSION_LOCK:  # moto_server's request threads make clients too; a session is not thread-safe
+        client: Any = _session().client(service, region_name=region, config=config)  # type: ignore[call-overload]
     client.meta.events.register("before-send", _STUBBER)
     return client
 

@@ -143,6 +143,11 @@ class LocalMoto:
         moto_models.install()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        self._session = boto3.session.Session(
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",  # noqa: S106 (moto accepts any key)
+        )
+        self._clients: dict[tuple[str, str], Any] = {}
 
     def __enter__(self) -> LocalMoto:
         from moto.core.base_backend import BackendDict
@@ -160,13 +165,16 @@ class LocalMoto:
         return f"http://{host}:{port}"
 
     def client(self, service: str, region: str) -> Any:
-        session = boto3.session.Session(
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",  # noqa: S106 (moto accepts any key)
-            region_name=region,
-        )
-        config = Config(retries={"max_attempts": 2})
-        return session.client(service, endpoint_url=self.endpoint, config=config)  # type: ignore[call-overload]
+        """A client of the server, made once per service and region from one session: making a client
+        reads botocore's models (about 0.1 s each time from a new session), and a rehearsal asks for
+        clients over a hundred times."""
+        key = (service, region)
+        if key not in self._clients:
+            config = Config(retries={"max_attempts": 2})
+            self._clients[key] = self._session.client(  # type: ignore[call-overload]
+                service, region_name=region, endpoint_url=self.endpoint, config=config
+            )
+        return self._clients[key]
 
 
 def run_command(command: list[str], env: dict[str, str], progress: Callable[[str], None]) -> float:
