@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import botocore.session
 import pytest
 from moto import mock_aws
 from xdist.scheduler import LoadScopeScheduling
@@ -27,6 +29,12 @@ os.environ["CDK_VALIDATION"] = "false"
 
 # Fake credentials and region for moto and boto3, set before any client exists.
 os.environ.update(FAKE_ENVIRONMENT)
+# One botocore data loader for every session. moto's mock_aws starts each test with a new default boto3
+# session, and a new session reads botocore's endpoint and service models from disk again (JSON
+# decoding was a third of the handler suites' time). The loader caches what it has read; the data is the same.
+_create_loader = functools.cache(botocore.session.create_loader)
+botocore.session.create_loader = _create_loader
+
 # moto's EC2 backend otherwise registers some 1,300 public AMIs (each with a volume and a snapshot) in
 # every region it starts: a third of the chaos-monkey suite's time. No test launches one of them.
 os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
@@ -80,15 +88,40 @@ def synthesized(make_synth: MakeSynth) -> Synthesized:
     return Synthesized(outdir=outdir, configs=load_config(), stacks=load_stacks(outdir))
 
 
+# The longest scopes, longest first (`pytest --durations=0`, summed per scope). xdist hands out the scopes
+# with the most tests first; a long scope of one test handed out last keeps one worker busy while the other
+# idles. The e2e scope starts the run's synth; the Spark jobs' tests need none, so the second worker runs them
+# meanwhile.
+LONGEST_SCOPES = (
+    "tests/e2e",
+    "tests/assets/emr/test_recommendations.py",
+    "tests/tools/developer/rehearsal/test_rehearsal.py",
+    "tests/tools/developer/rehearsal/test_recreate.py",
+    "tests/tools/developer/mediaconvert/test_transcoder.py",
+    "tests/tools/developer/rehearsal/test_producer_replacement.py",
+    "tests/moto/test_stage_topology.py",
+    "tests/moto/test_teardown.py",
+    "tests/iam/test_least_privilege.py",
+    "tests/tools/developer/review/test_app_review.py",
+)
+
+
 class _SuiteScheduling(LoadScopeScheduling):  # type: ignore[misc]
     """``--dist loadscope`` (a module's tests on one worker, so its module fixtures run once), with the
-    e2e suite kept together: its session fixtures make the sample title and deploy a stage into moto."""
+    e2e suite kept together (its session fixtures make the sample title and deploy a stage into moto),
+    and the longest scopes handed out first."""
 
     def _split_scope(self, nodeid: str) -> str:
         if nodeid.startswith("tests/e2e/"):
             return "tests/e2e"
         scope: str = super()._split_scope(nodeid)
         return scope
+
+    def _assign_work_unit(self, node: Any) -> None:
+        longest = [scope for scope in LONGEST_SCOPES if scope in self.workqueue]
+        if longest:
+            self.workqueue.move_to_end(longest[0], last=False)
+        super()._assign_work_unit(node)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadScopeScheduling | None:
