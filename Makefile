@@ -21,6 +21,9 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 # Offline: never probe EC2 instance metadata for credentials.
 export AWS_EC2_METADATA_DISABLED := true
 export CDK_DISABLE_CLI_TELEMETRY := true
+# Python caches the bytecode of what it imports, even where the environment says not to (CI sets
+# PYTHONDONTWRITEBYTECODE): otherwise every process that imports aws-cdk-lib compiles its modules again.
+unexport PYTHONDONTWRITEBYTECODE
 
 # Debian packages the tests use; `make setup` installs any that are missing (as root, or with sudo).
 APT_PACKAGES := nginx shellcheck graphviz fonts-dejavu-core ffmpeg chromium
@@ -62,21 +65,18 @@ apt-packages:
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-# pip compiles the installed modules one by one (47 s of this venv's 69 s install on the 2-core VM);
-# compileall does it on every core (16 s). The bytecode is needed up front: where PYTHONDONTWRITEBYTECODE
-# is set (CI), Python would otherwise compile aws-cdk-lib's modules again in every process that imports them.
+# --no-compile: pip compiles every installed module, one by one (47 s of this venv's 69 s install on the
+# 2-core VM); instead Python compiles the ones a process imports, once (PYTHONDONTWRITEBYTECODE above).
 $(VENV)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check pip==25.3
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -r requirements.lock
-	$(PY) -m compileall -q -j 0 $$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))') >/dev/null
 	touch $@
 
 $(CHECKOV_VENV)/.installed: requirements-checkov.lock
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check pip==25.3
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check --no-compile -r requirements-checkov.lock
-	$(CHECKOV_VENV)/bin/python -m compileall -q -j 0 $$($(CHECKOV_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))') >/dev/null
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
