@@ -92,7 +92,9 @@ synth: setup
 	$(CDK) synth '**' --quiet --output $(CDK_OUT) $(if $(CDK_APP),--app "$(CDK_APP)") $(SYNTH_CONTEXT)
 	$(PY) -m tools.developer.synth_summary --outdir $(CDK_OUT)
 
-test: lint typecheck pytest
+# mypy (one process) runs beside pytest's workers: it fills the moments they wait.
+test: lint
+	@$(MAKE) --no-print-directory -j2 typecheck pytest
 
 lint: setup
 	$(VENV)/bin/ruff check .
