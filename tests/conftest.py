@@ -29,16 +29,16 @@ os.environ["CDK_VALIDATION"] = "false"
 
 # Fake credentials and region for moto and boto3, set before any client exists.
 os.environ.update(FAKE_ENVIRONMENT)
+# moto's EC2 backend otherwise registers some 1,300 public AMIs (each with a volume and a snapshot) in
+# every region it starts: a third of the chaos-monkey suite's time. No test launches one of them.
+os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
+os.environ.pop("AWS_PROFILE", None)
+
 # One botocore data loader for every session. moto's mock_aws starts each test with a new default boto3
 # session, and a new session reads botocore's endpoint and service models from disk again (JSON
 # decoding was a third of the handler suites' time). The loader caches what it has read; the data is the same.
 _create_loader = functools.cache(botocore.session.create_loader)
 botocore.session.create_loader = _create_loader
-
-# moto's EC2 backend otherwise registers some 1,300 public AMIs (each with a volume and a snapshot) in
-# every region it starts: a third of the chaos-monkey suite's time. No test launches one of them.
-os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
-os.environ.pop("AWS_PROFILE", None)
 
 
 @pytest.fixture(params=ENVIRONMENT_NAMES)

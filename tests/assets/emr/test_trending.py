@@ -9,6 +9,8 @@ import pytest
 
 from tests.assets.emr.conftest import JobRun, as_lines, run_job, write_lines
 from tests.support.event_corpus import INVALID, VALID, event
+from tests.support.synth import ROOT
+from tools.developer.emr.spark import cds_archive
 
 # Lines that are not JSON objects at all, on top of the corpus' invalid events.
 NOT_JSON = ["not json", '{"eventId": "4e0f", "userId": "u-1", ']
@@ -120,3 +122,11 @@ def test_malformed_lines_are_skipped_counted_and_reported(trending_run: JobRun):
         "rows": len(EXPECTED),
         "topN": 3,
     }
+
+
+def test_the_local_jvm_keeps_the_class_data_sharing_archive_a_job_wrote(trending_run: JobRun):
+    """tools/developer/emr/spark.py: the first spark-submit writes the archive; the next ones map it."""
+    archive = cds_archive()
+    assert archive.is_file()
+    assert archive.stat().st_size > 10_000_000  # Spark's classes, not an empty or cut-short file
+    assert archive.parent == ROOT / "build" / "spark-cds"
