@@ -21,7 +21,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 # Offline: never probe EC2 instance metadata for credentials.
 export AWS_EC2_METADATA_DISABLED := true
 export CDK_DISABLE_CLI_TELEMETRY := true
-# Python caches the bytecode of what it imports, even where the environment says not to (CI sets
+# Python caches the bytecode of what it imports, even where the environment says not to (the dev VM sets
 # PYTHONDONTWRITEBYTECODE): otherwise every process that imports aws-cdk-lib compiles its modules again.
 unexport PYTHONDONTWRITEBYTECODE
 
