@@ -434,13 +434,15 @@ def _cmaf(
     source: Source,
     workdir: Path,
     upload: Callable[[Path, str], None],
-    metadata: dict[str, str] | None = None,
+    key_id: str | None,
 ) -> list[dict[str, Any]]:
+    """A CMAF group; ``key_id`` (``_cenc_key_id``) when it is encrypted."""
     cmaf = group["OutputGroupSettings"]["CmafGroupSettings"]
     bucket_prefix = cmaf["Destination"]
     base = bucket_prefix.rsplit("/", 1)[1]
-    encryption = cmaf.get("Encryption")
-    cenc = _cenc_key(encryption, cmaf, metadata or {}) if encryption is not None else None
+    cenc = None
+    if key_id is not None:
+        cenc = _CencKey(key_id=key_id, key=_static_key(cmaf["Encryption"]["StaticKeyProvider"]).hex())
     out = workdir / f"cmaf-{base}"
     out.mkdir()
     encode = _encode(group, source)
@@ -480,23 +482,32 @@ class _CencKey:
     key: str  # 32 hex digits; never logged
 
 
-def _cenc_key(encryption: dict[str, Any], cmaf: dict[str, Any], metadata: dict[str, str]) -> _CencKey:
-    """The static key and KID of an encrypted CMAF group, or a refusal for what this executor cannot honour."""
+def _static_key(provider: dict[str, Any]) -> bytes:
+    """A ``StaticKeyProvider``'s key: 16 bytes, written as 32 hexadecimal digits."""
+    value = provider["StaticKeyValue"]
+    if not re.fullmatch(r"[0-9a-fA-F]{32}", value):
+        raise JobError(1030, "StaticKeyValue must be 32 hexadecimal digits")
+    return bytes.fromhex(value)
+
+
+def _cenc_key_id(group: dict[str, Any], metadata: dict[str, str]) -> str | None:
+    """The KID of an encrypted CMAF group (None for any other group), or a refusal of what this executor
+    cannot honour: checked for every group before the job encodes anything."""
+    cmaf = group["OutputGroupSettings"].get("CmafGroupSettings", {})
+    if "Encryption" not in cmaf:
+        return None
     if cmaf.get("WriteHlsManifest") != "DISABLED" or cmaf.get("WriteDashManifest") != "ENABLED":
         raise UnsupportedSettingError(
             "CmafGroupSettings.Encryption: the local transcoder encrypts DASH-only CMAF groups "
             "(WriteHlsManifest DISABLED, WriteDashManifest ENABLED)"
         )
-    key = encryption["StaticKeyProvider"]["StaticKeyValue"]
-    if not re.fullmatch(r"[0-9a-fA-F]{32}", key):
-        raise JobError(1030, "StaticKeyValue must be 32 hexadecimal digits")
     key_id = metadata.get("dashKeyId", "")
     if not KID.fullmatch(key_id):
         raise UnsupportedSettingError(
             "CmafGroupSettings.Encryption STATIC_KEY: MediaConvert's StaticKeyProvider has no KID; the local "
             "transcoder needs it in the job's UserMetadata.dashKeyId (32 lowercase hex digits)"
         )
-    return _CencKey(key_id=key_id, key=key.lower())
+    return key_id
 
 
 def _package_cenc(
@@ -586,9 +597,7 @@ def _hls(
     encryption = hls.get("Encryption")
     if encryption is not None:
         provider = encryption["StaticKeyProvider"]
-        key = bytes.fromhex(provider["StaticKeyValue"])
-        if len(key) != 16:
-            raise JobError(1030, "StaticKeyValue must be 32 hexadecimal digits")
+        key = _static_key(provider)
         key_file = workdir / "content.key"  # removed with the workdir when the job ends
         key_file.write_bytes(key)
         (workdir / "key_info").write_text(f"{provider['Url']}\n{key_file}\n")
@@ -762,6 +771,8 @@ def run_job(
     """Run ``request`` (CreateJob's parameters) over its template's settings; ``Job`` as GetJob answers it."""
     settings = merged(template_settings, request["Settings"])
     check_supported(settings)
+    metadata = request.get("UserMetadata", {})
+    key_ids = [_cenc_key_id(group, metadata) for group in settings["OutputGroups"]]
     job_id = f"{uuid.uuid4().int % 10**13:013d}-{uuid.uuid4().hex[:6]}"
     workdir.mkdir(parents=True, exist_ok=True)
     job: dict[str, Any] = {
@@ -771,13 +782,13 @@ def run_job(
         "Queue": request.get("Queue", ""),
         "JobTemplate": request.get("JobTemplate", ""),
         "Settings": settings,
-        "UserMetadata": request.get("UserMetadata", {}),
+        "UserMetadata": metadata,
         "AccelerationSettings": request.get("AccelerationSettings", {"Mode": "DISABLED"}),
     }
     try:
         source = _read_input(s3, settings["Inputs"][0]["FileInput"], workdir)
         groups = []
-        for group in settings["OutputGroups"]:
+        for group, key_id in zip(settings["OutputGroups"], key_ids, strict=True):
             kind = group["OutputGroupSettings"]["Type"]
             destination = group["OutputGroupSettings"].get(_GROUP_SETTINGS[kind], {}).get("Destination")
             if not destination:
@@ -797,7 +808,7 @@ def run_job(
                     raise JobError(1401, f"Amazon S3 denied writing s3://{bucket}/{prefix}{name}") from exc
 
             if kind == "CMAF_GROUP_SETTINGS":
-                groups.append({"OutputDetails": _cmaf(group, source, workdir, upload, job["UserMetadata"])})
+                groups.append({"OutputDetails": _cmaf(group, source, workdir, upload, key_id)})
             elif kind == "HLS_GROUP_SETTINGS":
                 groups.append({"OutputDetails": _hls(group, source, workdir, upload)})
             else:

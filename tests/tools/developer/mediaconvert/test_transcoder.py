@@ -427,3 +427,5 @@ def test_an_encrypted_cmaf_group_it_cannot_honour_is_refused(
     change(request, request["Settings"]["OutputGroups"][2]["OutputGroupSettings"]["CmafGroupSettings"])
     with pytest.raises(UnsupportedSettingError, match=message):
         run_job(request, settings, s3, tmp_path / "work", region="us-east-1", account="123456789012")
+    # Refused before anything is encoded: the title's HLS and images (groups 0 and 1) are not written either.
+    assert s3.list_objects_v2(Bucket="content").get("KeyCount") == 0
