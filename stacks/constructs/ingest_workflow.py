@@ -606,11 +606,7 @@ class IngestWorkflow(Construct):
             .when(sfn.Condition.boolean_equals("$.plan.ok", True), transcode)
             .otherwise(refusal("Refused", "$.plan"))
         )
-        publish_dash = copy("PublishDash", "dash")
-        publish_dash.next(publish)
-        has_dash = sfn.Condition.is_present("$.plan.publish.dash")
-        transcode.next(record).next(copy("PublishHls", "hls")).next(
-            sfn.Choice(self, "Dash?").when(has_dash, publish_dash).otherwise(publish)
-        )
+        # Every plan publishes both manifests (a protected title's DASH from its own cenc group).
+        transcode.next(record).next(copy("PublishHls", "hls")).next(copy("PublishDash", "dash")).next(publish)
         publish.next(published)
         return validate
