@@ -26,6 +26,8 @@ from stacks.names import ACTIVE_SIGNING_KEY_OUTPUT
 
 # A protected title's key URI, inside the title (so the viewer's token covers it): lambda/key_service.
 KEYS_PATH = "/vod/*/keys/*"
+# Its Clear Key licence (DASH), the one path of the key service that takes a POST.
+CLEARKEY_PATH = "/vod/*/keys/clearkey"
 # Primary-bucket answers that send a segment request to the replica (prod's origin group).
 FAILOVER_STATUS_CODES = [403, 404, 500, 502, 503, 504]
 PRICE_CLASSES = {
@@ -53,7 +55,8 @@ class EdgeStack(ShowrunnerStack):
 
     | path | origin | access |
     |---|---|---|
-    | ``/vod/*/keys/*`` | key service Function URL (OAC, SigV4), no cache; GET key, POST licence | trusted key group |
+    | ``/vod/*/keys/clearkey`` | key service Function URL (OAC, SigV4), no cache; POST licence | trusted key group |
+    | ``/vod/*/keys/*`` | key service Function URL (OAC, SigV4), no cache; GET key | trusted key group |
     | ``/vod/*.m3u8``, ``/vod/*.mpd`` | manifest-rewriter Function URL (OAC, SigV4) | trusted key group |
     | ``/vod/*`` | content bucket (OAC); prod: origin group failing over to the replica | trusted key group |
     | ``/playback/*``, ``/catalog(/*)``, ``/trending``, ``/me/*``, ``/events`` | the HTTP API | JWT at the API |
@@ -261,19 +264,24 @@ class EdgeStack(ShowrunnerStack):
         api_get = behavior(api, allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS, **dynamic)
         # The key service: the viewer's one token covers it (inside the title), checked here like a segment's; never
         # cached; the token (query or cookies) and CloudFront-Viewer-Country forwarded, Host not (a Function URL
-        # answers only to its own). POST is the Clear Key licence (keys/clearkey): CloudFront offers no
-        # GET+HEAD+POST set, so every method reaches the function, which answers 405 to the others; through OAC a
-        # POST must carry its body's SHA-256 in x-amz-content-sha256, which this policy forwards.
-        keys = behavior(
-            origins.FunctionUrlOrigin.with_origin_access_control(self.key_service.function_url),
-            trusted_key_groups=key_groups,
-            allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
-            cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
-            origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
-            compress=False,
-        )
+        # answers only to its own). Keys are GET only. The Clear Key licence is a POST: CloudFront offers no
+        # GET+HEAD+POST set, so its own behavior lets every method through and the function answers 405 to all but
+        # POST; through OAC a POST must carry its body's SHA-256 in x-amz-content-sha256, which this policy forwards.
+        key_service = origins.FunctionUrlOrigin.with_origin_access_control(self.key_service.function_url)
+
+        def keys(methods: cloudfront.AllowedMethods) -> cloudfront.BehaviorOptions:
+            return behavior(
+                key_service,
+                trusted_key_groups=key_groups,
+                allowed_methods=methods,
+                cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+                origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+                compress=False,
+            )
+
         additional = {
-            KEYS_PATH: keys,
+            CLEARKEY_PATH: keys(cloudfront.AllowedMethods.ALLOW_ALL),
+            KEYS_PATH: keys(cloudfront.AllowedMethods.ALLOW_GET_HEAD),
             **dict.fromkeys((f"/{key}" for key in MANIFEST_KEYS), manifest),
             "/vod/*": behavior(
                 segments_origin,

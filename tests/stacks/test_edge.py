@@ -48,6 +48,7 @@ def test_behaviors_in_order_with_their_origins(synthesized: Synthesized, env: st
     origins = _origins(config)
     behaviors = _behaviors(config)
     assert list(behaviors) == [
+        "/vod/*/keys/clearkey",
         "/vod/*/keys/*",
         "/vod/*.m3u8",
         "/vod/*.mpd",
@@ -70,6 +71,8 @@ def test_behaviors_in_order_with_their_origins(synthesized: Synthesized, env: st
         assert "OriginAccessControlId" in origin
 
     key_service_url = logical_id_by_path(template, "Edge/KeyService/Function/FunctionUrl/Resource")
+    # One origin for both key-service behaviors.
+    assert behaviors["/vod/*/keys/clearkey"]["TargetOriginId"] == behaviors["/vod/*/keys/*"]["TargetOriginId"]
     origin = origins[behaviors["/vod/*/keys/*"]["TargetOriginId"]]
     assert origin["DomainName"] == {
         "Fn::Select": [2, {"Fn::Split": ["/", {"Fn::GetAtt": [key_service_url, "FunctionUrl"]}]}]
@@ -119,12 +122,18 @@ def test_the_key_service_behavior_is_never_cached_and_forwards_the_token_and_cou
     synthesized: Synthesized, env: str
 ):
     template = synthesized.stack(env, "Edge").template
-    behavior = _behaviors(_config(template))["/vod/*/keys/*"]
-    assert behavior["CachePolicyId"] == CACHING_DISABLED
-    assert behavior["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER  # query, cookies, viewer country
-    # GET the HLS key, POST the Clear Key licence (CloudFront has no narrower set with POST; the function answers
-    # 405 to any other method, tests/functions/key_service), with the viewer's x-amz-content-sha256 forwarded.
-    assert behavior["AllowedMethods"] == ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"]
+    behaviors = _behaviors(_config(template))
+    for pattern in ("/vod/*/keys/clearkey", "/vod/*/keys/*"):
+        assert behaviors[pattern]["CachePolicyId"] == CACHING_DISABLED
+        # query, cookies, viewer country, and a licence POST's x-amz-content-sha256
+        assert behaviors[pattern]["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
+        assert behaviors[pattern]["TrustedKeyGroups"] == behaviors["/vod/*"]["TrustedKeyGroups"]
+    assert behaviors["/vod/*/keys/*"]["AllowedMethods"] == ["GET", "HEAD"]  # the HLS key
+    # The Clear Key licence is a POST; CloudFront has no narrower set with POST (the function answers 405 to every
+    # other method, tests/functions/key_service).
+    assert behaviors["/vod/*/keys/clearkey"]["AllowedMethods"] == [
+        "GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"
+    ]  # fmt: skip
     # The function URL: IAM auth, invokable by this distribution only (through OAC).
     (url,) = (
         r["Properties"]
