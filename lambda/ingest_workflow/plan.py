@@ -161,10 +161,7 @@ def plan(
     protection = str(source_verdict.get("protection") or settings.protection)
     if protection not in PROTECTIONS:
         raise RefusedError("invalid_protection", f"protection must be one of {', '.join(PROTECTIONS)}")
-    publish = {
-        "hls": {"copySource": f"{bucket}/{keys['package']}.m3u8", "key": keys["hls"]},
-        "dash": {"copySource": f"{bucket}/{keys['package']}.mpd", "key": keys["dash"]},
-    }
+    hls_package = dash_package = keys["package"]  # one CMAF group writes both manifests
     package: dict[str, Any] = {"CmafGroupSettings": {"Destination": f"s3://{bucket}/{keys['package']}"}}
     template = settings.templates[start]
     extra: dict[str, Any] = {}
@@ -173,7 +170,7 @@ def plan(
     if protection == AES_128:
         content_key, dash_key = new_key(), new_key()
         if content_key.key == dash_key.key or content_key.key_id == dash_key.key_id:
-            raise ValueError("the HLS and DASH keys of a title must differ")
+            raise ValueError("the HLS and DASH keys of a title must differ")  # a random source that repeats
         hls_package = f"{keys['prefix']}/{settings.hls_base}"
         dash_package = f"{keys['prefix']}/{settings.dash_base}"
         package = {
@@ -193,10 +190,6 @@ def plan(
             }
         ]
         template = settings.protected_templates[start]
-        publish = {
-            "hls": {"copySource": f"{bucket}/{hls_package}.m3u8", "key": keys["hls"]},
-            "dash": {"copySource": f"{bucket}/{dash_package}.mpd", "key": keys["dash"]},
-        }
         extra["contentKey"] = {"titleId": title_id, **content_key.stored()}
         extra["dashKey"] = {"titleId": title_id, **dash_key.stored(CENC_SCHEME)}
         dash_key_id = dash_key.key_id
@@ -208,6 +201,10 @@ def plan(
                 "(ingest.protection.speke)",
             )
         package["CmafGroupSettings"]["Encryption"] = speke_encryption(settings.speke, title_id)
+    publish = {
+        "hls": {"copySource": f"{bucket}/{hls_package}.m3u8", "key": keys["hls"]},
+        "dash": {"copySource": f"{bucket}/{dash_package}.mpd", "key": keys["dash"]},
+    }
     return {
         "ok": True,
         "code": "",

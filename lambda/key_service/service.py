@@ -43,7 +43,7 @@ from typing import Any
 
 from cloudfront_token.policy import TITLE_ID, TokenError, cloudfront_b64decode, viewer_token
 from entitlement.rules import MESSAGES, Title, available, country_from_headers
-from showrunner_common.responses import error
+from showrunner_common.responses import error, json_response
 
 CLEARKEY = "clearkey"  # the licence endpoint's last path segment (a key ID is 32 hex digits, never this)
 
@@ -100,11 +100,7 @@ def _b64url(data: bytes) -> str:
 def licence_response(keys: Mapping[str, bytes]) -> dict[str, Any]:
     """The Clear Key licence: a JSON Web Key set, ``kid`` and ``k`` base64url without padding."""
     jwks = [{"kty": "oct", "kid": _b64url(bytes.fromhex(kid)), "k": _b64url(key)} for kid, key in keys.items()]
-    return {
-        "statusCode": 200,
-        "headers": {"Content-Type": "application/json", "Cache-Control": NO_STORE},
-        "body": json.dumps({"keys": jwks, "type": "temporary"}, separators=(",", ":")),
-    }
+    return json_response(200, {"keys": jwks, "type": "temporary"})
 
 
 class BadLicenceRequestError(Exception):
