@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from cloudfront_token.policy import TITLE_ID
+from showrunner_common.content_keys import CENC_SCHEME
 
 from ingest_workflow.protection import (
     AES_128,
-    CENC_SCHEME,
     PROTECTIONS,
     SPEKE,
     ContentKey,

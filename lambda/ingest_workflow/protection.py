@@ -29,12 +29,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from showrunner_common.content_keys import CLEARKEY, HLS_SCHEME, KEY_BYTES
+
 NONE, AES_128, SPEKE = "none", "aes-128", "speke"
 PROTECTIONS = (NONE, AES_128, SPEKE)
 KEY_ID = re.compile(r"[0-9a-f]{32}")
-KEY_BYTES = 16
-HLS_SCHEME, CENC_SCHEME = "aes-128", "cenc"  # the content-keys row's ``scheme``: which endpoint may release it
-CLEARKEY_URI = "keys/clearkey"  # the Clear Key licence endpoint, relative to the title's manifests
+CLEARKEY_URI = f"keys/{CLEARKEY}"  # the Clear Key licence endpoint, relative to the title's manifests
 
 
 @dataclass(frozen=True)

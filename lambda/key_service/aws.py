@@ -12,8 +12,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from entitlement.rules import InvalidTitleError, Title
+from showrunner_common.content_keys import HLS_SCHEME
 
-from key_service.service import HLS_SCHEME, StoredKey, StoreUnavailableError
+from key_service.service import StoredKey, StoreUnavailableError
 
 LOGGER = logging.getLogger(__name__)
 

@@ -43,17 +43,14 @@ from typing import Any
 
 from cloudfront_token.policy import TITLE_ID, TokenError, cloudfront_b64decode, viewer_token
 from entitlement.rules import MESSAGES, Title, available, country_from_headers
+from showrunner_common.content_keys import CENC_SCHEME, CLEARKEY, HLS_SCHEME, KEY_BYTES
 from showrunner_common.responses import error, json_response
-
-CLEARKEY = "clearkey"  # the licence endpoint's last path segment (a key ID is 32 hex digits, never this)
 
 LOGGER = logging.getLogger(__name__)
 
 _PATH = re.compile(rf"/vod/(?P<title>{TITLE_ID.pattern})/keys/(?P<key>[0-9a-f]{{32}}|{CLEARKEY})")
 _MAX_PATH = 256
-KEY_BYTES = 16
 BUILT_IN = "aes-128"
-HLS_SCHEME, CENC_SCHEME = "aes-128", "cenc"  # the content-keys row's scheme (no scheme: an HLS key)
 NO_STORE = "no-store"
 MAX_BODY = 1024  # a licence request for a handful of KIDs is ~100 bytes
 MAX_KIDS = 4  # one DASH key per title; room for a CDM that asks for a few at once
