@@ -83,15 +83,6 @@ def default_kids(mpd: bytes) -> list[str]:
     ]
 
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
-
-
-def licence_request(*kids: str) -> bytes:
-    """What a Clear Key CDM's ``message`` event carries (W3C EME, "Clear Key", license request format)."""
-    return json.dumps({"kids": [b64url(bytes.fromhex(kid)) for kid in kids], "type": "temporary"}).encode()
-
-
 def post(url: str, body: bytes, *, signed_payload: bool = True) -> tuple[int, dict[str, str], bytes]:
     """POST ``body`` (JSON) to ``url``; ``signed_payload``: with its SHA-256 in ``x-amz-content-sha256``."""
     context = ssl.create_default_context()

@@ -39,6 +39,7 @@ from tests.e2e import cenc
 from tests.e2e.conftest import INGEST_LIMIT_GIB, SigningKeyPair, deploy_playback
 from tests.e2e.local_edge import LocalEdge, self_signed_certificate
 from tests.e2e.test_playback import Decoded, fetch, play, play_each
+from tests.support import clearkey
 from tests.support.aws import client
 from tests.support.events import playback_event
 from tests.support.media import FPS, make_source, truncate
@@ -619,7 +620,7 @@ def _key_forms(protected: Protected) -> list[str | bytes]:
     """Both keys in every form they travel in: bytes, hex, base64, base64url (the Clear Key licence's)."""
     forms: list[str | bytes] = []
     for key in (protected.key, protected.dash_key):
-        forms += [key, key.hex(), key.hex().upper(), base64.b64encode(key).decode(), cenc.b64url(key)]
+        forms += [key, key.hex(), key.hex().upper(), base64.b64encode(key).decode(), clearkey.b64url(key)]
     return forms
 
 
@@ -665,7 +666,7 @@ def test_ffmpeg_plays_every_dash_rendition_with_the_key_from_the_clear_key_licen
     url, mpd, query = _dash(pipeline)
     since = len(pipeline.edge.log.requests)
     (kid,) = set(cenc.default_kids(mpd))
-    status, headers, answer = cenc.post(_licence_url(pipeline, query), cenc.licence_request(kid))
+    status, headers, answer = cenc.post(_licence_url(pipeline, query), clearkey.licence_request(kid))
     assert status == 200, answer
     assert headers["Cache-Control"] == "no-store"
     keys = cenc.licence_keys(answer)
@@ -727,13 +728,13 @@ def test_the_clear_key_licence_refuses(pipeline: Pipeline, protected: Protected,
     (another protected title's KID, every malformed body) are in tests/functions/key_service."""
     _, _, own = _dash(pipeline)
     other = pipeline.issue(published.title_id)["hls"].split("?", 1)[1]
-    body = cenc.licence_request(protected.dash_key_id)
+    body = clearkey.licence_request(protected.dash_key_id)
     outcomes = {
         "no token": cenc.post(_licence_url(pipeline, ""), body),
         "another title's token": cenc.post(_licence_url(pipeline, other), body),
         "another title's path and token": cenc.post(_licence_url(pipeline, other, published.title_id), body),
-        "the HLS key's ID": cenc.post(_licence_url(pipeline, own), cenc.licence_request(protected.key_id)),
-        "an unknown KID": cenc.post(_licence_url(pipeline, own), cenc.licence_request("0" * 32)),
+        "the HLS key's ID": cenc.post(_licence_url(pipeline, own), clearkey.licence_request(protected.key_id)),
+        "an unknown KID": cenc.post(_licence_url(pipeline, own), clearkey.licence_request("0" * 32)),
         "a body that is not JSON": cenc.post(_licence_url(pipeline, own), b"kids"),
         "a KID that is not base64url": cenc.post(_licence_url(pipeline, own), b'{"kids":["***"]}'),
         "no payload hash (OAC)": cenc.post(_licence_url(pipeline, own), body, signed_payload=False),
@@ -758,7 +759,7 @@ def test_the_clear_key_licence_refuses(pipeline: Pipeline, protected: Protected,
     REFUSALS.update({f"licence: {case}": f"{status} {code}" for case, (status, code) in answered.items()})
     for case, (_, headers, answer) in outcomes.items():
         assert protected.dash_key not in answer, case
-        assert cenc.b64url(protected.dash_key).encode() not in answer, case
+        assert clearkey.b64url(protected.dash_key).encode() not in answer, case
         if headers.get("Content-Type") == "application/json" and case != "no payload hash (OAC)":
             assert headers["Cache-Control"] == "no-store", case
 

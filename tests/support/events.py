@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 FUNCTION_URL_HOST = "rewriter.lambda-url.us-east-1.on.aws"
@@ -104,6 +105,17 @@ def function_url_event(
     if cookies:
         event["cookies"] = cookies
     if body is not None:  # a Function URL hands a body to the function base64-encoded unless it is text
-        event["body"] = base64.b64encode(body).decode("ascii")
-        event["isBase64Encoded"] = True
+        content_type = next((v for k, v in (headers or {}).items() if k.lower() == "content-type"), "")
+        if _TEXT_CONTENT.match(content_type):
+            event["body"] = body.decode("utf-8")
+        else:
+            event["body"] = base64.b64encode(body).decode("ascii")
+            event["isBase64Encoded"] = True
     return event
+
+
+# The content types a Function URL passes to the function as text (text/*, JSON, JavaScript, XML); any other
+# body arrives base64-encoded.
+_TEXT_CONTENT = re.compile(
+    r"\s*(text/[\w.+-]+|application/(json|javascript|xml|[\w.-]+\+(json|xml)))\s*(;|$)", re.IGNORECASE
+)

@@ -18,6 +18,7 @@ import pytest
 from cloudfront_token.policy import cloudfront_b64encode, custom_policy, title_resource
 
 from tests.support.catalog import KEYS_TABLE, TABLE, create_keys_table, create_table, item
+from tests.support.clearkey import b64url, licence_request
 from tests.support.events import function_url_event
 
 DOMAIN = "d111111abcdef8.cloudfront.net"
@@ -156,23 +157,20 @@ def test_the_key_and_the_token_never_reach_a_log(caplog: pytest.LogCaptureFixtur
 # --- the Clear Key licence: POST /vod/{titleId}/keys/clearkey --------------------------------------------
 
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def licence_body(*kids: str, session: str = "temporary") -> bytes:
-    return json.dumps({"kids": [b64url(bytes.fromhex(kid)) for kid in kids], "type": session}).encode()
-
-
 def licence(
-    body: bytes | None = None, title_id: str = TITLE, query: str | None = None, *, method: str = "POST"
+    body: bytes | None = None,
+    title_id: str = TITLE,
+    query: str | None = None,
+    *,
+    method: str = "POST",
+    content_type: str = "application/json",
 ) -> dict[str, Any]:
     event = function_url_event(
         f"/vod/{title_id}/keys/clearkey",
         token() if query is None else query,
         method=method,
-        headers={"cloudfront-viewer-country": "US", "content-type": "application/json"},
-        body=licence_body(DASH_KEY_ID) if body is None else body,
+        headers={"cloudfront-viewer-country": "US", "content-type": content_type},
+        body=licence_request(DASH_KEY_ID) if body is None else body,
     )
     return key_service.handler.handler(event, None)
 
@@ -186,8 +184,10 @@ def test_the_licence_is_a_json_web_key_set_with_exactly_the_dash_key_never_cache
         "keys": [{"kty": "oct", "kid": b64url(bytes.fromhex(DASH_KEY_ID)), "k": b64url(DASH_KEY)}],
         "type": "temporary",
     }
+    # A JSON body reaches the function as text; under another content type, base64-encoded: the same licence.
+    assert licence(content_type="application/octet-stream")["body"] == response["body"]
     # The same KID asked twice is answered once; the key decodes back to the stored 16 bytes.
-    twice = json.loads(licence(licence_body(DASH_KEY_ID, DASH_KEY_ID))["body"])
+    twice = json.loads(licence(licence_request(DASH_KEY_ID, DASH_KEY_ID))["body"])
     assert [base64.urlsafe_b64decode(k["k"] + "==") for k in twice["keys"]] == [DASH_KEY]
 
 
@@ -197,19 +197,19 @@ def test_the_licence_is_a_json_web_key_set_with_exactly_the_dash_key_never_cache
         ("no token", {"query": ""}, (400, "missing_token", None)),
         ("another title's token", {"query": token(OTHER)}, (403, "token_scope_mismatch", None)),
         ("an expired token", {"query": token(expires_at=int(time.time()) - 1)}, (403, "token_expired", None)),
-        ("another title's KID", {"body": licence_body(OTHER_DASH_KEY_ID)}, (404, "not_found", None)),
-        ("its own and another title's KID", {"body": licence_body(DASH_KEY_ID, OTHER_DASH_KEY_ID)},
+        ("another title's KID", {"body": licence_request(OTHER_DASH_KEY_ID)}, (404, "not_found", None)),
+        ("its own and another title's KID", {"body": licence_request(DASH_KEY_ID, OTHER_DASH_KEY_ID)},
          (404, "not_found", None)),
-        ("the HLS key's ID", {"body": licence_body(KEY_ID)}, (404, "not_found", None)),
-        ("an unknown KID", {"body": licence_body("0" * 32)}, (404, "not_found", None)),
+        ("the HLS key's ID", {"body": licence_request(KEY_ID)}, (404, "not_found", None)),
+        ("an unknown KID", {"body": licence_request("0" * 32)}, (404, "not_found", None)),
         ("not JSON", {"body": b"kids=all"}, (400, "bad_body", None)),
         ("JSON but not a request", {"body": b"[1, 2]"}, (400, "bad_body", None)),
         ("no KIDs", {"body": b'{"kids": [], "type": "temporary"}'}, (400, "bad_body", None)),
         ("a KID that is not base64url", {"body": b'{"kids": ["qqqqqqqqqqqqqqqqqqqq+/"]}'}, (400, "bad_kid", None)),
         ("a KID of 15 bytes", {"body": json.dumps({"kids": [b64url(bytes(15))]}).encode()}, (400, "bad_kid", None)),
         ("a KID that is a number", {"body": b'{"kids": [7]}'}, (400, "bad_kid", None)),
-        ("too many KIDs", {"body": licence_body(*[f"{n:032x}" for n in range(5)])}, (400, "too_many_kids", None)),
-        ("a persistent session", {"body": licence_body(DASH_KEY_ID, session="persistent-license")},
+        ("too many KIDs", {"body": licence_request(*[f"{n:032x}" for n in range(5)])}, (400, "too_many_kids", None)),
+        ("a persistent session", {"body": licence_request(DASH_KEY_ID, session="persistent-license")},
          (400, "unsupported_session_type", None)),
         ("a body over 1 KiB", {"body": b'{"kids": ["' + b"A" * 1100 + b'"]}'}, (400, "bad_body", None)),
         ("a body of 100 KB, refused before decoding", {"body": b"{" * 100_000}, (400, "bad_body", None)),
