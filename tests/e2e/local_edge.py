@@ -286,7 +286,7 @@ class LocalEdge:
         data = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode("utf-8")
         return int(response["statusCode"]), dict(response.get("headers", {})), data
 
-    def _key(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes = b"") -> Response:
+    def _key(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> Response:
         assert self.key_service is not None
         if method in ("POST", "PUT"):
             # Origin access control signs the request to the Function URL with the viewer's payload hash: Lambda

@@ -799,7 +799,6 @@ def test_the_key_service_refuses(pipeline: Pipeline, protected: Protected, publi
         ExpressionAttributeNames={"#s": "status"},
         ExpressionAttributeValues={":w": {"S": "withdrawn"}},
     )
-    pipeline.edge.viewer_country = "US"
     try:
         outcomes["a withdrawn title"] = _key_request(pipeline, own, protected.key_id)
     finally:
