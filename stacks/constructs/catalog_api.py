@@ -12,7 +12,6 @@ from constructs import Construct
 from stacks.constructs.catalog_table import PUBLISHED_INDEX
 from stacks.constructs.props import EnvironmentProps
 from stacks.constructs.python_function import PythonFunction
-from stacks.constructs.signed_url_issuer import allow_table_reads
 
 ROUTES = ("/catalog", "/catalog/{titleId}")
 
@@ -57,8 +56,7 @@ class CatalogApi(Construct):
             memory_size=512,
             timeout=Duration.seconds(5),
         )
-        allow_table_reads(
-            self.function,
+        self.function.allow_table_reads(
             reads={
                 "dynamodb:Query": f"{catalog_table.table_arn}/index/{PUBLISHED_INDEX}",
                 "dynamodb:GetItem": catalog_table.table_arn,

@@ -10,7 +10,6 @@ from constructs import Construct
 
 from stacks.constructs.props import EnvironmentProps
 from stacks.constructs.python_function import PythonFunction
-from stacks.constructs.signed_url_issuer import allow_table_reads
 
 
 class KeyService(Construct):
@@ -50,6 +49,6 @@ class KeyService(Construct):
             },
             timeout=Duration.seconds(5),
         )
-        allow_table_reads(self.function, reads={"dynamodb:GetItem": catalog_table.table_arn}, key=catalog_key)
-        allow_table_reads(self.function, reads={"dynamodb:GetItem": content_keys_table.table_arn}, key=content_keys_key)
+        self.function.allow_table_reads(reads={"dynamodb:GetItem": catalog_table.table_arn}, key=catalog_key)
+        self.function.allow_table_reads(reads={"dynamodb:GetItem": content_keys_table.table_arn}, key=content_keys_key)
         self.function_url = self.function.add_function_url(auth_type=lambda_.FunctionUrlAuthType.AWS_IAM)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
@@ -77,3 +78,16 @@ class PythonFunction(lambda_.Function):
             resource = self.node.default_child
             assert isinstance(resource, lambda_.CfnFunction)
             resource.add_metadata(SETTINGS_METADATA, {"ReservedConcurrentExecutions": reserved_concurrency.setting})
+
+    def allow_table_reads(self, *, reads: dict[str, str], key: kms.IKey) -> None:
+        """One statement per DynamoDB action on a table (``reads``: action -> resource ARN), and ``kms:Decrypt``
+        on the table's ``key`` only through DynamoDB."""
+        for action, resource in reads.items():
+            self.add_to_role_policy(iam.PolicyStatement(actions=[action], resources=[resource]))
+        self.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt"],
+                resources=[key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{Stack.of(self).region}.amazonaws.com"}},
+            )
+        )

@@ -15,20 +15,6 @@ from stacks.constructs.props import EnvironmentProps
 from stacks.constructs.python_function import PythonFunction
 
 
-def allow_table_reads(function: PythonFunction, *, reads: dict[str, str], key: kms.IKey) -> None:
-    """One statement per DynamoDB action on a table (``reads``: action -> resource ARN), and ``kms:Decrypt``
-    on the table's ``key`` only through DynamoDB."""
-    for action, resource in reads.items():
-        function.add_to_role_policy(iam.PolicyStatement(actions=[action], resources=[resource]))
-    function.add_to_role_policy(
-        iam.PolicyStatement(
-            actions=["kms:Decrypt"],
-            resources=[key.key_arn],
-            conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{Stack.of(function).region}.amazonaws.com"}},
-        )
-    )
-
-
 class SignedUrlIssuer(Construct):
     """The issuer (``lambda/signed_url``) behind the HTTP API's JWT authorizer.
 
@@ -98,7 +84,7 @@ class SignedUrlIssuer(Construct):
                     },
                 )
             )
-        allow_table_reads(self.function, reads={"dynamodb:GetItem": catalog_table.table_arn}, key=catalog_key)
+        self.function.allow_table_reads(reads={"dynamodb:GetItem": catalog_table.table_arn}, key=catalog_key)
         self.route = apigwv2.HttpRoute(
             self,
             "Route",
