@@ -7,9 +7,12 @@ thumbnails), answer in MediaConvert's own response shapes, and fail midway like 
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import shutil
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,12 +69,18 @@ def _text(path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def s3() -> Iterator[Any]:
+@contextlib.contextmanager
+def _buckets() -> Iterator[Any]:
     with mock_aws():
         client = boto3.client("s3", region_name="us-east-1")
         client.create_bucket(Bucket="ingest")
         client.create_bucket(Bucket="content")
+        yield client
+
+
+@pytest.fixture
+def s3() -> Iterator[Any]:
+    with _buckets() as client:
         yield client
 
 
@@ -320,26 +329,40 @@ def encrypted_request(key: str) -> dict[str, Any]:
     return request
 
 
-def _run_encrypted_job(s3: Any, sources: dict[str, Path], tmp_path: Path) -> dict[str, Any]:
-    """The film through dev's 360p aes-128 template, with the job's keys (``encrypted_request``)."""
+@dataclass(frozen=True)
+class EncryptedJob:
+    job: dict[str, Any]  # as GetJob answers it
+    written: set[str]  # the keys under the title's prefix
+    title: Path  # what the job wrote, downloaded
+    workdir: Path  # the job's working directory
+
+
+@pytest.fixture(scope="module")
+def encrypted_job(sources: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> EncryptedJob:
+    """The film through dev's 360p aes-128 template, with the job's keys (``encrypted_request``): run once for
+    the module's HLS and DASH tests, which only read what it wrote."""
+    root = tmp_path_factory.mktemp("encrypted")
     variant = next(v for v in template_variants("dev", INGEST) if v.name == "showrunner-dev-ingest-360p-aes128")
     settings = job_template_settings(INGEST, list(variant.rungs), variant.protection)
     key = f"incoming/{sources['film'].name}"
-    s3.put_object(Bucket="ingest", Key=key, Body=sources["film"].read_bytes())
-    return run_job(encrypted_request(key), settings, s3, tmp_path / "work", region="us-east-1", account="123456789012")
+    with _buckets() as s3:
+        s3.put_object(Bucket="ingest", Key=key, Body=sources["film"].read_bytes())
+        job = run_job(encrypted_request(key), settings, s3, root / "work", region="us-east-1", account="123456789012")
+        written = {k.removeprefix(f"vod/{TITLE}/") for k in keys(s3)}
+        title = download(s3, root / "out")
+    return EncryptedJob(job=job, written=written, title=title, workdir=root / "work")
 
 
-def test_an_aes128_hls_job_encrypts_every_segment_with_the_jobs_key(s3: Any, sources: dict[str, Path], tmp_path: Path):
+def test_an_aes128_hls_job_encrypts_every_segment_with_the_jobs_key(encrypted_job: EncryptedJob, tmp_path: Path):
     """The HLS group of an aes-128 title: whole-segment AES-128, key URI from the job, playable only with the key."""
-    job = _run_encrypted_job(s3, sources, tmp_path)
+    job, written = encrypted_job.job, encrypted_job.written
     assert job["Status"] == "COMPLETE"
     assert conforms({"Job": job}, "GetJob") == []
-    assert not (tmp_path / "work").exists()  # the key file went with the job's working directory
-    written = {k.removeprefix(f"vod/{TITLE}/") for k in keys(s3)}
+    assert not encrypted_job.workdir.exists()  # the key file went with the job's working directory
     assert {"hls.m3u8", "hls_360p.m3u8", "hls_240p.m3u8", "hls_audio.m3u8"} <= written
     segments = sorted(k for k in written if k.endswith(".ts"))
     assert segments
-    title = download(s3, tmp_path / "out")
+    title = shutil.copytree(encrypted_job.title, tmp_path / "title")  # the key file is written beside it below
     for playlist in ("hls_360p.m3u8", "hls_240p.m3u8", "hls_audio.m3u8"):
         assert f'#EXT-X-KEY:METHOD=AES-128,URI="keys/{KEY_ID}"' in (title / playlist).read_text()
     # No segment is a transport stream anymore (TS packets start 0x47 every 188 bytes), and none holds the key.
@@ -369,15 +392,14 @@ def test_an_aes128_hls_job_encrypts_every_segment_with_the_jobs_key(s3: Any, sou
     assert len([x for x in wrong.stdout.splitlines() if x and not x.startswith("#")]) < SECONDS * FPS // 2
 
 
-def test_an_aes128_jobs_dash_group_is_cenc_under_its_own_key_and_kid(s3: Any, sources: dict[str, Path], tmp_path: Path):
+def test_an_aes128_jobs_dash_group_is_cenc_under_its_own_key_and_kid(encrypted_job: EncryptedJob, tmp_path: Path):
     """The DASH-only CMAF group of an aes-128 title: Shaka Packager's cenc, every fragment, the job's KID, no HLS."""
-    job = _run_encrypted_job(s3, sources, tmp_path)
-    assert conforms({"Job": job}, "GetJob") == []
-    written = {k.removeprefix(f"vod/{TITLE}/") for k in keys(s3) if k.startswith(f"vod/{TITLE}/dash")}
+    job = encrypted_job.job
+    written = {name for name in encrypted_job.written if name.startswith("dash")}
     assert {"dash.mpd", "dash_360p_init.mp4", "dash_240p_init.mp4", "dash_audio_init.mp4"} <= written
     assert not [name for name in written if name.endswith(".m3u8")]  # WriteHlsManifest: DISABLED
     assert [len(details) for details in (g["OutputDetails"] for g in job["OutputGroupDetails"])] == [3, 2, 3]
-    title = download(s3, tmp_path / "out")
+    title = encrypted_job.title
     for name in ("dash_360p", "dash_240p", "dash_audio"):
         init = (title / f"{name}_init.mp4").read_bytes()
         assert bmff.protection(init) == bmff.Protection("cenc", DASH_KEY_ID, True)
